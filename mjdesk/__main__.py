@@ -1,0 +1,7 @@
+"""``python -m mjdesk``."""
+
+import sys
+
+from mjdesk.app import main
+
+sys.exit(main())

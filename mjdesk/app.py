@@ -1,0 +1,147 @@
+"""Bootstrap: arguments, folders, logging, the QApplication and the main window.
+
+Qt is imported only after the arguments are read, so ``mjdesk --version`` and argument
+errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mjdesk import APP_NAME, __version__
+from mjdesk.core.clock import current_user
+from mjdesk.core.logs import setup_logging
+from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
+
+log = logging.getLogger("mjdesk")
+
+
+def _api_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")
+    return text if text.endswith("/") else text + "/"
+
+
+def _profile(text: str) -> str:
+    try:
+        profile_slug(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep workspaces, settings and logs under DIR instead of the user's folders",
+    )
+    parser.add_argument(
+        "--profile", type=_profile, metavar="NAME", help="the profile (workspace) to open"
+    )
+    parser.add_argument(
+        "--api-url",
+        type=_api_url,
+        metavar="URL",
+        help="Mailjet API base URL (for the practice sandbox: http://127.0.0.1:PORT/)",
+    )
+    parser.add_argument(
+        "--exit-when-ready",
+        action="store_true",
+        help=argparse.SUPPRESS,  # for tests and benchmarks: quit once the window is up
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
+    try:
+        paths.ensure()
+    except OSError as exc:
+        print(f"mjdesk: cannot create its folders: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    setup_logging(paths.log_file, console=bool(os.environ.get("MJDESK_LOG_CONSOLE")))
+    log.info("mjdesk %s starting (user %s, data %s)", __version__, current_user(), paths.data)
+    if args.api_url:
+        log.info("Mailjet API base overridden: %s", args.api_url)
+    return run_gui(args, paths)
+
+
+def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from mjdesk.core.settings import Settings
+    from mjdesk.core.workspace import Workspace, WorkspaceError
+    from mjdesk.ui.crash_dialog import CrashHandler
+    from mjdesk.ui.main_window import MainWindow
+    from mjdesk.ui.theme import apply_theme
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
+    )
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("mjdesk")
+    app.setOrganizationName("mjdesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("mjdesk")
+    apply_theme(app)
+
+    settings = Settings.load(paths.settings_file)
+    profile = args.profile or settings.last_profile or DEFAULT_PROFILE
+    window: MainWindow | None = None
+
+    def quit_after_crash() -> None:
+        if window is not None:
+            window.close()
+        app.quit()
+
+    crash = CrashHandler(paths.log_file, lambda: window, quit_after_crash)
+    crash.install()
+    try:
+        try:
+            workspace = Workspace.open(paths.workspace_file(profile))
+        except WorkspaceError as exc:
+            log.error("Workspace not opened: %s", exc)
+            box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)
+            box.setInformativeText(f"Workspace file: {exc.path}")
+            if args.exit_when_ready:
+                print(f"mjdesk: {exc.user_message}", file=sys.stderr)  # noqa: T201
+            else:
+                box.exec()
+            return 1
+        try:
+            window = MainWindow(workspace, paths, settings, profile)
+            if args.exit_when_ready:
+
+                def report() -> None:
+                    total = window.contacts_model.rowCount() if window else 0
+                    print(f"mjdesk: main window ready ({total} contacts)", flush=True)  # noqa: T201
+                    QTimer.singleShot(0, window.close if window else app.quit)
+
+                window.ready.connect(report)
+            window.show()
+            return app.exec()
+        finally:
+            if window is not None:
+                window.close()
+            workspace.close()
+            log.info("mjdesk stopped")
+    finally:
+        crash.uninstall()

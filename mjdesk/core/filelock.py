@@ -1,0 +1,103 @@
+"""An exclusive lock on a workspace, so two running mjdesk never write one file.
+
+SQLite alone would let both open it; the lock is an OS advisory lock on a side file
+(``flock`` on macOS/Linux, ``msvcrt.locking`` on Windows), which the OS releases even
+when the process dies, so a crash never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import IO
+
+_WIN_LOCK_OFFSET = 1 << 30  # past any holder text, so the text stays readable
+
+
+class LockHeld(Exception):
+    """Another process holds the lock; ``holder`` says who, as far as it is known."""
+
+    def __init__(self, path: Path, holder: dict[str, object]) -> None:
+        super().__init__(f"{path} is locked by {holder or 'another process'}")
+        self.path = path
+        self.holder = holder
+
+
+class FileLock:
+    """A non-blocking, exclusive, process-wide lock on ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._handle is not None
+
+    def acquire(self) -> None:
+        if self._handle is not None:
+            return
+        handle = open(self.path, "a+b")  # noqa: SIM115  (kept open while held)
+        try:
+            _lock(handle)
+        except OSError:
+            holder = _read_holder(handle)
+            handle.close()
+            raise LockHeld(self.path, holder) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        try:
+            self._handle.seek(0)
+            self._handle.truncate()
+            _unlock(self._handle)
+        finally:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> FileLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_holder(handle: IO[bytes]) -> dict[str, object]:
+    try:
+        handle.seek(0)
+        value = json.loads(handle.read(4096))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(handle: IO[bytes]) -> None:
+        # Windows locks bytes, not files: lock one byte far past anything written.
+        handle.seek(_WIN_LOCK_OFFSET)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(handle: IO[bytes]) -> None:
+        handle.seek(_WIN_LOCK_OFFSET)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(handle: IO[bytes]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

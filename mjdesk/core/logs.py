@@ -1,0 +1,63 @@
+"""Logging to a rotating file, with secrets redacted from every line that is written."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from pathlib import Path
+
+_AUTH_HEADER = re.compile(
+    r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[^\s'\",}]+", re.I
+)
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(secret: str) -> None:
+    """Never let ``secret`` (or its Basic-auth form) reach a log line."""
+    if len(secret) >= 4:
+        with _secrets_lock:
+            _secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    """``text`` with Authorization headers and every registered secret masked."""
+    text = _AUTH_HEADER.sub(r"\1\2 [redacted]", text)
+    with _secrets_lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose output (message, arguments and traceback) passes through redact()."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = False) -> None:
+    """Send the app's log to ``log_file`` (1 MB x 5 files), redacted."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    handler = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8", delay=True
+    )
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_mjdesk", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler._mjdesk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    if console:
+        stream = logging.StreamHandler()
+        stream.setFormatter(formatter)
+        stream._mjdesk = True  # type: ignore[attr-defined]
+        root.addHandler(stream)
+    root.setLevel(level)
+    logging.captureWarnings(True)

@@ -1,0 +1,68 @@
+"""Where mjdesk keeps data, settings and logs (platformdirs, overridable with ``--data-dir``)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from mjdesk import APP_AUTHOR, APP_NAME
+
+DEFAULT_PROFILE = "Default"
+_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders of one run. With ``--data-dir`` all three live under that folder."""
+
+    data: Path
+    config: Path
+    logs: Path
+
+    @classmethod
+    def for_user(cls) -> AppPaths:
+        return cls(
+            data=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
+            config=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
+            logs=Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)),
+        )
+
+    @classmethod
+    def under(cls, root: Path) -> AppPaths:
+        root = root.expanduser().resolve()
+        return cls(data=root / "data", config=root / "config", logs=root / "logs")
+
+    def workspace_file(self, profile: str) -> Path:
+        return self.data / "workspaces" / f"{profile_slug(profile)}.sqlite3"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.logs / "mjdesk.log"
+
+    def ensure(self) -> None:
+        for folder in (self.data, self.config, self.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def profile_slug(profile: str) -> str:
+    """A file-name-safe form of a profile name ("Dept. news (US)" -> "Dept.-news-US")."""
+    slug = _UNSAFE.sub("-", profile.strip()).strip("-.")
+    if not slug:
+        raise ValueError(f"{profile!r} is not a usable profile name")
+    return slug[:80]
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` folder: beside the package in a checkout, in the bundle when frozen."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"

@@ -1,0 +1,263 @@
+"""The workspace schema as a list of forward migrations.
+
+Each migration runs in one transaction; a workspace records every version it passed in
+``schema_version``. Never edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The contact columns that the summary triggers keep in step with the consent ledger
+# and the memberships, so the Contacts table can sort and show them without joins.
+_CONSENT_LATEST = """
+    SELECT {col} FROM consent_ledger
+    WHERE contact_id = {who}
+    ORDER BY given_at DESC, status = 'withdrawn' DESC, id DESC LIMIT 1
+"""
+
+_LISTS_LABEL = """
+    SELECT coalesce(group_concat(name, ', '), '') FROM (
+        SELECT l.name AS name FROM memberships m JOIN lists l ON l.id = m.list_id
+        WHERE m.contact_id = {who} ORDER BY l.name COLLATE NOCASE)
+"""
+
+_SUBSCRIPTION_LABEL = """
+    SELECT CASE
+        WHEN count(*) = 0 THEN ''
+        WHEN total(unsub) = 0 THEN 'subscribed'
+        WHEN total(unsub) = count(*) THEN 'unsubscribed'
+        ELSE 'unsubscribed from ' || CAST(total(unsub) AS INTEGER) || ' of ' || count(*)
+    END FROM (
+        SELECT (m.status = 'unsubscribed' OR coalesce(m.mailjet_status, '') = 'unsubscribed')
+            AS unsub
+        FROM memberships m WHERE m.contact_id = {who})
+"""
+
+
+def _refresh_consent(who: str) -> str:
+    latest = {col: _CONSENT_LATEST.format(col=col, who=who) for col in ("status", "given_at")}
+    source = _CONSENT_LATEST.format(col="coalesce(source_file, '')", who=who)
+    return f"""
+        UPDATE contacts SET
+            consent_status = coalesce(({latest["status"]}), 'none'),
+            consent_at = ({latest["given_at"]}),
+            consent_source = coalesce(({source}), '')
+        WHERE id = {who};
+    """
+
+
+def _refresh_memberships(who: str) -> str:
+    return f"""
+        UPDATE contacts SET
+            lists_label = ({_LISTS_LABEL.format(who=who)}),
+            subscription_label = ({_SUBSCRIPTION_LABEL.format(who=who)})
+        WHERE id = {who};
+    """
+
+
+V1_CORE = f"""
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    email_key TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL,
+    first_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    last_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    properties TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(properties)),
+    flags TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- summaries kept by triggers, never written directly
+    consent_status TEXT NOT NULL DEFAULT 'none'
+        CHECK (consent_status IN ('none', 'granted', 'withdrawn')),
+    consent_at TEXT,
+    consent_source TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    lists_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    subscription_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE
+);
+CREATE INDEX contacts_by_name ON contacts (last_name, first_name);
+CREATE INDEX contacts_by_consent ON contacts (consent_status, consent_at);
+CREATE INDEX contacts_by_consent_at ON contacts (consent_at);
+CREATE INDEX contacts_by_source ON contacts (consent_source);
+CREATE INDEX contacts_by_lists ON contacts (lists_label);
+CREATE INDEX contacts_by_subscription ON contacts (subscription_label);
+CREATE INDEX contacts_by_flags ON contacts (flags);
+
+CREATE TABLE property_types (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    datatype TEXT NOT NULL CHECK (datatype IN ('str', 'int', 'float', 'bool', 'datetime'))
+);
+
+CREATE TABLE activity (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 0,
+    details TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(details)),
+    undone_at TEXT,
+    undone_by INTEGER REFERENCES activity (id)
+);
+
+-- What one activity changed, so it can be undone: the contact row before it
+-- (NULL before = the activity created the contact).
+CREATE TABLE activity_changes (
+    activity_id INTEGER NOT NULL REFERENCES activity (id),
+    contact_id INTEGER NOT NULL,
+    before TEXT CHECK (before IS NULL OR json_valid(before)),
+    PRIMARY KEY (activity_id, contact_id)
+) WITHOUT ROWID;
+
+CREATE TABLE import_batches (
+    id INTEGER PRIMARY KEY,
+    activity_id INTEGER REFERENCES activity (id),
+    file_name TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    sheet TEXT,
+    mapping TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(mapping)),
+    counts TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(counts)),
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    undone_at TEXT
+);
+
+CREATE TABLE consent_ledger (
+    id INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts (id),
+    status TEXT NOT NULL CHECK (status IN ('granted', 'withdrawn')),
+    given_at TEXT NOT NULL,
+    source_file TEXT,
+    source_sha256 TEXT,
+    source_sheet TEXT,
+    source_row INTEGER,
+    wording TEXT,
+    lawful_basis TEXT NOT NULL DEFAULT 'consent',
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    batch_id INTEGER REFERENCES import_batches (id)
+);
+CREATE INDEX consent_by_contact ON consent_ledger (contact_id, given_at);
+CREATE INDEX consent_by_batch ON consent_ledger (batch_id);
+
+-- The ledger is append-only. The two sanctioned removals, undoing an import and erasing a
+-- person on request, first name what they remove here, inside the same transaction.
+CREATE TABLE ledger_release (
+    kind TEXT NOT NULL CHECK (kind IN ('batch', 'contact')),
+    ref INTEGER NOT NULL,
+    PRIMARY KEY (kind, ref)
+) WITHOUT ROWID;
+
+CREATE TRIGGER consent_ledger_no_update BEFORE UPDATE ON consent_ledger BEGIN
+    SELECT RAISE(ABORT, 'the consent ledger is append-only');
+END;
+
+CREATE TRIGGER consent_ledger_guarded_delete BEFORE DELETE ON consent_ledger
+WHEN NOT EXISTS (
+    SELECT 1 FROM ledger_release
+    WHERE (kind = 'batch' AND ref = OLD.batch_id) OR (kind = 'contact' AND ref = OLD.contact_id))
+BEGIN
+    SELECT RAISE(ABORT, 'the consent ledger is append-only');
+END;
+
+CREATE TRIGGER consent_summary_on_insert AFTER INSERT ON consent_ledger BEGIN
+    {_refresh_consent("NEW.contact_id")}
+END;
+
+CREATE TRIGGER consent_summary_on_delete AFTER DELETE ON consent_ledger BEGIN
+    {_refresh_consent("OLD.contact_id")}
+END;
+
+CREATE TABLE lists (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    mailjet_id INTEGER,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE memberships (
+    contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+    status TEXT NOT NULL DEFAULT 'subscribed' CHECK (status IN ('subscribed', 'unsubscribed')),
+    added_at TEXT NOT NULL,
+    -- as last seen in Mailjet (NULL: never synced)
+    mailjet_status TEXT CHECK (mailjet_status IN ('subscribed', 'unsubscribed', 'removed')),
+    mailjet_changed_at TEXT,
+    synced_at TEXT,
+    PRIMARY KEY (contact_id, list_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_by_list ON memberships (list_id, status);
+
+CREATE TRIGGER memberships_summary_on_insert AFTER INSERT ON memberships BEGIN
+    {_refresh_memberships("NEW.contact_id")}
+END;
+
+CREATE TRIGGER memberships_summary_on_update AFTER UPDATE ON memberships BEGIN
+    {_refresh_memberships("OLD.contact_id")}
+    {_refresh_memberships("NEW.contact_id")}
+END;
+
+CREATE TRIGGER memberships_summary_on_delete AFTER DELETE ON memberships BEGIN
+    {_refresh_memberships("OLD.contact_id")}
+END;
+
+CREATE TRIGGER lists_rename AFTER UPDATE OF name ON lists BEGIN
+    UPDATE contacts SET lists_label = ({_LISTS_LABEL.format(who="contacts.id")})
+    WHERE id IN (SELECT contact_id FROM memberships WHERE list_id = NEW.id);
+END;
+
+-- An erased person leaves only a keyed hash of the address, so a later spreadsheet
+-- cannot quietly bring them back.
+CREATE TABLE tombstones (
+    address_hash TEXT PRIMARY KEY,
+    erased_at TEXT NOT NULL,
+    erased_by TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+"""
+
+V2_SEARCH = """
+-- Substring search over address and names: a trigram index answers any term of three
+-- characters or more without scanning the table.
+CREATE VIRTUAL TABLE contacts_search USING fts5(text, tokenize = 'trigram');
+
+INSERT INTO contacts_search (rowid, text)
+    SELECT id, email || ' ' || first_name || ' ' || last_name FROM contacts;
+
+CREATE TRIGGER contacts_search_on_insert AFTER INSERT ON contacts BEGIN
+    INSERT INTO contacts_search (rowid, text)
+        VALUES (NEW.id, NEW.email || ' ' || NEW.first_name || ' ' || NEW.last_name);
+END;
+
+CREATE TRIGGER contacts_search_on_update AFTER UPDATE OF email, first_name, last_name ON contacts
+BEGIN
+    UPDATE contacts_search SET text = NEW.email || ' ' || NEW.first_name || ' ' || NEW.last_name
+        WHERE rowid = NEW.id;
+END;
+
+CREATE TRIGGER contacts_search_on_delete AFTER DELETE ON contacts BEGIN
+    DELETE FROM contacts_search WHERE rowid = OLD.id;
+END;
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step forward: from ``version - 1`` to ``version``."""
+
+    version: int
+    title: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "contacts, consent ledger, lists, journal, imports, tombstones", V1_CORE),
+    Migration(2, "substring search index", V2_SEARCH),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,271 @@
+"""The local workspace: one SQLite file per profile, opened safely and migrated forward.
+
+Opening never damages a file: it is inspected read-only first, and only a healthy
+workspace of a version this mjdesk knows is opened for writing. A migration runs in one
+transaction after a backup copy is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mjdesk import __version__
+from mjdesk.core.clock import now_iso
+from mjdesk.core.filelock import FileLock, LockHeld
+from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class WorkspaceError(Exception):
+    """A workspace could not be opened; ``user_message`` says why in plain words."""
+
+    def __init__(self, path: Path, user_message: str) -> None:
+        super().__init__(f"{path}: {user_message}")
+        self.path = path
+        self.user_message = user_message
+
+
+class WorkspaceLocked(WorkspaceError):
+    """Another running mjdesk has the workspace open."""
+
+
+class WorkspaceCorrupt(WorkspaceError):
+    """The file is not a readable mjdesk workspace."""
+
+
+class WorkspaceTooNew(WorkspaceError):
+    """The file was written by a newer mjdesk."""
+
+
+class WorkspaceUnavailable(WorkspaceError):
+    """The file or its folder cannot be read or written (permissions, disk)."""
+
+
+def _configure(con: sqlite3.Connection) -> None:
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("PRAGMA busy_timeout = 5000")
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    con.execute("PRAGMA busy_timeout = 5000")
+    return con
+
+
+def inspect_version(path: Path) -> int:
+    """The schema version of an existing file, read without writing; 0 for an empty file."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise WorkspaceUnavailable(
+            path, f"The workspace file cannot be read ({exc.strerror})."
+        ) from exc
+    if not header:
+        return 0
+    if header != _SQLITE_HEADER:
+        raise WorkspaceCorrupt(
+            path,
+            "This file is not an mjdesk workspace, or it is damaged (it is not an SQLite "
+            "database). It was left exactly as it is.",
+        )
+    try:
+        con = _read_only(path)
+        try:
+            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                return 0
+            if "schema_version" not in tables:
+                raise WorkspaceCorrupt(
+                    path,
+                    "This SQLite file was not made by mjdesk (it has no workspace version). "
+                    "It was left exactly as it is.",
+                )
+            row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+            con.execute("SELECT count(*) FROM contacts").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceCorrupt(
+            path,
+            f"The workspace file is damaged and cannot be read ({exc}). It was left exactly as "
+            "it is; restore a backup copy or start a new workspace.",
+        ) from exc
+    return int(row[0] or 0)
+
+
+class Workspace:
+    """An open workspace. Writes go through :meth:`transaction`, one user action each."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection, lock: FileLock) -> None:
+        self.path = path
+        self._con = con
+        self._lock = lock
+        self._write_lock = threading.RLock()
+
+    # -- opening and closing -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, upto: int = LATEST_VERSION) -> Workspace:
+        """Open (creating or migrating as needed) the workspace at ``path``.
+
+        ``upto`` stops migrations at an older format; only tests of migrations use it.
+        """
+        path = path.expanduser().resolve()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(path.with_name(path.name + ".lock"))
+            lock.acquire()
+        except LockHeld as exc:
+            who = exc.holder
+            where = f" (process {who.get('pid')} on {who.get('host')})" if who else ""
+            raise WorkspaceLocked(
+                path,
+                f"This workspace is open in another mjdesk window{where}. Close it there "
+                "first, or choose another profile.",
+            ) from None
+        except OSError as exc:
+            raise WorkspaceUnavailable(
+                path, f"The workspace folder cannot be used ({exc.strerror})."
+            ) from exc
+        try:
+            return cls._open_locked(path, lock, upto)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(cls, path: Path, lock: FileLock, upto: int) -> Workspace:
+        version = inspect_version(path) if path.exists() else 0
+        if version > LATEST_VERSION:
+            raise WorkspaceTooNew(
+                path,
+                f"This workspace was saved by a newer mjdesk (workspace format {version}; this "
+                f"version {__version__} reads up to format {LATEST_VERSION}). Install the newer "
+                "mjdesk to open it. Nothing was changed.",
+            )
+        try:
+            con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise WorkspaceUnavailable(path, f"The workspace cannot be opened ({exc}).") from exc
+        try:
+            _configure(con)
+            if con.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                log.warning("WAL mode refused for %s; continuing in rollback-journal mode", path)
+            workspace = cls(path, con, lock)
+            if version < upto:
+                workspace._migrate(version, upto)
+        except sqlite3.Error as exc:
+            con.close()
+            raise WorkspaceUnavailable(path, f"The workspace cannot be prepared ({exc}).") from exc
+        except BaseException:
+            con.close()
+            raise
+        return workspace
+
+    def close(self) -> None:
+        with self._write_lock:
+            try:
+                self._con.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                log.exception("PRAGMA optimize failed on close")
+            self._con.close()
+            self._lock.release()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema --------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        row = self._con.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0])
+
+    def _migrate(self, version: int, target: int) -> None:
+        if version > 0:
+            self._backup(version)
+        else:
+            self._con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+                "title TEXT NOT NULL, applied_at TEXT NOT NULL, app_version TEXT NOT NULL)"
+            )
+        for step in MIGRATIONS:
+            if version < step.version <= target:
+                log.info("Migrating %s to workspace format %d", self.path, step.version)
+                self._apply(step.version, step.title, step.sql, first=step.version == 1)
+
+    def _apply(self, version: int, title: str, sql: str, *, first: bool) -> None:
+        seed = ""
+        if first:
+            seed = (
+                "INSERT INTO meta (key, value) VALUES "
+                f"('workspace_id', '{secrets.token_hex(16)}'), "
+                f"('tombstone_key', '{secrets.token_hex(32)}'), "
+                f"('created_at', '{now_iso()}'), "
+                f"('created_by', 'mjdesk {__version__}');"
+            )
+        # executescript commits anything pending first, so the transaction is in the script.
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n{seed}\n"
+            "INSERT INTO schema_version (version, title, applied_at, app_version) "
+            f"VALUES ({version}, '{title}', '{now_iso()}', '{__version__}');\nCOMMIT;"
+        )
+        with self._write_lock:
+            try:
+                self._con.executescript(script)
+            except BaseException:
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
+                raise
+
+    def _backup(self, version: int) -> Path:
+        stamp = now_iso().replace(":", "").replace("-", "")
+        target = self.path.with_name(f"{self.path.stem}.format{version}.{stamp}.bak.sqlite3")
+        copy = sqlite3.connect(target)
+        try:
+            self._con.backup(copy)
+        finally:
+            copy.close()
+        log.info("Backed up %s to %s before migrating", self.path, target)
+        return target
+
+    # -- use -----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One user action: everything inside commits together or not at all."""
+        with self._write_lock:
+            self._con.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._con
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+
+    def reader(self) -> sqlite3.Connection:
+        """A new read-only connection for one thread (WAL lets it read while others write)."""
+        return _read_only(self.path)
+
+    def fetch(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read on the workspace's own connection (small reads only)."""
+        with self._write_lock:
+            return self._con.execute(sql, params).fetchall()
+
+    def meta(self, key: str) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])

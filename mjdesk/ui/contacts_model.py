@@ -1,0 +1,207 @@
+"""The Contacts table model: a window onto a workspace query, rows fetched lazily in blocks."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from mjdesk.core.contacts import (
+    CancelToken,
+    ContactQuery,
+    ContactRow,
+    ContactView,
+    SortKey,
+    fetch_rows,
+    plan_view,
+)
+from mjdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+_BLOCK = 256
+_CACHED_BLOCKS = 64
+
+_CONSENT_TEXT = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "No consent"}
+
+
+def _consent_date(row: ContactRow) -> str:
+    return (row.consent_at or "")[:10]
+
+
+# (header, sort key, how a row shows in the column)
+COLUMNS: tuple[tuple[str, SortKey, Callable[[ContactRow], str]], ...] = (
+    ("Email", SortKey.EMAIL, lambda r: r.email),
+    ("Name", SortKey.NAME, lambda r: r.name),
+    ("Consent", SortKey.CONSENT, lambda r: _CONSENT_TEXT.get(r.consent_status, r.consent_status)),
+    ("Consent date", SortKey.CONSENT_DATE, _consent_date),
+    ("Source", SortKey.SOURCE, lambda r: r.consent_source),
+    ("Lists", SortKey.LISTS, lambda r: r.lists),
+    ("Subscription", SortKey.SUBSCRIPTION, lambda r: r.subscription),
+    ("Flags", SortKey.FLAGS, lambda r: r.flags),
+)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ContactsModel(QAbstractTableModel):
+    """Shows a :class:`ContactView`. Searching runs on a worker; paging runs here, in blocks."""
+
+    #: a new query's result is in place: (rows shown, query)
+    viewChanged = Signal(int, object)
+    #: a query is running (True) or finished (False)
+    busyChanged = Signal(bool)
+    #: a query failed; the message is for the user
+    queryFailed = Signal(str)
+
+    def __init__(
+        self,
+        open_reader: Callable[[], sqlite3.Connection],
+        runner: TaskRunner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._open_reader = open_reader
+        self._con = open_reader()
+        self._runner = runner
+        self._view = ContactView(ContactQuery(), 0)
+        self._blocks: OrderedDict[int, list[ContactRow]] = OrderedDict()
+        self._pending: CancelToken | None = None
+        self._generation = 0
+        self._started = False
+
+    # -- the query -----------------------------------------------------------------------
+
+    @property
+    def query(self) -> ContactQuery:
+        return self._view.query
+
+    @property
+    def view(self) -> ContactView:
+        return self._view
+
+    def set_query(self, query: ContactQuery) -> None:
+        """Show ``query``; a search runs in the background, a plain listing at once."""
+        self._started = True
+        self._generation += 1
+        generation = self._generation
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if not query.terms:
+            # Counting the table and reading one page are index look-ups: no need to wait.
+            self._apply(plan_view(self._con, query))
+            self.busyChanged.emit(False)
+            return
+        self.busyChanged.emit(True)
+        open_reader = self._open_reader
+
+        def work(cancel: CancelToken) -> ContactView:
+            con = open_reader()
+            try:
+                return plan_view(con, query, cancel)
+            finally:
+                con.close()
+
+        def done(view: ContactView) -> None:
+            if generation == self._generation:
+                self._pending = None
+                self._apply(view)
+                self.busyChanged.emit(False)
+
+        def failed(exc: Exception) -> None:
+            if generation == self._generation:
+                self._pending = None
+                self.busyChanged.emit(False)
+                self.queryFailed.emit(f"The search could not run: {exc}")
+
+        self._pending = self._runner.submit(work, done, failed)
+
+    def refresh(self) -> None:
+        """Run the current query again (after the workspace changed)."""
+        self.set_query(self._view.query)
+
+    def _apply(self, view: ContactView) -> None:
+        self.beginResetModel()
+        self._view = view
+        self._blocks.clear()
+        self.endResetModel()
+        self.viewChanged.emit(view.total, view.query)
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+        self._con.close()
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def row_at(self, row: int) -> ContactRow | None:
+        if not 0 <= row < self._view.total:
+            return None
+        block = row // _BLOCK
+        rows = self._blocks.get(block)
+        if rows is None:
+            rows = fetch_rows(self._con, self._view, block * _BLOCK, _BLOCK)
+            self._blocks[block] = rows
+            if len(self._blocks) > _CACHED_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(block)
+        offset = row - block * _BLOCK
+        return rows[offset] if offset < len(rows) else None
+
+    # -- QAbstractTableModel -------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._view.total
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.row_at(index.row())
+        if row is None:
+            return None
+        text = COLUMNS[index.column()][2](row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return text or None
+        return text
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section][0] if 0 <= section < len(COLUMNS) else None
+        return section + 1
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        query = ContactQuery(self._view.query.text, COLUMNS[column][1], descending)
+        if self._started:
+            self.set_query(query)
+        else:  # the view is still being set up: remember the order, run nothing yet
+            self._view = ContactView(query, 0)

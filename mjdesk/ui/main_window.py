@@ -1,0 +1,244 @@
+"""The main window: navigation on the left, one page at a time, a status bar below."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QIcon,
+    QKeySequence,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from mjdesk import __version__
+from mjdesk.core.contacts import CancelToken, ContactCounts, ContactQuery, count_contacts
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.settings import Settings
+from mjdesk.core.workspace import Workspace
+from mjdesk.ui.contacts_model import ContactsModel
+from mjdesk.ui.contacts_page import ContactsPage
+from mjdesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def _b64(data: QByteArray) -> str:
+    return bytes(data.toBase64().data()).decode("ascii")
+
+
+def _from_b64(text: str) -> QByteArray:
+    return QByteArray.fromBase64(text.encode("ascii"))
+
+
+class MainWindow(QMainWindow):
+    """The app's one main window on one workspace."""
+
+    #: the first page of contacts is on screen
+    ready = Signal()
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        paths: AppPaths,
+        settings: Settings,
+        profile: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.paths = paths
+        self.settings = settings
+        self.profile = profile
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"mjdesk – {profile}")
+        self.resize(1200, 760)
+
+        self.runner = TaskRunner(self)
+        self.contacts_model = ContactsModel(workspace.reader, self.runner, self)
+        self.contacts_page = ContactsPage(self.contacts_model, self)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Pages")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setMaximumWidth(220)
+        self.pages = QStackedWidget(self)
+        self._add_page("Contacts", self.contacts_page, "x-office-address-book")
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("mainSplitter")
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([180, 1020])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        self.profile_label = QLabel(f"Profile: {profile}", self)
+        self.profile_label.setAccessibleName("Profile")
+        self.connection_label = QLabel("Offline: working locally", self)
+        self.connection_label.setAccessibleName("Connection")
+        self.connection_label.setToolTip(
+            "No Mailjet account is connected. Everything you do is saved on this computer."
+        )
+        self.counts_label = QLabel(self)
+        self.counts_label.setAccessibleName("Contact counts")
+        status = self.statusBar()
+        status.addWidget(self.profile_label)
+        status.addWidget(self.connection_label)
+        status.addPermanentWidget(self.counts_label)
+
+        self._build_menus()
+        self._first_page = False
+        self._announced = False
+        self.contacts_page.firstPageShown.connect(self._on_first_page)
+        self.contacts_model.viewChanged.connect(self._on_view)
+        self._counts_token: CancelToken | None = None
+        self._restore_layout()
+        self.contacts_model.set_query(self.contacts_model.query)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _add_page(self, title: str, page: QWidget, icon: str) -> None:
+        item = QListWidgetItem(QIcon.fromTheme(icon), title)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title} page")
+        self.nav.addItem(item)
+        self.pages.addWidget(page)
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        edit_menu = menus.addMenu("&Edit")
+        self.find_action = QAction("&Find Contacts…", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._find)
+        edit_menu.addAction(self.find_action)
+
+        view_menu = menus.addMenu("&View")
+        refresh = QAction("&Refresh", self)
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh)
+        view_menu.addAction(refresh)
+
+        help_menu = menus.addMenu("&Help")
+        for title, folder in (
+            ("Open &Data Folder", self.paths.data),
+            ("Open &Log Folder", self.paths.logs),
+        ):
+            action = QAction(title, self)
+            action.triggered.connect(lambda _=False, f=folder: self._open_folder(f))
+            help_menu.addAction(action)
+        about = QAction("&About mjdesk", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    # -- behaviour -----------------------------------------------------------------------
+
+    def _on_first_page(self) -> None:
+        self._first_page = True
+        self._announce_when_ready()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # After the pending paint: "ready" means the user can see the first page.
+        QTimer.singleShot(0, self._announce_when_ready)
+
+    def _announce_when_ready(self) -> None:
+        if self._first_page and self.isVisible() and not self._announced:
+            self._announced = True
+            self.ready.emit()
+
+    def _find(self) -> None:
+        self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))
+        self.contacts_page.focus_search()
+
+    def refresh(self) -> None:
+        self.contacts_model.refresh()
+
+    def _on_view(self, _total: int, query: ContactQuery) -> None:
+        if query.terms and self.counts_label.text():
+            return  # a search changes what is shown, not what the workspace holds
+        if self._counts_token is not None:
+            self._counts_token.cancel()
+        open_reader = self.workspace.reader
+
+        def work(_cancel: CancelToken) -> ContactCounts:
+            con = open_reader()
+            try:
+                return count_contacts(con)
+            finally:
+                con.close()
+
+        self._counts_token = self.runner.submit(work, self._show_counts)
+
+    def _show_counts(self, counts: ContactCounts) -> None:
+        self.counts_label.setText(
+            f"{counts.total:,} contacts · {counts.granted:,} consented · "
+            f"{counts.withdrawn:,} withdrawn · {counts.without_consent:,} without consent"
+        )
+
+    def _open_folder(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About mjdesk",
+            f"<b>mjdesk {__version__}</b><p>Consented mailing lists for Mailjet, on your "
+            f"desktop.</p><p>Workspace: <tt>{self.workspace.path}</tt><br>"
+            f"Logs: <tt>{self.paths.logs}</tt></p>",
+        )
+
+    # -- layout memory -------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(_from_b64(self.settings.window_geometry))
+        if self.settings.window_state:
+            self.restoreState(_from_b64(self.settings.window_state))
+        if self.settings.contacts_header:
+            header = self.contacts_page.table.horizontalHeader()
+            header.restoreState(_from_b64(self.settings.contacts_header))
+
+    def save_layout(self) -> None:
+        self.settings.window_geometry = _b64(self.saveGeometry())
+        self.settings.window_state = _b64(self.saveState())
+        header = self.contacts_page.table.horizontalHeader()
+        self.settings.contacts_header = _b64(header.saveState())
+        self.settings.last_profile = self.profile
+        try:
+            self.settings.save(self.paths.settings_file)
+        except OSError:
+            log.exception("Could not save settings")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        if not self.runner.shutdown():
+            log.warning("Background work did not stop in time")
+        self.contacts_model.close()
+        super().closeEvent(event)

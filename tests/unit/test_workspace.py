@@ -1,0 +1,217 @@
+"""The workspace file: creation, migrations, transactions, and files it must refuse safely."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
+from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS
+from mjdesk.core.workspace import (
+    Workspace,
+    WorkspaceCorrupt,
+    WorkspaceLocked,
+    WorkspaceTooNew,
+    inspect_version,
+)
+
+TABLES = {
+    "meta",
+    "schema_version",
+    "contacts",
+    "property_types",
+    "activity",
+    "activity_changes",
+    "import_batches",
+    "consent_ledger",
+    "ledger_release",
+    "lists",
+    "memberships",
+    "tombstones",
+    "contacts_search",
+}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ws_path(tmp_path: Path) -> Path:
+    return tmp_path / "workspaces" / "Test.sqlite3"
+
+
+def test_new_workspace_has_every_table_and_the_latest_version(ws_path: Path) -> None:
+    with Workspace.open(ws_path) as ws:
+        names = {r[0] for r in ws.fetch("SELECT name FROM sqlite_master")}
+        assert names >= TABLES
+        assert ws.schema_version == LATEST_VERSION
+        assert ws.fetch("PRAGMA journal_mode")[0][0] == "wal"
+        assert len(ws.meta("tombstone_key") or "") == 64
+        versions = [r[0] for r in ws.fetch("SELECT version FROM schema_version")]
+        assert versions == [m.version for m in MIGRATIONS]
+
+
+def test_reopening_does_not_migrate_or_back_up_again(ws_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    Workspace.open(ws_path).close()
+    assert not list(ws_path.parent.glob("*.bak.sqlite3"))
+
+
+def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) -> None:
+    with Workspace.open(ws_path, upto=1) as ws:
+        assert ws.schema_version == 1
+        with ws.transaction() as con:
+            add_contacts(con, [NewContact("Ann.Lee@York.ac.uk", "Ann", "Lee")], actor="t")
+    with Workspace.open(ws_path) as ws:
+        assert ws.schema_version == 2
+        hits = ws.fetch(
+            "SELECT rowid FROM contacts_search WHERE contacts_search MATCH '\"lee@york\"'"
+        )
+        assert len(hits) == 1
+    backups = list(ws_path.parent.glob("Test.format1.*.bak.sqlite3"))
+    assert len(backups) == 1
+    assert inspect_version(backups[0]) == 1
+
+
+def test_a_failing_migration_leaves_the_file_at_its_old_version(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Workspace.open(ws_path, upto=1).close()
+    broken = (*MIGRATIONS[:1], MIGRATIONS[1].__class__(2, "broken", "CREATE TABLE x (a); BOOM;"))
+    monkeypatch.setattr("mjdesk.core.workspace.MIGRATIONS", broken)
+    with pytest.raises(Exception, match="cannot be prepared"):
+        Workspace.open(ws_path)
+    assert inspect_version(ws_path) == 1
+    con = sqlite3.connect(ws_path)
+    assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'x'").fetchone() == (0,)
+    con.close()
+
+
+def test_a_transaction_is_all_or_nothing(ws_path: Path) -> None:
+    with Workspace.open(ws_path) as ws:
+        with pytest.raises(sqlite3.IntegrityError), ws.transaction() as con:
+            add_contacts(con, [NewContact("a@x.org"), NewContact("A@X.org ")], actor="t")
+        assert ws.fetch("SELECT count(*) FROM contacts")[0] == (0,)
+        with ws.transaction() as con:
+            add_contacts(con, [NewContact("a@x.org"), NewContact("b@x.org")], actor="t")
+        assert ws.fetch("SELECT count(*) FROM contacts")[0] == (2,)
+
+
+def test_a_second_open_is_refused_with_a_clear_message(ws_path: Path) -> None:
+    with Workspace.open(ws_path):
+        with pytest.raises(WorkspaceLocked) as info:
+            Workspace.open(ws_path)
+        assert "open in another mjdesk window" in info.value.user_message
+    Workspace.open(ws_path).close()  # released on close
+
+
+def test_a_lock_held_by_another_process_is_refused(ws_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pathlib; from mjdesk.core.workspace import Workspace; "
+            f"w = Workspace.open(pathlib.Path({str(ws_path)!r})); print('open', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(WorkspaceLocked, match=r"process \d+"):
+            Workspace.open(ws_path)
+    finally:
+        holder.communicate("")
+    Workspace.open(ws_path).close()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"name,email\nAnn,ann@example.org\n", id="a CSV renamed"),
+        pytest.param(b"\x00" * 4096, id="zeros"),
+        pytest.param(b"SQLite format 3\x00" + b"\xff" * 200, id="truncated SQLite"),
+    ],
+)
+def test_a_corrupt_file_is_refused_and_left_as_it_is(ws_path: Path, content: bytes) -> None:
+    ws_path.parent.mkdir(parents=True)
+    ws_path.write_bytes(content)
+    with pytest.raises(WorkspaceCorrupt) as info:
+        Workspace.open(ws_path)
+    assert "left exactly as it is" in info.value.user_message
+    assert ws_path.read_bytes() == content
+
+
+def test_a_damaged_page_in_a_real_workspace_is_refused(ws_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    data = bytearray(ws_path.read_bytes())
+    data[100:4096] = b"\xa5" * (4096 - 100)  # overwrite the schema page after the header
+    ws_path.write_bytes(bytes(data))
+    with pytest.raises(WorkspaceCorrupt):
+        Workspace.open(ws_path)
+    assert ws_path.read_bytes() == bytes(data)
+
+
+def test_another_apps_sqlite_file_is_refused(ws_path: Path) -> None:
+    ws_path.parent.mkdir(parents=True)
+    con = sqlite3.connect(ws_path)
+    con.execute("CREATE TABLE photos (id INTEGER)")
+    con.commit()
+    con.close()
+    before = digest(ws_path)
+    with pytest.raises(WorkspaceCorrupt, match="not made by mjdesk"):
+        Workspace.open(ws_path)
+    assert digest(ws_path) == before
+
+
+def test_a_file_from_a_newer_mjdesk_is_refused_unchanged(ws_path: Path) -> None:
+    Workspace.open(ws_path).close()
+    con = sqlite3.connect(ws_path)
+    con.execute(
+        "INSERT INTO schema_version VALUES (?, 'future', '2030-01-01T00:00:00Z', '9.0')",
+        (LATEST_VERSION + 1,),
+    )
+    con.commit()
+    con.close()
+    before = digest(ws_path)
+    with pytest.raises(WorkspaceTooNew) as info:
+        Workspace.open(ws_path)
+    assert f"format {LATEST_VERSION + 1}" in info.value.user_message
+    assert digest(ws_path) == before
+    Workspace.open(ws_path.with_name("Other.sqlite3")).close()  # the lock was released
+
+
+def test_consent_ledger_is_append_only_except_for_a_released_batch(ws_path: Path) -> None:
+    with Workspace.open(ws_path) as ws:
+        granted = ConsentRecord("granted", "2025-01-01T10:00:00Z", source_file="a.csv")
+        with ws.transaction() as con:
+            con.execute(
+                "INSERT INTO import_batches (id, file_name, file_sha256, imported_by, "
+                "imported_at) VALUES (7, 'a.csv', '00', 't', '2025-01-01T10:00:00Z')"
+            )
+            add_contacts(con, [NewContact("a@x.org", consent=granted)], actor="t", batch_id=7)
+        for statement in (
+            "UPDATE consent_ledger SET status = 'withdrawn'",
+            "DELETE FROM consent_ledger",
+        ):
+            with (
+                pytest.raises(sqlite3.IntegrityError, match="append-only"),
+                ws.transaction() as con,
+            ):
+                con.execute(statement)
+        with ws.transaction() as con:
+            con.execute("INSERT INTO ledger_release VALUES ('batch', 7)")
+            con.execute("DELETE FROM consent_ledger WHERE batch_id = 7")
+            con.execute("DELETE FROM ledger_release")
+        row = ws.fetch("SELECT consent_status, consent_at FROM contacts")[0]
+        assert row == ("none", None)
