@@ -174,7 +174,10 @@ class Workspace:
         return workspace
 
     def close(self) -> None:
+        """Close the file and release the lock; closing twice is harmless."""
         with self._write_lock:
+            if not self._lock.held:
+                return
             try:
                 self._con.execute("PRAGMA optimize")
             except sqlite3.Error:

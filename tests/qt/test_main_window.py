@@ -1,0 +1,122 @@
+"""The main window driven as a user would: search, sort, scroll, shortcuts, layout memory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QHeaderView, QLabel
+from pytestqt.qtbot import QtBot
+
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.settings import Settings
+from mjdesk.ui.main_window import MainWindow
+
+OpenWindow = Callable[..., MainWindow]
+
+
+def shown_rows(window: MainWindow, column: int, first: int = 20) -> list[str]:
+    table = window.contacts_page.table
+    model = table.model()
+    return [model.index(r, column).data() for r in range(min(first, model.rowCount()))]
+
+
+def click_header(qtbot: QtBot, header: QHeaderView, section: int) -> None:
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+
+def test_search_and_sort_10000_contacts(
+    qtbot: QtBot, open_window: OpenWindow, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(10_000))
+    page = window.contacts_page
+    assert page.stack.currentWidget() is page.table
+    assert page.table.model().rowCount() == 10_000
+    assert page.summary.text() == "10,000 contacts"
+    emails = shown_rows(window, 0)
+    assert emails == sorted(emails, key=str.casefold)
+
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+    with qtbot.waitSignal(window.contacts_model.viewChanged, timeout=5_000):
+        qtbot.keyClicks(page.search, "taylor")
+    found = page.table.model().rowCount()
+    assert 0 < found < 10_000
+    assert page.summary.text() == f"{found:,} found"
+    for row in range(found):
+        email = page.table.model().index(row, 0).data()
+        name = page.table.model().index(row, 1).data()
+        assert "taylor" in f"{email} {name}".casefold()
+
+    header = page.table.horizontalHeader()
+    click_header(qtbot, header, 1)  # Name: ascending
+    click_header(qtbot, header, 1)  # Name: descending
+    qtbot.waitUntil(lambda: window.contacts_model.query.descending, timeout=5_000)
+    qtbot.waitUntil(lambda: page.summary.text() == f"{found:,} found", timeout=5_000)
+    assert header.sortIndicatorSection() == 1
+    names = [window.contacts_model.row_at(r) for r in range(found)]
+    keys = [(r.last_name.casefold(), r.first_name.casefold()) for r in names if r]
+    ascii_keys = [k for k in keys if all(part.isascii() for part in k)]
+    assert ascii_keys == sorted(ascii_keys, reverse=True)
+    assert page.table.model().rowCount() == found  # the search still applies
+
+    with qtbot.waitSignal(window.contacts_model.viewChanged, timeout=5_000):
+        qtbot.keyClick(page.search, Qt.Key.Key_Escape)
+    assert page.table.model().rowCount() == 10_000
+
+
+def test_scrolling_to_the_end_shows_the_last_rows(
+    qtbot: QtBot, open_window: OpenWindow, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(10_000))
+    table = window.contacts_page.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    last = table.model().index(9_999, 0)
+    qtbot.waitUntil(lambda: table.visualRect(last).isValid() and table.rowAt(0) > 9_000)
+    rows = [table.model().index(r, 0).data() for r in range(9_990, 10_000)]
+    assert rows == sorted(rows, key=str.casefold)
+    assert all("@" in r for r in rows)
+
+
+def test_empty_workspace_shows_the_welcome(open_window: OpenWindow) -> None:
+    window = open_window(None)
+    page = window.contacts_page
+    assert page.stack.currentWidget() is page.welcome
+    assert not page.search.isEnabled()
+    text = page.welcome.findChild(QLabel, "welcomeText")
+    assert isinstance(text, QLabel)
+    assert "Welcome to mjdesk" in text.text()
+    assert window.profile_label.text() == "Profile: Test"
+
+
+def test_status_bar_counts(
+    qtbot: QtBot, open_window: OpenWindow, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(10_000))
+    qtbot.waitUntil(lambda: window.counts_label.text().startswith("10,000 contacts"))
+    assert "consented" in window.counts_label.text()
+
+
+def test_window_layout_is_remembered(
+    qtbot: QtBot, open_window: OpenWindow, app_paths: AppPaths
+) -> None:
+    window = open_window(None, profile="Layout")
+    window.resize(700, 500)  # the offscreen screen is 800 x 600
+    window.contacts_page.table.setColumnWidth(0, 333)
+    window.close()
+    saved = Settings.load(app_paths.settings_file)
+    assert saved.last_profile == "Layout"
+    assert saved.window_geometry
+    window.workspace.close()
+    again = open_window(None, profile="Layout2")
+    assert again.contacts_page.table.columnWidth(0) == 333
+    assert (again.width(), again.height()) == (700, 500)
+
+
+def test_refresh_and_about_do_not_fail(qtbot: QtBot, open_window: OpenWindow) -> None:
+    window = open_window(None)
+    window.refresh()
+    assert QApplication.activeModalWidget() is None

@@ -1,0 +1,225 @@
+"""Contact queries (search, sort, paging from either end) and the summaries kept by triggers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mjdesk.core.contacts import (
+    Cancelled,
+    CancelToken,
+    ConsentRecord,
+    ContactQuery,
+    NewContact,
+    SortKey,
+    add_contacts,
+    count_contacts,
+    fetch_rows,
+    plan_view,
+    record_consent,
+)
+from mjdesk.core.workspace import Workspace
+
+from support.generate import generate
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    path = generate(tmp_path_factory.mktemp("ws") / "sample.sqlite3", 3_000)
+    ws = Workspace.open(path)
+    yield ws
+    ws.close()
+
+
+def python_order(ws: Workspace, query: ContactQuery) -> list[int]:
+    """The order the query must give, computed in Python from every row."""
+    rows = ws.fetch(
+        "SELECT id, email_key, last_name, first_name, consent_status, consent_at, "
+        "consent_source, lists_label, subscription_label, flags FROM contacts"
+    )
+    columns: dict[SortKey, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {
+        SortKey.EMAIL: lambda r: (r[1],),
+        SortKey.NAME: lambda r: (r[2].lower(), r[3].lower()),
+        SortKey.CONSENT: lambda r: (r[4], r[5] or ""),
+        SortKey.LISTS: lambda r: (r[7].lower(),),
+    }
+    key = columns[query.sort]
+    ordered = sorted(rows, key=lambda r: (*key(r), r[0]), reverse=query.descending)
+    return [r[0] for r in ordered]
+
+
+def all_ids(ws: Workspace, query: ContactQuery, block: int = 97) -> list[int]:
+    con = ws.reader()
+    try:
+        view = plan_view(con, query)
+        ids: list[int] = []
+        for start in range(0, view.total, block):
+            ids.extend(row.id for row in fetch_rows(con, view, start, block))
+        return ids
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("sort", [SortKey.EMAIL, SortKey.NAME, SortKey.CONSENT, SortKey.LISTS])
+@pytest.mark.parametrize("descending", [False, True])
+def test_paging_from_either_end_gives_one_consistent_order(
+    sample: Workspace, sort: SortKey, descending: bool
+) -> None:
+    query = ContactQuery(sort=sort, descending=descending)
+    if sort in (SortKey.NAME, SortKey.LISTS):
+        # NOCASE folds ASCII only: compare with SQLite's own order for non-ASCII names.
+        expected = [
+            r[0]
+            for r in sample.fetch(f"SELECT id FROM contacts ORDER BY {sort.order_by(descending)}")
+        ]
+    else:
+        expected = python_order(sample, query)
+    assert all_ids(sample, query) == expected
+
+
+def test_search_finds_substrings_of_address_and_names(sample: Workspace) -> None:
+    everyone = sample.fetch("SELECT id, email, first_name, last_name FROM contacts")
+    for text in ("york.ac", "TAYLOR", "ölafs", "son 12", "z", "@gm"):
+        terms = [t.casefold() for t in text.split()]
+        expected = sorted(
+            r[0] for r in everyone if all(t in f"{r[1]} {r[2]} {r[3]}".casefold() for t in terms)
+        )
+        con = sample.reader()
+        try:
+            view = plan_view(con, ContactQuery(text))
+        finally:
+            con.close()
+        assert view.ids is not None
+        assert sorted(view.ids) == expected, text
+        assert view.total == len(expected)
+
+
+def test_a_search_is_sorted_and_pages_like_the_whole_table(sample: Workspace) -> None:
+    query = ContactQuery("smith", SortKey.NAME, descending=True)
+    ids = all_ids(sample, query, block=7)
+    rows = {r[0]: r for r in sample.fetch("SELECT id, last_name, first_name FROM contacts")}
+    keys = [(rows[i][1].lower(), rows[i][2].lower(), i) for i in ids]
+    assert keys == sorted(keys, reverse=True)
+    assert len(ids) > 10
+
+
+def test_search_text_with_quotes_and_wildcards_is_literal(sample: Workspace) -> None:
+    con = sample.reader()
+    try:
+        for text in ('"', "o'brien", "%", "_", "a*b", "NEAR(", "\\"):
+            view = plan_view(con, ContactQuery(text))
+            expected = sum(
+                1
+                for (e, f, la) in sample.fetch("SELECT email, first_name, last_name FROM contacts")
+                if text.casefold() in f"{e} {f} {la}".casefold()
+            )
+            assert view.total == expected, text
+    finally:
+        con.close()
+
+
+def test_a_cancelled_search_raises_cancelled(sample: Workspace) -> None:
+    token = CancelToken()
+    token.cancel()
+    con = sample.reader()
+    try:
+        with pytest.raises(Cancelled):
+            plan_view(con, ContactQuery("e"), token)
+    finally:
+        con.close()
+
+
+def test_fetch_rows_past_the_end_is_empty(sample: Workspace) -> None:
+    con = sample.reader()
+    try:
+        view = plan_view(con, ContactQuery())
+        assert fetch_rows(con, view, view.total, 10) == []
+        assert len(fetch_rows(con, view, view.total - 3, 10)) == 3
+    finally:
+        con.close()
+
+
+def test_counts(sample: Workspace) -> None:
+    con = sample.reader()
+    try:
+        counts = count_contacts(con)
+    finally:
+        con.close()
+    by_sql = dict(sample.fetch("SELECT consent_status, count(*) FROM contacts GROUP BY 1"))
+    assert counts.total == 3_000
+    assert counts.granted == by_sql["granted"]
+    assert counts.withdrawn == by_sql["withdrawn"]
+    assert counts.without_consent == by_sql["none"]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    workspace = Workspace.open(tmp_path / "w.sqlite3")
+    yield workspace
+    workspace.close()
+
+
+def consent_of(ws: Workspace) -> tuple[str, str | None, str]:
+    return ws.fetch("SELECT consent_status, consent_at, consent_source FROM contacts")[0]
+
+
+def test_a_withdrawal_is_never_overridden_by_an_older_grant(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("a@x.org")], actor="t")
+        record_consent(con, 1, ConsentRecord("withdrawn", "2025-05-01T00:00:00Z"), "t")
+        record_consent(con, 1, ConsentRecord("granted", "2025-01-01T00:00:00Z", "old.csv"), "t")
+    assert consent_of(ws) == ("withdrawn", "2025-05-01T00:00:00Z", "")
+    with ws.transaction() as con:  # a newer grant does count
+        record_consent(con, 1, ConsentRecord("granted", "2025-06-01T00:00:00Z", "new.csv"), "t")
+    assert consent_of(ws) == ("granted", "2025-06-01T00:00:00Z", "new.csv")
+    with ws.transaction() as con:  # on the same second, withdrawal wins
+        record_consent(con, 1, ConsentRecord("withdrawn", "2025-06-01T00:00:00Z"), "t")
+    assert consent_of(ws)[0] == "withdrawn"
+
+
+def test_list_and_subscription_labels_follow_memberships(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("a@x.org")], actor="t")
+        for name in ("Newsletter", "Alumni"):
+            con.execute("INSERT INTO lists (name, created_at) VALUES (?, 'now')", (name,))
+        con.execute("INSERT INTO memberships (contact_id, list_id, added_at) VALUES (1, 1, 'n')")
+    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
+        "Newsletter",
+        "subscribed",
+    )
+    with ws.transaction() as con:
+        con.execute("INSERT INTO memberships (contact_id, list_id, added_at) VALUES (1, 2, 'n')")
+        con.execute("UPDATE memberships SET mailjet_status = 'unsubscribed' WHERE list_id = 2")
+    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
+        "Alumni, Newsletter",
+        "unsubscribed from 1 of 2",
+    )
+    with ws.transaction() as con:
+        con.execute("UPDATE lists SET name = 'Graduates' WHERE id = 2")
+        con.execute("DELETE FROM memberships WHERE list_id = 1")
+    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
+        "Graduates",
+        "unsubscribed",
+    )
+
+
+def test_search_index_follows_edits_and_deletes(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("ann@x.org", "Ann", "Lee")], actor="t")
+        con.execute("UPDATE contacts SET last_name = 'Okafor' WHERE id = 1")
+
+    def found(text: str) -> int:
+        con = ws.reader()
+        try:
+            return plan_view(con, ContactQuery(text)).total
+        finally:
+            con.close()
+
+    assert found("okafor") == 1
+    assert found("lee") == 0
+    with ws.transaction() as con:
+        con.execute("DELETE FROM contacts")
+    assert found("ann") == 0
