@@ -1,0 +1,516 @@
+"""The sandbox's state: accounts (one per API key pair) and the records each one holds.
+
+Records are flat dataclasses of JSON values so the whole state can be written to and read from a
+JSON file without a per-type codec. Handlers hold ``Store.lock`` while they read or write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+Json = Any
+
+
+def rfc3339(moment: datetime) -> str:
+    """Mailjet's date form: ``2018-01-01T00:01:02Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Contact:
+    """A contact (``/contact``)."""
+
+    id: int
+    email: str
+    name: str = ""
+    created_at: str = ""
+    delivered_count: int = 0
+    is_excluded: bool = False
+    excluded_updated_at: str = ""
+    is_opt_in_pending: bool = False
+    is_spam_complaining: bool = False
+    last_activity_at: str = ""
+    last_update_at: str = ""
+    unsubscribed_at: str = ""
+    unsubscribed_by: str = ""
+    anonymized: bool = False
+
+
+@dataclass
+class PropertyDef:
+    """A contact property definition (``/contactmetadata``)."""
+
+    id: int
+    name: str
+    datatype: str
+    namespace: str = "static"
+
+
+@dataclass
+class ContactsList:
+    """A contact list (``/contactslist``)."""
+
+    id: int
+    name: str
+    address: str
+    created_at: str = ""
+    is_deleted: bool = False
+
+
+@dataclass
+class Membership:
+    """A contact in a list (``/listrecipient``)."""
+
+    id: int
+    contact_id: int
+    list_id: int
+    is_unsubscribed: bool = False
+    subscribed_at: str = ""
+    unsubscribed_at: str = ""
+    is_active: bool = True
+
+
+@dataclass
+class BulkJob:
+    """An asynchronous ``managemanycontacts`` job, stepped forward by each poll."""
+
+    id: int
+    list_id: int  # 0 for the /contact/managemanycontacts form
+    payload: dict[str, Json]
+    status: str = "Allocated"
+    pending_states: list[str] = field(default_factory=list)
+    outcome: str = "ok"  # ok | error | noop, chosen by the faults at creation
+    job_start: str = ""
+    job_end: str = ""
+    count: int = 0
+    error: str = ""
+    error_file: str = ""
+    errors: list[dict[str, Json]] = field(default_factory=list)
+
+
+@dataclass
+class CsvUpload:
+    """CSV text uploaded with ``DATA/contactslist/{id}/CSVData/text:plain``."""
+
+    id: int
+    list_id: int
+    text: str
+
+
+@dataclass
+class CsvImport:
+    """A ``/csvimport`` job."""
+
+    id: int
+    list_id: int
+    data_id: int
+    method: str
+    err_threshold: int = 1
+    import_options: str = ""
+    status: str = "Upload"
+    pending_states: list[str] = field(default_factory=list)
+    outcome: str = "ok"
+    count: int = 0
+    current: int = 0
+    errcount: int = 0
+    job_start: str = ""
+    job_end: str = ""
+    request_at: str = ""
+    alive_at: str = ""
+    error_rows: list[list[str]] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Content:
+    """The content of a draft or template (``detailcontent``)."""
+
+    html: str = ""
+    text: str = ""
+    mjml: str = ""
+    headers: dict[str, Json] = field(default_factory=dict)
+
+
+@dataclass
+class Draft:
+    """A campaign draft (``/campaigndraft``)."""
+
+    id: int
+    locale: str
+    sender: str
+    sender_email: str
+    subject: str
+    list_id: int
+    title: str = ""
+    sender_name: str = ""
+    reply_email: str = ""
+    segmentation_id: int = 0
+    template_id: int = 0
+    edit_mode: str = "html2"
+    status: int = 0
+    campaign_id: int = 0
+    created_at: str = ""
+    modified_at: str = ""
+    delivered_at: str = ""
+    scheduled_at: str = ""
+    used: bool = False
+    content: Content = field(default_factory=Content)
+
+
+@dataclass
+class Template:
+    """A template (``/template``)."""
+
+    id: int
+    name: str
+    author: str = ""
+    description: str = ""
+    edit_mode: int = 2
+    locale: str = "en_US"
+    purposes: list[str] = field(default_factory=list)
+    owner_type: str = "apikey"
+    created_at: str = ""
+    content: Content = field(default_factory=Content)
+
+
+@dataclass
+class Campaign:
+    """A sent campaign (``/campaign``), created by sending a draft."""
+
+    id: int
+    subject: str
+    from_email: str
+    from_name: str
+    list_id: int
+    newsletter_id: int
+    send_start_at: str = ""
+    send_end_at: str = ""
+    status: int = 2
+    campaign_type: int = 2
+    custom_value: str = ""
+    created_at: str = ""
+    is_deleted: bool = False
+    is_starred: bool = False
+
+
+@dataclass
+class DayStats:
+    """One campaign's counters for one day (feeds ``/statcounters``)."""
+
+    campaign_id: int
+    day: str  # YYYY-MM-DD
+    total: int = 0
+    sent: int = 0
+    opened: int = 0
+    clicked: int = 0
+    unsubscribed: int = 0
+    spam: int = 0
+    hard_bounced: int = 0
+    soft_bounced: int = 0
+    blocked: int = 0
+    deferred: int = 0
+    queued: int = 0
+    event_opened: int = 0
+    event_clicked: int = 0
+
+
+@dataclass
+class LinkStats:
+    """Clicks on one link of a campaign."""
+
+    campaign_id: int
+    url: str
+    position: int
+    clicked_messages: int
+    clicked_events: int
+
+
+@dataclass
+class EspStats:
+    """A campaign's results at one mailbox provider."""
+
+    campaign_id: int
+    esp: str
+    delivered: int
+    opened: int
+    clicked: int
+    bounced: int
+    spam: int
+    unsubscribed: int
+
+
+@dataclass
+class Event:
+    """An open, click or bounce, as the event-log endpoints list them."""
+
+    id: int
+    kind: str  # open | click | bounce
+    campaign_id: int
+    contact_id: int
+    message_id: int
+    at: str
+    user_agent: str = ""
+    url: str = ""
+    delay: int = 0
+    permanent: bool = False
+
+
+@dataclass
+class SentMessage:
+    """A message accepted by ``/v3.1/send`` (kept for tests and the practice log)."""
+
+    id: int
+    to: str
+    subject: str
+    sandbox_mode: bool
+    custom_id: str = ""
+
+
+@dataclass
+class Account:
+    """The data behind one API key: a Mailjet account or sub-account."""
+
+    api_key: str
+    secret_key: str
+    name: str
+    key_id: int
+    is_master: bool = True
+    is_active: bool = True
+    user_id: int = 1
+    created_at: str = ""
+    next_id: int = 1
+    contacts: dict[int, Contact] = field(default_factory=dict)
+    properties: dict[int, PropertyDef] = field(default_factory=dict)
+    contact_data: dict[int, dict[str, Json]] = field(default_factory=dict)
+    lists: dict[int, ContactsList] = field(default_factory=dict)
+    memberships: dict[int, Membership] = field(default_factory=dict)
+    bulk_jobs: dict[int, BulkJob] = field(default_factory=dict)
+    csv_uploads: dict[int, CsvUpload] = field(default_factory=dict)
+    csv_imports: dict[int, CsvImport] = field(default_factory=dict)
+    drafts: dict[int, Draft] = field(default_factory=dict)
+    templates: dict[int, Template] = field(default_factory=dict)
+    campaigns: dict[int, Campaign] = field(default_factory=dict)
+    day_stats: list[DayStats] = field(default_factory=list)
+    link_stats: list[LinkStats] = field(default_factory=list)
+    esp_stats: list[EspStats] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    sent_messages: list[SentMessage] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Indexes, not fields: rebuilt on load, never saved.
+        self._by_email: dict[str, int] = {}
+        self._links: dict[tuple[int, int], int] = {}
+        for contact in self.contacts.values():
+            if not contact.anonymized:
+                self._by_email[contact.email.lower()] = contact.id
+        for link in self.memberships.values():
+            self._links[(link.contact_id, link.list_id)] = link.id
+
+    def new_id(self) -> int:
+        """The next free ID; one counter for all of the account's objects keeps them distinct."""
+        value = self.next_id
+        self.next_id += 1
+        return value
+
+    def add_contact(self, contact: Contact) -> None:
+        """Store a new contact."""
+        self.contacts[contact.id] = contact
+        self._by_email[contact.email.lower()] = contact.id
+
+    def anonymize(self, contact: Contact, email: str) -> None:
+        """Replace a contact's address (GDPR delete); the old address becomes free again."""
+        self._by_email.pop(contact.email.lower(), None)
+        contact.email = email
+        contact.anonymized = True
+
+    def find_contact(self, key: str) -> Contact | None:
+        """A contact by numeric ID or (case-insensitive) email."""
+        if key.isdigit():
+            return self.contacts.get(int(key))
+        found = self._by_email.get(key.strip().lower())
+        return None if found is None else self.contacts.get(found)
+
+    def find_list(self, key: str) -> ContactsList | None:
+        """A list by numeric ID or name."""
+        if key.isdigit():
+            return self.lists.get(int(key))
+        for item in self.lists.values():
+            if item.name == key and not item.is_deleted:
+                return item
+        return None
+
+    def membership(self, contact_id: int, list_id: int) -> Membership | None:
+        """The link between a contact and a list, if any."""
+        found = self._links.get((contact_id, list_id))
+        return None if found is None else self.memberships.get(found)
+
+    def add_membership(self, link: Membership) -> None:
+        """Store a new contact-list link."""
+        self.memberships[link.id] = link
+        self._links[(link.contact_id, link.list_id)] = link.id
+
+    def drop_membership(self, link: Membership) -> None:
+        """Delete a contact-list link."""
+        self.memberships.pop(link.id, None)
+        self._links.pop((link.contact_id, link.list_id), None)
+
+    def property_named(self, name: str) -> PropertyDef | None:
+        """A property definition by name (case-insensitive, as Mailjet matches them)."""
+        wanted = name.lower()
+        for item in self.properties.values():
+            if item.name.lower() == wanted:
+                return item
+        return None
+
+
+@dataclass
+class Options:
+    """Behaviour switches where Mailjet's behaviour is unconfirmed (mailjet-api.md)."""
+
+    gdpr_delete_leaves_lists: bool = True
+    require_unsub_link: bool = False
+    job_polls_per_state: int = 1
+
+
+_ACCOUNT_TABLES: dict[str, type[Any]] = {
+    "contacts": Contact,
+    "properties": PropertyDef,
+    "lists": ContactsList,
+    "memberships": Membership,
+    "bulk_jobs": BulkJob,
+    "csv_uploads": CsvUpload,
+    "csv_imports": CsvImport,
+    "drafts": Draft,
+    "templates": Template,
+    "campaigns": Campaign,
+}
+_ACCOUNT_LISTS: dict[str, type[Any]] = {
+    "day_stats": DayStats,
+    "link_stats": LinkStats,
+    "esp_stats": EspStats,
+    "events": Event,
+    "sent_messages": SentMessage,
+}
+_WITH_CONTENT = (Draft, Template)
+
+T = TypeVar("T")
+
+
+def _record(cls: type[T], raw: dict[str, Json]) -> T:
+    if cls in _WITH_CONTENT:
+        raw = dict(raw)
+        raw["content"] = Content(**raw.get("content", {}))
+    return cls(**raw)
+
+
+def account_to_json(account: Account) -> dict[str, Json]:
+    """An account as plain JSON values."""
+    return dataclasses.asdict(account)
+
+
+def account_from_json(raw: dict[str, Json]) -> Account:
+    """The inverse of ``account_to_json``."""
+    values = dict(raw)
+    for name, cls in _ACCOUNT_TABLES.items():
+        values[name] = {int(key): _record(cls, row) for key, row in values.get(name, {}).items()}
+    for name, cls in _ACCOUNT_LISTS.items():
+        values[name] = [_record(cls, row) for row in values.get(name, [])]
+    values["contact_data"] = {int(key): row for key, row in values.get("contact_data", {}).items()}
+    return Account(**values)
+
+
+def practice_key(label: str) -> tuple[str, str]:
+    """A deterministic practice key pair (32 hex characters each, like Mailjet's)."""
+    key = hashlib.sha256(f"mjdesk-practice-key:{label}".encode()).hexdigest()[:32]
+    secret = hashlib.sha256(f"mjdesk-practice-secret:{label}".encode()).hexdigest()[:32]
+    return key, secret
+
+
+class Store:
+    """All accounts, keyed by API key, behind one lock."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self.lock = threading.RLock()
+        self.accounts: dict[str, Account] = {}
+        self.options = Options()
+        self._now = now or (lambda: datetime.now(UTC))
+        self.next_key_id = 1
+
+    def now(self) -> datetime:
+        """The sandbox clock (injectable for tests)."""
+        return self._now()
+
+    def stamp(self) -> str:
+        """The current time in Mailjet's form."""
+        return rfc3339(self.now())
+
+    def add_account(
+        self, name: str, api_key: str, secret_key: str, *, is_master: bool = True
+    ) -> Account:
+        """Register a key pair with its own, empty data."""
+        with self.lock:
+            account = Account(
+                api_key=api_key,
+                secret_key=secret_key,
+                name=name,
+                key_id=self.next_key_id,
+                is_master=is_master,
+                created_at=self.stamp(),
+            )
+            self.next_key_id += 1
+            self.accounts[api_key] = account
+            return account
+
+    def authenticate(self, api_key: str, secret_key: str) -> Account | None:
+        """The account for an active key pair, or None."""
+        account = self.accounts.get(api_key)
+        if account is None or not account.is_active or account.secret_key != secret_key:
+            return None
+        return account
+
+    def to_json(self) -> dict[str, Json]:
+        """The whole state as JSON values."""
+        with self.lock:
+            return {
+                "format": 1,
+                "next_key_id": self.next_key_id,
+                "options": dataclasses.asdict(self.options),
+                "accounts": [account_to_json(item) for item in self.accounts.values()],
+            }
+
+    def load_json(self, raw: dict[str, Json]) -> None:
+        """Replace the state with one written by ``to_json``."""
+        with self.lock:
+            self.next_key_id = int(raw.get("next_key_id", 1))
+            self.options = Options(**raw.get("options", {}))
+            self.accounts = {}
+            for item in raw.get("accounts", []):
+                account = account_from_json(item)
+                self.accounts[account.api_key] = account
+
+    def save(self, path: Path) -> None:
+        """Write the state atomically (temp file, then replace)."""
+        text = json.dumps(self.to_json())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def load(self, path: Path) -> None:
+        """Read a state file written by ``save``."""
+        self.load_json(json.loads(path.read_text(encoding="utf-8")))
