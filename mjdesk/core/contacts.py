@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -83,11 +84,27 @@ _ROW_COLUMNS = (
 
 @dataclass(frozen=True)
 class ContactView:
-    """A query's result as plain values: how many rows, and the ids in order when searched."""
+    """A query's result as plain values: how many rows, and the ids in order when searched.
+
+    A broad search over a big workspace first comes back incomplete (``complete`` False):
+    the first page of matches, found by walking the sort order, while the rest are still
+    being collected by :func:`complete_view`.
+    """
 
     query: ContactQuery
     total: int
     ids: array[int] | None = field(default=None, compare=False)
+    complete: bool = True
+
+
+#: how many matches an incomplete view starts with (a few screens' worth)
+FIRST_MATCHES = 200
+#: how long a search may take before it shows its first page and finishes in the background
+SEARCH_BUDGET_S = 0.04
+
+
+class _OverBudget(Exception):
+    pass
 
 
 def _like_pattern(term: str) -> str:
@@ -95,15 +112,27 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _search_filter(terms: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL that keeps the contacts in which every term occurs, and its parameters."""
+def _search_filter(terms: Sequence[str], *, per_row: bool = False) -> tuple[str, list[object]]:
+    """SQL that keeps the contacts in which every term occurs, and its parameters.
+
+    ``per_row`` asks the full-text index about one contact at a time, which suits a walk
+    down the sort order that stops after a page; otherwise the index lists all matches.
+    """
     clauses: list[str] = []
     params: list[object] = []
     long_terms = [t for t in terms if len(t) >= 3]
     if long_terms:
         # A quoted string is a substring match for the trigram tokenizer.
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        clauses.append("id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)")
+        if per_row:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? "
+                "AND contacts_search.rowid = contacts.id)"
+            )
+        else:
+            clauses.append(
+                "id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)"
+            )
         params.append(match)
     for term in terms:
         if len(term) < 3:
@@ -134,41 +163,80 @@ class CancelToken:
 
 
 def _run_cancellable(
-    con: sqlite3.Connection, cancel: CancelToken | None, work: Callable[[], _T]
+    con: sqlite3.Connection,
+    cancel: CancelToken | None,
+    work: Callable[[], _T],
+    deadline: float | None = None,
 ) -> _T:
-    if cancel is None:
+    """Run ``work``; stop it when cancelled (Cancelled) or past ``deadline`` (_OverBudget)."""
+    if cancel is None and deadline is None:
         return work()
-    con.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
+
+    def should_stop() -> int:
+        if cancel is not None and cancel.cancelled:
+            return 1
+        return int(deadline is not None and time.perf_counter() > deadline)
+
+    con.set_progress_handler(should_stop, 5_000)
     try:
         return work()
     except sqlite3.OperationalError as exc:
-        if cancel.cancelled:
+        if cancel is not None and cancel.cancelled:
             raise Cancelled from exc
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _OverBudget from exc
         raise
     finally:
         con.set_progress_handler(None, 0)
 
 
+def _collect(con: sqlite3.Connection, sql: str, params: Sequence[object]) -> array[int]:
+    ids: array[int] = array("q")
+    cursor = con.execute(sql, params)
+    while chunk := cursor.fetchmany(10_000):
+        ids.extend(row[0] for row in chunk)
+    return ids
+
+
 def plan_view(
-    con: sqlite3.Connection, query: ContactQuery, cancel: CancelToken | None = None
+    con: sqlite3.Connection,
+    query: ContactQuery,
+    cancel: CancelToken | None = None,
+    *,
+    budget_s: float | None = None,
 ) -> ContactView:
-    """Count (and, for a search, collect) the contacts a query shows."""
+    """Count (and, for a search, collect) the contacts a query shows.
+
+    With ``budget_s``, a search that cannot list every match in that time returns the
+    first :data:`FIRST_MATCHES` instead, as an incomplete view.
+    """
     terms = query.terms
     if not terms:
         total = con.execute("SELECT count(*) FROM contacts").fetchone()[0]
         return ContactView(query, int(total))
+    order = query.sort.order_by(query.descending)
     where, params = _search_filter(terms)
-    sql = f"SELECT id FROM contacts WHERE {where} ORDER BY {query.sort.order_by(query.descending)}"
-
-    def collect() -> array[int]:
-        ids: array[int] = array("q")
-        cursor = con.execute(sql, params)
-        while chunk := cursor.fetchmany(10_000):
-            ids.extend(row[0] for row in chunk)
-        return ids
-
-    ids = _run_cancellable(con, cancel, collect)
+    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    deadline = None if budget_s is None else time.perf_counter() + budget_s
+    try:
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params), deadline)
+    except _OverBudget:
+        # Many matches: walking the sort order finds a page of them at once.
+        where, params = _search_filter(terms, per_row=True)
+        first = f"SELECT id FROM contacts WHERE {where} ORDER BY {order} LIMIT {FIRST_MATCHES}"
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, first, params))
+        if len(ids) == FIRST_MATCHES:
+            return ContactView(query, len(ids), ids, complete=False)
     return ContactView(query, len(ids), ids)
+
+
+def complete_view(
+    con: sqlite3.Connection, view: ContactView, cancel: CancelToken | None = None
+) -> ContactView:
+    """The whole result of an incomplete view (its first rows stay first)."""
+    if view.complete:
+        return view
+    return plan_view(con, view.query, cancel)
 
 
 def fetch_rows(

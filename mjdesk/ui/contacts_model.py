@@ -18,11 +18,13 @@ from PySide6.QtCore import (
 )
 
 from mjdesk.core.contacts import (
+    SEARCH_BUDGET_S,
     CancelToken,
     ContactQuery,
     ContactRow,
     ContactView,
     SortKey,
+    complete_view,
     fetch_rows,
     plan_view,
 )
@@ -107,17 +109,36 @@ class ContactsModel(QAbstractTableModel):
         self.busyChanged.emit(True)
         open_reader = self._open_reader
 
-        def work(cancel: CancelToken) -> ContactView:
+        def first(cancel: CancelToken) -> ContactView:
             con = open_reader()
             try:
-                return plan_view(con, query, cancel)
+                return plan_view(con, query, cancel, budget_s=SEARCH_BUDGET_S)
             finally:
                 con.close()
 
-        def done(view: ContactView) -> None:
+        def rest(cancel: CancelToken, view: ContactView) -> ContactView:
+            con = open_reader()
+            try:
+                return complete_view(con, view, cancel)
+            finally:
+                con.close()
+
+        def first_done(view: ContactView) -> None:
+            if generation != self._generation:
+                return
+            self._apply(view)
+            if view.complete:
+                self._pending = None
+                self.busyChanged.emit(False)
+            else:  # a broad search: its first page is up, the rest follows
+                self._pending = self._runner.submit(
+                    lambda cancel: rest(cancel, view), rest_done, failed
+                )
+
+        def rest_done(view: ContactView) -> None:
             if generation == self._generation:
                 self._pending = None
-                self._apply(view)
+                self._extend(view)
                 self.busyChanged.emit(False)
 
         def failed(exc: Exception) -> None:
@@ -126,7 +147,7 @@ class ContactsModel(QAbstractTableModel):
                 self.busyChanged.emit(False)
                 self.queryFailed.emit(f"The search could not run: {exc}")
 
-        self._pending = self._runner.submit(work, done, failed)
+        self._pending = self._runner.submit(first, first_done, failed)
 
     def refresh(self) -> None:
         """Run the current query again (after the workspace changed)."""
@@ -137,6 +158,18 @@ class ContactsModel(QAbstractTableModel):
         self._view = view
         self._blocks.clear()
         self.endResetModel()
+        self.viewChanged.emit(view.total, view.query)
+
+    def _extend(self, view: ContactView) -> None:
+        """Take the complete result of the view on screen, keeping the rows already shown."""
+        shown = self._view.total
+        if view.total > shown:
+            self.beginInsertRows(QModelIndex(), shown, view.total - 1)
+            self._view = view
+            self._blocks.pop(shown // _BLOCK, None)  # the block at the seam was partial
+            self.endInsertRows()
+        else:
+            self._view = view
         self.viewChanged.emit(view.total, view.query)
 
     def close(self) -> None:

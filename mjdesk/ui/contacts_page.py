@@ -106,7 +106,9 @@ class ContactsPage(QWidget):
             self.summary.setText("Searching…")
 
     def _on_view(self, total: int, query: ContactQuery) -> None:
-        if query.terms:
+        if query.terms and not self.model.view.complete:
+            self.summary.setText(f"{total:,}+ found, still searching…")
+        elif query.terms:
             self.summary.setText(f"{total:,} found" if total != 1 else "1 found")
         else:
             self.summary.setText(f"{total:,} contacts" if total != 1 else "1 contact")

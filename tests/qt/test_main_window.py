@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QHeaderView, QLabel
 from pytestqt.qtbot import QtBot
 
+from mjdesk.core.contacts import FIRST_MATCHES
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.ui.main_window import MainWindow
@@ -120,3 +122,30 @@ def test_refresh_and_about_do_not_fail(qtbot: QtBot, open_window: OpenWindow) ->
     window = open_window(None)
     window.refresh()
     assert QApplication.activeModalWidget() is None
+
+
+def test_a_broad_search_shows_its_first_page_then_the_rest(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    samples: Callable[[int], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mjdesk.ui.contacts_model.SEARCH_BUDGET_S", 0.0)
+    window = open_window(samples(10_000))
+    page, model = window.contacts_page, window.contacts_model
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    with qtbot.waitSignal(model.viewChanged, timeout=5_000):
+        qtbot.keyClicks(page.search, "york")
+    assert model.rowCount() == FIRST_MATCHES
+    assert not model.view.complete
+    assert page.summary.text() == f"{FIRST_MATCHES}+ found, still searching…"
+    first_rows = [page.table.model().index(r, 0).data() for r in range(20)]
+    qtbot.waitUntil(lambda: model.view.complete, timeout=10_000)
+    total = model.rowCount()
+    assert inserted == [(FIRST_MATCHES, total - 1)]
+    assert total > FIRST_MATCHES
+    assert page.summary.text() == f"{total:,} found"
+    assert [page.table.model().index(r, 0).data() for r in range(20)] == first_rows
+    last = page.table.model().index(total - 1, 0).data()
+    assert "york" in last

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from mjdesk.core.contacts import (
+    FIRST_MATCHES,
     Cancelled,
     CancelToken,
     ConsentRecord,
@@ -16,6 +17,7 @@ from mjdesk.core.contacts import (
     NewContact,
     SortKey,
     add_contacts,
+    complete_view,
     count_contacts,
     fetch_rows,
     plan_view,
@@ -119,6 +121,36 @@ def test_search_text_with_quotes_and_wildcards_is_literal(sample: Workspace) -> 
             assert view.total == expected, text
     finally:
         con.close()
+
+
+def test_a_broad_search_over_budget_starts_with_its_first_page(sample: Workspace) -> None:
+    con = sample.reader()
+    try:
+        query = ContactQuery("york", SortKey.NAME)
+        full = plan_view(con, query)
+        first = plan_view(con, query, budget_s=0)
+        rest = complete_view(con, first)
+    finally:
+        con.close()
+    assert full.ids is not None
+    assert first.ids is not None
+    assert rest.ids is not None
+    assert full.total > FIRST_MATCHES
+    assert not first.complete
+    assert first.total == FIRST_MATCHES
+    assert list(first.ids) == list(full.ids[:FIRST_MATCHES])
+    assert rest.complete
+    assert list(rest.ids) == list(full.ids)
+
+
+def test_a_narrow_search_over_budget_is_still_complete(sample: Workspace) -> None:
+    con = sample.reader()
+    try:
+        view = plan_view(con, ContactQuery("o'brien smith"), budget_s=0)
+    finally:
+        con.close()
+    assert view.complete
+    assert view.total < FIRST_MATCHES
 
 
 def test_a_cancelled_search_raises_cancelled(sample: Workspace) -> None:

@@ -1,0 +1,216 @@
+"""Contacts page on a 1,000,000-contact workspace: start-up, search, sort, scroll, memory.
+
+Run with ``make bench`` (or ``python tests/bench/bench_contacts.py [--contacts N]``).
+Targets (issue #2), on a 2-core machine:
+- process start to main window with the first page: at most 1.5x a bare PySide6 window
+  with an empty QTableView, measured in the same run;
+- substring search: at most 100 ms to the new first page;
+- sort by a column: at most 300 ms; scroll to the last row: at most 100 ms;
+- peak memory of the app with that workspace open: at most 400 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BARE_WINDOW = """
+import time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+app = QApplication([])
+window = QMainWindow()
+window.setCentralWidget(QTableView())
+window.resize(1200, 760)
+window.show()
+QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
+app.exec()
+"""
+
+SEARCHES = ("taylor", "york.ac", "ólafs", "smith 12", "o'brien", "gmail.com", "zz")
+
+
+def data_dir(count: int) -> Path:
+    """A --data-dir holding a generated workspace of ``count`` contacts, made once."""
+    root = HERE / ".data" / f"contacts-{count}"
+    workspace = root / "data" / "workspaces" / "Bench.sqlite3"
+    if not workspace.exists():
+        from support.generate import generate
+
+        print(f"generating {count:,} contacts (once; cached in {root}) ...", flush=True)
+        began = time.perf_counter()
+        shutil.rmtree(root, ignore_errors=True)
+        temp = workspace.with_name("generating.sqlite3")
+        temp.parent.mkdir(parents=True)
+        generate(temp, count)
+        temp.rename(workspace)
+        print(f"  generated in {time.perf_counter() - began:.0f} s", flush=True)
+    return root
+
+
+def time_until_ready(argv: list[str], marker: str) -> float:
+    """Wall time from starting a process to the line ``marker`` on its output."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if marker in line:
+            elapsed = time.perf_counter() - began
+            break
+    else:
+        raise RuntimeError(f"{argv} ended without printing {marker!r}")
+    proc.wait(timeout=60)
+    return elapsed
+
+
+def startup(root: Path, runs: int) -> tuple[float, float]:
+    bare, app = [], []
+    app_argv = [sys.executable, "-m", "mjdesk", "--data-dir", str(root), "--profile", "Bench"]
+    time_until_ready([*app_argv, "--exit-when-ready"], "main window ready")  # warm the caches
+    for _ in range(runs):
+        bare.append(time_until_ready([sys.executable, "-c", BARE_WINDOW], "ready"))
+        app.append(time_until_ready([*app_argv, "--exit-when-ready"], "main window ready"))
+    return statistics.median(bare), statistics.median(app)
+
+
+def in_app(root: Path) -> dict[str, object]:
+    """Run inside a child process: drive the real window and time what the user waits for."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from mjdesk.core.paths import AppPaths
+    from mjdesk.core.settings import Settings
+    from mjdesk.core.workspace import Workspace
+    from mjdesk.ui.contacts_model import COLUMNS
+    from mjdesk.ui.main_window import MainWindow
+
+    app = QApplication([])
+    paths = AppPaths.under(root)
+    workspace = Workspace.open(paths.workspace_file("Bench"))
+    window = MainWindow(workspace, paths, Settings(), "Bench")
+    window.show()
+    page, model = window.contacts_page, window.contacts_model
+    table = page.table
+    results: dict[str, object] = {"rows": model.rowCount()}
+
+    def paint() -> None:
+        table.viewport().repaint()  # synchronous: fetches exactly the visible rows
+
+    def wait_for_view(start: float) -> float:
+        done: list[float] = []
+        model.viewChanged.connect(lambda *_: done.append(1))
+        while not done:
+            app.processEvents()
+            time.sleep(0.0005)
+        model.viewChanged.disconnect()
+        model.viewChanged.connect(page._on_view)  # keep the page's own slot connected
+        model.viewChanged.connect(window._on_view)
+        paint()
+        return (time.perf_counter() - start) * 1000
+
+    paint()
+    searches = {}
+    for text in SEARCHES:
+        page.search.setText(text)
+        began = time.perf_counter()
+        page._run_search()
+        elapsed = wait_for_view(began)
+        searches[text] = (round(elapsed, 1), model.rowCount())
+    results["search_ms"] = searches
+    page.search.setText("")
+    page._run_search()
+    app.processEvents()
+
+    sorts = {}
+    for column, (title, _key, _show) in enumerate(COLUMNS):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            began = time.perf_counter()
+            table.sortByColumn(column, order)
+            paint()
+            way = "desc" if order == Qt.SortOrder.DescendingOrder else "asc"
+            sorts[f"{title} {way}"] = round((time.perf_counter() - began) * 1000, 1)
+    results["sort_ms"] = sorts
+
+    scrolls = {}
+    for column in (0, 1, 2):
+        table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+        paint()
+        began = time.perf_counter()
+        table.scrollToBottom()
+        paint()
+        last = model.index(model.rowCount() - 1, 0).data()
+        scrolls[COLUMNS[column][0]] = round((time.perf_counter() - began) * 1000, 1)
+        assert last, "the last row did not load"
+        began = time.perf_counter()
+        table.verticalScrollBar().setValue(table.verticalScrollBar().maximum() // 2)
+        paint()
+        scrolls[f"{COLUMNS[column][0]} (jump to middle)"] = round(
+            (time.perf_counter() - began) * 1000, 1
+        )
+    results["scroll_ms"] = scrolls
+    window.close()
+    workspace.close()
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(in_app(args.child)))
+        return 0
+
+    root = data_dir(args.contacts)
+    bare, app = startup(root, args.runs)
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    failures = 0
+
+    def line(label: str, value: float, target: float, unit: str = "ms") -> None:
+        nonlocal failures
+        ok = value <= target
+        failures += not ok
+        verdict = "ok" if ok else "OVER"
+        print(f"  {label:<44} {value:>9.1f} {unit:<3} (target <= {target:g} {unit}) {verdict}")
+
+    print(f"\nContacts page, {figures['rows']:,} contacts, median of {args.runs} starts")
+    print(f"  bare PySide6 window + empty QTableView         {bare * 1000:>9.1f} ms")
+    print(f"  mjdesk main window with the first page         {app * 1000:>9.1f} ms")
+    line("start-up ratio (mjdesk / bare)", app / bare, 1.5, "x")
+    print("Search (type, then the new first page shown):")
+    for text, (ms, found) in figures["search_ms"].items():
+        line(f"{text!r} ({found:,} found)", ms, 100)
+    print("Sort (header click to the new first page):")
+    for label, ms in figures["sort_ms"].items():
+        line(label, ms, 300)
+    print("Scroll (to the last row / to the middle, rows painted):")
+    for label, ms in figures["scroll_ms"].items():
+        line(label, ms, 100)
+    line("peak memory (RSS) of the app", figures["peak_rss_mb"], 400, "MB")
+    print(f"\n{failures} figure(s) over target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
