@@ -19,7 +19,7 @@ ListAction = Literal["addnoforce", "unsub", "remove"]
 LIST_ACTIONS: tuple[ListAction, ...] = ("addnoforce", "unsub", "remove")
 
 
-def _check_action(action: str) -> None:
+def check_action(action: str) -> None:
     if action not in LIST_ACTIONS:
         raise ValueError(f"list action {action!r} is not allowed (never addforce)")
 
@@ -289,7 +289,7 @@ def change_contact_lists(
 ) -> None:
     """Apply list actions to one contact (``managecontactslists``)."""
     for _, action in changes:
-        _check_action(action)
+        check_action(action)
     body = {"ContactsLists": [{"ListID": list_id, "Action": action} for list_id, action in changes]}
     client.create("contact_managecontactslists", body, id=contact)
 
@@ -304,7 +304,7 @@ def add_to_list(
     properties: Mapping[str, Any] | None = None,
 ) -> int:
     """One contact into (or out of) a list, created if needed (``managecontact``); its ID."""
-    _check_action(action)
+    check_action(action)
     body: JsonObject = {"Email": email, "Action": action}
     if name is not None:
         body["Name"] = name

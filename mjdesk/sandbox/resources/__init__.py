@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mjdesk.sandbox.resources import account, contacts, lists, properties
+from mjdesk.sandbox.resources import account, contacts, csvimport, jobs, lists, properties
 from mjdesk.sandbox.routing import Route
 
 
@@ -10,6 +10,8 @@ def all_routes() -> list[Route]:
     """Every route, literal paths before ``{id}`` ones within each family."""
     return [
         *account.ROUTES,
+        *jobs.ROUTES,
+        *csvimport.ROUTES,
         *contacts.ROUTES,
         *properties.ROUTES,
         *lists.ROUTES,

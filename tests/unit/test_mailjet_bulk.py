@@ -1,0 +1,180 @@
+"""Bulk jobs and the CSV import through our client, over HTTP, against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from unit.sandbox_fixtures import Practice, practice
+
+from mjdesk.mailjet import bulk
+from mjdesk.mailjet import contacts as mj
+from mjdesk.mailjet.client import MailjetClient
+from mjdesk.mailjet.errors import InvalidRequest
+from mjdesk.mailjet.retry import Cancelled, RetryPolicy
+
+__all__ = ["practice"]
+
+
+@pytest.fixture
+def client(practice: Practice) -> Iterator[MailjetClient]:
+    with MailjetClient(
+        practice.key, practice.secret, api_url=practice.url, retry=RetryPolicy(sleep=lambda s: None)
+    ) as made:
+        yield made
+
+
+def _no_sleep(seconds: float) -> None:
+    pass
+
+
+def test_list_job_applies_only_when_completed(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    mj.create_property(client, "city")
+    people = [
+        bulk.BulkContact("a@example.org", "A", properties={"city": "York"}),
+        bulk.BulkContact("b@example.org"),
+        bulk.BulkContact("a@example.org"),  # duplicate in the batch
+        bulk.BulkContact("not-an-address"),
+    ]
+    job = bulk.start_list_job(client, newsletter.id, "addnoforce", people)
+    first = bulk.job_status(client, job, newsletter.id)
+    assert first.status == "Importing"
+    assert not first.finished
+    assert mj.count_contacts(client) == 0
+    done = bulk.wait_until_finished(
+        client, lambda: bulk.job_status(client, job, newsletter.id), sleep=_no_sleep
+    )
+    assert done.status == "Completed"
+    assert done.count == 3
+    assert done.failed  # the bad address is in the error file
+    assert bulk.job_errors(client, job) == [
+        {"Email": "not-an-address", "Error": "Invalid email address"}
+    ]
+    members = list(mj.list_memberships(client, list_id=newsletter.id))
+    assert len(members) == 2
+    assert mj.get_contact_data(client, "a@example.org") == {"city": "York"}
+
+
+def test_contacts_job_with_lists_never_resubscribes(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    contact_id = mj.add_to_list(client, newsletter.id, "gone@example.org")
+    mj.change_contact_lists(client, contact_id, [(newsletter.id, "unsub")])
+    job = bulk.start_contacts_job(
+        client,
+        [bulk.BulkContact("gone@example.org"), bulk.BulkContact("new@example.org")],
+        [(newsletter.id, "addnoforce")],
+    )
+    status = bulk.wait_until_finished(client, lambda: bulk.job_status(client, job), sleep=_no_sleep)
+    assert status.status == "Completed"
+    assert not status.failed
+    states = {
+        m.contact_id: m.is_unsubscribed for m in mj.list_memberships(client, list_id=newsletter.id)
+    }
+    assert states[contact_id] is True
+    assert list(states.values()).count(False) == 1
+
+
+def test_addforce_is_not_offered(client: MailjetClient) -> None:
+    with pytest.raises(ValueError, match="never addforce"):
+        bulk.start_list_job(client, 1, "addforce", [bulk.BulkContact("x@example.org")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="never addforce"):
+        mj.add_to_list(client, 1, "x@example.org", action="addforce")  # type: ignore[arg-type]
+
+
+def test_job_that_ends_in_error(client: MailjetClient, practice: Practice) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    practice.sandbox.faults.set("job_error")
+    job = bulk.start_list_job(client, newsletter.id, "addnoforce", [bulk.BulkContact("a@x.org")])
+    status = bulk.wait_until_finished(
+        client, lambda: bulk.job_status(client, job, newsletter.id), sleep=_no_sleep
+    )
+    assert status.status == "Error"
+    assert status.failed
+    assert status.error_file.endswith("/JSONError/application:json/LAST")
+    assert bulk.job_errors(client, job)
+    assert mj.count_contacts(client) == 0
+
+
+def test_job_completed_that_applied_nothing(client: MailjetClient, practice: Practice) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    practice.sandbox.faults.set("job_noop")
+    job = bulk.start_list_job(client, newsletter.id, "addnoforce", [bulk.BulkContact("a@x.org")])
+    status = bulk.wait_until_finished(
+        client, lambda: bulk.job_status(client, job, newsletter.id), sleep=_no_sleep
+    )
+    assert status.status == "Completed"
+    assert not status.failed  # only re-reading the list shows the truth
+    assert list(mj.list_memberships(client, list_id=newsletter.id)) == []
+
+
+def test_invalid_job_request(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    with pytest.raises(InvalidRequest):
+        bulk.start_list_job(client, newsletter.id, "addnoforce", [])
+
+
+def test_csv_import_flow(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    text = (
+        "email,name,city\na@example.org,Ann,York\nb@example.org,,Leeds\na@example.org,Dup,\nbad,,\n"
+    )
+    data_id = bulk.upload_csv(client, newsletter.id, text)
+    started = bulk.start_csv_import(client, data_id, "addnoforce", list_id=newsletter.id)
+    assert started.status == "Upload"
+    done = bulk.wait_until_finished(
+        client, lambda: bulk.csv_import_status(client, started.import_id), sleep=_no_sleep
+    )
+    assert done.status == "Completed"
+    assert (done.count, done.current, done.errcount) == (4, 4, 2)
+    errors = bulk.csv_import_errors(client, started.import_id).splitlines()
+    assert errors[0] == "email,name,city,error"
+    assert errors[1:] == [
+        "a@example.org,Dup,,###Duplicated email###a@example.org",
+        "bad,,,###Invalid email###bad",
+    ]
+    names = {p.name for p in mj.list_properties(client)}
+    assert {"name", "city"} <= names  # unknown columns become properties
+    ann = mj.get_contact(client, "a@example.org")
+    assert ann.name == ""  # a name column is a property, not the contact's Name
+    assert mj.get_contact_data(client, ann.id) == {"city": "York", "name": "Ann"}
+    assert mj.count_contacts(client, list_id=newsletter.id) == 2
+
+
+def test_csv_import_global_methods_and_field_names(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    mj.create_contact(client, "a@example.org")
+    data_id = bulk.upload_csv(client, newsletter.id, "a@example.org\n")
+    with pytest.raises(InvalidRequest, match="MJ08"):
+        bulk.start_csv_import(client, data_id, "excludemarketing", list_id=newsletter.id)
+    started = bulk.start_csv_import(
+        client, data_id, "excludemarketing", import_options={"FieldNames": ["email"]}
+    )
+    bulk.wait_until_finished(
+        client, lambda: bulk.csv_import_status(client, started.import_id), sleep=_no_sleep
+    )
+    assert mj.get_contact(client, "a@example.org").is_excluded
+
+
+def test_csv_import_abort(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    data_id = bulk.upload_csv(client, newsletter.id, "email\na@example.org\n")
+    started = bulk.start_csv_import(client, data_id, "addnoforce", list_id=newsletter.id)
+    bulk.abort_csv_import(client, started.import_id)
+    status = bulk.csv_import_status(client, started.import_id)
+    assert status.status == "Abort"
+    assert status.finished
+    assert mj.count_contacts(client) == 0
+
+
+def test_waiting_is_cancellable(client: MailjetClient) -> None:
+    newsletter = mj.create_list(client, "Newsletter")
+    job = bulk.start_list_job(client, newsletter.id, "addnoforce", [bulk.BulkContact("a@x.org")])
+
+    def cancel(seconds: float) -> None:
+        client.cancel.cancel()
+
+    with pytest.raises(Cancelled):
+        bulk.wait_until_finished(
+            client, lambda: bulk.job_status(client, job, newsletter.id), sleep=cancel
+        )
