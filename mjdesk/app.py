@@ -87,7 +87,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     from mjdesk.core.settings import Settings
     from mjdesk.core.workspace import Workspace, WorkspaceError
-    from mjdesk.ui.crash_dialog import CrashHandler
+    from mjdesk.ui.crash_handler import CrashHandler
     from mjdesk.ui.main_window import MainWindow
     from mjdesk.ui.theme import apply_theme
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -99,49 +98,66 @@ class ContactView:
 
 #: how many matches an incomplete view starts with (a few screens' worth)
 FIRST_MATCHES = 200
-#: how long a search may take before it shows its first page and finishes in the background
-SEARCH_BUDGET_S = 0.04
+#: how far down the sort order a search looks for its first page before it asks the index
+WALK_ROWS = 20_000
+#: the sample of the sort order that tells whether walking it will pay
+PROBE_ROWS = 1_000
+#: walking finds a page faster than the index lists every match above this share of rows
+WALK_DENSITY = 0.02
 
 
-class _OverBudget(Exception):
-    pass
+#: what a search looks in, as the search index holds it
+_SEARCHED = "(email || ' ' || first_name || ' ' || last_name)"
+#: substring terms shorter than this cannot use the trigram index
+MIN_SUBSTRING = 3
 
 
-def _like_pattern(term: str) -> str:
+def _prefix_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"{escaped}%"
 
 
-def _search_filter(terms: Sequence[str], *, per_row: bool = False) -> tuple[str, list[object]]:
-    """SQL that keeps the contacts in which every term occurs, and its parameters.
+def _search_filter(terms: Sequence[str], *, walk: bool = False) -> tuple[str, list[object]]:
+    """SQL that keeps the contacts a search finds, and its parameters.
 
-    ``per_row`` asks the full-text index about one contact at a time, which suits a walk
-    down the sort order that stops after a page; otherwise the index lists all matches.
+    Terms of three characters or more must occur anywhere in the address or a name. When
+    every term is shorter, each must start the address or a name instead: one or two
+    letters occur in most contacts, and a prefix can be answered from the indexes.
+
+    Without ``walk`` the trigram index lists every match at once; with ``walk`` each row
+    is checked on its own, which suits walking the sort order for one page of matches.
     """
+    long_terms = [t for t in terms if len(t) >= MIN_SUBSTRING]
     clauses: list[str] = []
     params: list[object] = []
-    long_terms = [t for t in terms if len(t) >= 3]
-    if long_terms:
+    if not long_terms:
+        for term in terms:
+            key = term.casefold()
+            clauses.append(
+                "(email_key >= ? AND email_key < ? OR first_name LIKE ? ESCAPE '\\' "
+                "OR last_name LIKE ? ESCAPE '\\')"
+            )
+            params += [key, key + "\U0010ffff", _prefix_pattern(term), _prefix_pattern(term)]
+        return " AND ".join(clauses), params
+    if not walk:
         # A quoted string is a substring match for the trigram tokenizer.
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        if per_row:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM contacts_search WHERE contacts_search MATCH ? "
-                "AND contacts_search.rowid = contacts.id)"
-            )
-        else:
-            clauses.append(
-                "id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)"
-            )
+        clauses.append("id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)")
         params.append(match)
-    for term in terms:
-        if len(term) < 3:
-            # Too short for trigrams: a scan, case-insensitive through the lower-cased key.
-            clauses.append(
-                "(email_key || ' ' || first_name || ' ' || last_name) LIKE ? ESCAPE '\\'"
-            )
-            params.append(_like_pattern(term.casefold()))
+    # Short terms (and, when walking, all terms) are checked on the rows that remain.
+    for term in terms if walk else [t for t in terms if len(t) < MIN_SUBSTRING]:
+        # SQLite's lower() is faster but folds ASCII only: enough for an ASCII term.
+        lower = "lower" if term.isascii() else "mj_lower"
+        clauses.append(f"instr({lower}({_SEARCHED}), ?) > 0")
+        params.append(term.lower())
     return " AND ".join(clauses), params
+
+
+def _add_functions(con: sqlite3.Connection) -> None:
+    # SQLite's lower() folds ASCII only; the trigram index folds all of Unicode, like this.
+    con.create_function(
+        "mj_lower", 1, lambda text: text.lower() if text else text, deterministic=True
+    )
 
 
 class CancelToken:
@@ -163,28 +179,17 @@ class CancelToken:
 
 
 def _run_cancellable(
-    con: sqlite3.Connection,
-    cancel: CancelToken | None,
-    work: Callable[[], _T],
-    deadline: float | None = None,
+    con: sqlite3.Connection, cancel: CancelToken | None, work: Callable[[], _T]
 ) -> _T:
-    """Run ``work``; stop it when cancelled (Cancelled) or past ``deadline`` (_OverBudget)."""
-    if cancel is None and deadline is None:
+    """Run ``work``, stopping it (with Cancelled) as soon as ``cancel`` is set."""
+    if cancel is None:
         return work()
-
-    def should_stop() -> int:
-        if cancel is not None and cancel.cancelled:
-            return 1
-        return int(deadline is not None and time.perf_counter() > deadline)
-
-    con.set_progress_handler(should_stop, 5_000)
+    con.set_progress_handler(lambda: int(cancel.cancelled), 5_000)
     try:
         return work()
     except sqlite3.OperationalError as exc:
-        if cancel is not None and cancel.cancelled:
+        if cancel.cancelled:
             raise Cancelled from exc
-        if deadline is not None and time.perf_counter() > deadline:
-            raise _OverBudget from exc
         raise
     finally:
         con.set_progress_handler(None, 0)
@@ -203,30 +208,38 @@ def plan_view(
     query: ContactQuery,
     cancel: CancelToken | None = None,
     *,
-    budget_s: float | None = None,
+    first_page: bool = False,
 ) -> ContactView:
     """Count (and, for a search, collect) the contacts a query shows.
 
-    With ``budget_s``, a search that cannot list every match in that time returns the
-    first :data:`FIRST_MATCHES` instead, as an incomplete view.
+    With ``first_page``, a search that matches many contacts returns its first
+    :data:`FIRST_MATCHES`, found by walking the sort order, as an incomplete view (listing
+    them all takes a while). A search that matches few is listed whole by the index at once:
+    for it, the index is the faster way to a first page too.
     """
+    if cancel is not None:
+        cancel.check()
     terms = query.terms
     if not terms:
         total = con.execute("SELECT count(*) FROM contacts").fetchone()[0]
         return ContactView(query, int(total))
+    _add_functions(con)
     order = query.sort.order_by(query.descending)
-    where, params = _search_filter(terms)
-    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
-    deadline = None if budget_s is None else time.perf_counter() + budget_s
-    try:
-        ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params), deadline)
-    except _OverBudget:
-        # Many matches: walking the sort order finds a page of them at once.
-        where, params = _search_filter(terms, per_row=True)
-        first = f"SELECT id FROM contacts WHERE {where} ORDER BY {order} LIMIT {FIRST_MATCHES}"
-        ids = _run_cancellable(con, cancel, lambda: _collect(con, first, params))
+    if first_page:
+        where, params = _search_filter(terms, walk=True)
+        walk = (
+            f"SELECT id FROM (SELECT id, {where} AS hit FROM contacts ORDER BY {order} "
+            f"LIMIT ?) WHERE hit LIMIT {FIRST_MATCHES}"
+        )
+        # A sample first: only a search that matches many contacts is worth walking for.
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, PROBE_ROWS]))
+        if FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
+            ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
+    where, params = _search_filter(terms)
+    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))
     return ContactView(query, len(ids), ids)
 
 

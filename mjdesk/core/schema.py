@@ -223,7 +223,9 @@ CREATE TABLE tombstones (
 
 V2_SEARCH = """
 -- Substring search over address and names: a trigram index answers any term of three
--- characters or more without scanning the table.
+-- characters or more without scanning the table. Shorter terms match the start of the
+-- address (email_key's index) or of a name (these two).
+CREATE INDEX contacts_by_first_name ON contacts (first_name);
 CREATE VIRTUAL TABLE contacts_search USING fts5(text, tokenize = 'trigram');
 
 INSERT INTO contacts_search (rowid, text)
@@ -257,7 +259,7 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "contacts, consent ledger, lists, journal, imports, tombstones", V1_CORE),
-    Migration(2, "substring search index", V2_SEARCH),
+    Migration(2, "search indexes", V2_SEARCH),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -56,10 +56,18 @@ def _configure(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA busy_timeout = 5000")
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
+def _read_only(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
     con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
     con.execute("PRAGMA busy_timeout = 5000")
+    if cache_kib:
+        con.execute(f"PRAGMA cache_size = -{cache_kib}")
     return con
+
+
+#: page cache of each pooled reader: searches over a big workspace revisit the same pages
+READER_CACHE_KIB = 16_384
+#: idle readers kept for reuse
+IDLE_READERS = 3
 
 
 def inspect_version(path: Path) -> int:
@@ -92,7 +100,7 @@ def inspect_version(path: Path) -> int:
                     "It was left exactly as it is.",
                 )
             row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-            con.execute("SELECT count(*) FROM contacts").fetchone()
+            con.execute("SELECT id FROM contacts LIMIT 1").fetchone()
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -112,6 +120,8 @@ class Workspace:
         self._con = con
         self._lock = lock
         self._write_lock = threading.RLock()
+        self._idle: list[sqlite3.Connection] = []
+        self._idle_lock = threading.Lock()
 
     # -- opening and closing -------------------------------------------------------------
 
@@ -178,6 +188,10 @@ class Workspace:
         with self._write_lock:
             if not self._lock.held:
                 return
+            with self._idle_lock:
+                idle, self._idle = self._idle, []
+            for con in idle:
+                con.close()
             try:
                 self._con.execute("PRAGMA optimize")
             except sqlite3.Error:
@@ -262,7 +276,24 @@ class Workspace:
 
     def reader(self) -> sqlite3.Connection:
         """A new read-only connection for one thread (WAL lets it read while others write)."""
-        return _read_only(self.path)
+        return _read_only(self.path, READER_CACHE_KIB)
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection for one task, reused by later tasks with its warm cache."""
+        with self._idle_lock:
+            con = self._idle.pop() if self._idle else None
+        if con is None:
+            con = self.reader()
+        try:
+            yield con
+        finally:
+            with self._idle_lock:
+                keep = len(self._idle) < IDLE_READERS and self._lock.held
+                if keep:
+                    self._idle.append(con)
+            if not keep:
+                con.close()
 
     def fetch(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """Rows of one read on the workspace's own connection (small reads only)."""

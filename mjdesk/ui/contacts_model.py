@@ -6,6 +6,7 @@ import logging
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from PySide6.QtCore import (
@@ -18,7 +19,6 @@ from PySide6.QtCore import (
 )
 
 from mjdesk.core.contacts import (
-    SEARCH_BUDGET_S,
     CancelToken,
     ContactQuery,
     ContactRow,
@@ -70,11 +70,12 @@ class ContactsModel(QAbstractTableModel):
     def __init__(
         self,
         open_reader: Callable[[], sqlite3.Connection],
+        reading: Callable[[], AbstractContextManager[sqlite3.Connection]],
         runner: TaskRunner,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._open_reader = open_reader
+        self._reading = reading
         self._con = open_reader()
         self._runner = runner
         self._view = ContactView(ContactQuery(), 0)
@@ -107,21 +108,15 @@ class ContactsModel(QAbstractTableModel):
             self.busyChanged.emit(False)
             return
         self.busyChanged.emit(True)
-        open_reader = self._open_reader
+        reading = self._reading
 
         def first(cancel: CancelToken) -> ContactView:
-            con = open_reader()
-            try:
-                return plan_view(con, query, cancel, budget_s=SEARCH_BUDGET_S)
-            finally:
-                con.close()
+            with reading() as con:
+                return plan_view(con, query, cancel, first_page=True)
 
         def rest(cancel: CancelToken, view: ContactView) -> ContactView:
-            con = open_reader()
-            try:
+            with reading() as con:
                 return complete_view(con, view, cancel)
-            finally:
-                con.close()
 
         def first_done(view: ContactView) -> None:
             if generation != self._generation:
@@ -163,6 +158,10 @@ class ContactsModel(QAbstractTableModel):
     def _extend(self, view: ContactView) -> None:
         """Take the complete result of the view on screen, keeping the rows already shown."""
         shown = self._view.total
+        old, new = self._view.ids, view.ids
+        if old is None or new is None or list(new[:shown]) != list(old):
+            self._apply(view)  # not an extension after all (the workspace changed meanwhile)
+            return
         if view.total > shown:
             self.beginInsertRows(QModelIndex(), shown, view.total - 1)
             self._view = view

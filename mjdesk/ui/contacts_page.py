@@ -65,9 +65,8 @@ class ContactsPage(QWidget):
         for column, width in enumerate((260, 180, 100, 100, 180, 160, 110, 120)):
             self.table.setColumnWidth(column, width)
 
-        self.welcome = WelcomePanel(self)
+        self._welcome: WelcomePanel | None = None  # made only for an empty workspace
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.table)
 
         bar = QHBoxLayout()
@@ -89,6 +88,13 @@ class ContactsPage(QWidget):
         model.viewChanged.connect(self._on_view)
         model.busyChanged.connect(self._on_busy)
         model.queryFailed.connect(self.summary.setText)
+
+    @property
+    def welcome(self) -> WelcomePanel:
+        if self._welcome is None:
+            self._welcome = WelcomePanel(self)
+            self.stack.addWidget(self._welcome)
+        return self._welcome
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

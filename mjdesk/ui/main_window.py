@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
-    QDesktopServices,
     QIcon,
     QKeySequence,
     QShowEvent,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QWidget,
@@ -69,7 +67,7 @@ class MainWindow(QMainWindow):
         self.resize(1200, 760)
 
         self.runner = TaskRunner(self)
-        self.contacts_model = ContactsModel(workspace.reader, self.runner, self)
+        self.contacts_model = ContactsModel(workspace.reader, workspace.reading, self.runner, self)
         self.contacts_page = ContactsPage(self.contacts_model, self)
 
         self.nav = QListWidget(self)
@@ -184,14 +182,11 @@ class MainWindow(QMainWindow):
             return  # a search changes what is shown, not what the workspace holds
         if self._counts_token is not None:
             self._counts_token.cancel()
-        open_reader = self.workspace.reader
+        reading = self.workspace.reading
 
         def work(_cancel: CancelToken) -> ContactCounts:
-            con = open_reader()
-            try:
+            with reading() as con:
                 return count_contacts(con)
-            finally:
-                con.close()
 
         self._counts_token = self.runner.submit(work, self._show_counts)
 
@@ -202,10 +197,15 @@ class MainWindow(QMainWindow):
         )
 
     def _open_folder(self, folder: Path) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About mjdesk",

@@ -23,7 +23,7 @@ def model(qtbot: QtBot, tmp_path: Path, samples: Callable[[int], Path]) -> Itera
     target.write_bytes(source.read_bytes())
     ws = Workspace.open(target)
     runner = TaskRunner()
-    contacts = ContactsModel(ws.reader, runner)
+    contacts = ContactsModel(ws.reader, ws.reading, runner)
     yield contacts
     assert runner.shutdown()
     contacts.close()

@@ -130,7 +130,6 @@ def test_a_broad_search_shows_its_first_page_then_the_rest(
     samples: Callable[[int], Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("mjdesk.ui.contacts_model.SEARCH_BUDGET_S", 0.0)
     window = open_window(samples(10_000))
     page, model = window.contacts_page, window.contacts_model
     inserted: list[tuple[int, int]] = []
