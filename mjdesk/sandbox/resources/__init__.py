@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from mjdesk.sandbox.resources import account, contacts, csvimport, jobs, lists, properties
+from mjdesk.sandbox.resources import (
+    account,
+    campaigns,
+    contacts,
+    csvimport,
+    jobs,
+    lists,
+    properties,
+    send,
+    statistics,
+)
 from mjdesk.sandbox.routing import Route
 
 
@@ -15,4 +25,7 @@ def all_routes() -> list[Route]:
         *contacts.ROUTES,
         *properties.ROUTES,
         *lists.ROUTES,
+        *campaigns.ROUTES,
+        *send.ROUTES,
+        *statistics.ROUTES,
     ]
