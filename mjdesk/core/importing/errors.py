@@ -1,0 +1,96 @@
+"""What goes wrong when reading a file to import, said so that the user can act on it.
+
+Every failure the user can cause (an empty file, a password, a renamed file, a cell of
+several megabytes...) is an `ImportFileError` whose ``user_message`` names the file and,
+where it helps, the sheet, row and column. Programming errors stay ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported, with a message fit to show the user as it is."""
+
+    def __init__(
+        self,
+        file_name: str,
+        user_message: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        super().__init__(user_message)
+        self.file_name = file_name
+        self.user_message = user_message
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+
+
+class EmptyFileError(ImportFileError):
+    """The file, or the chosen sheet, holds nothing at all."""
+
+
+class HeaderOnlyError(ImportFileError):
+    """A header row and no data rows under it."""
+
+
+class NoEmailColumnError(ImportFileError):
+    """No column holds e-mail addresses, so there is nothing to import."""
+
+
+class NotASpreadsheetError(ImportFileError):
+    """Binary content that is neither a spreadsheet nor text (a picture, a PDF, a zip...)."""
+
+
+class PasswordProtectedError(ImportFileError):
+    """An encrypted workbook: it has to be saved again without a password first."""
+
+
+class CorruptFileError(ImportFileError):
+    """A spreadsheet container that is damaged (a truncated download, a broken zip)."""
+
+
+class UnsupportedFormatError(ImportFileError):
+    """A real spreadsheet in a format we cannot read (Excel 4.0 and older)."""
+
+
+class CellTooLargeError(ImportFileError):
+    """One cell far larger than any contact field can be (usually a pasted document)."""
+
+
+class SheetNotFoundError(ImportFileError):
+    """The sheet asked for is not in the workbook."""
+
+
+class NoticeKind(Enum):
+    """What a reading or mapping notice is about, for filtering and for tests."""
+
+    RENAMED_FILE = "renamed_file"
+    ENCODING = "encoding"
+    MIXED_ENCODING = "mixed_encoding"
+    ERROR_CELLS = "error_cells"
+    DUPLICATE_HEADER = "duplicate_header"
+    EMPTY_HEADER = "empty_header"
+    RAGGED_ROWS = "ragged_rows"
+    HEADER_ROW = "header_row"
+    SKIPPED_SHEETS = "skipped_sheets"
+    FORMULA_TEXT = "formula_text"
+    NUL_CHARACTERS = "nul_characters"
+    REPAIRED_TEXT = "repaired_text"
+    AMBIGUOUS_DATES = "ambiguous_dates"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know about the file that did not stop the import."""
+
+    kind: NoticeKind
+    message: str
+    rows: tuple[int, ...] = ()
+    """Original row numbers (as the spreadsheet shows them), at most a sample."""
+    column: str | None = None

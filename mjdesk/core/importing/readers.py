@@ -1,0 +1,364 @@
+"""Read any supported file into a `Table`: the one entry point the wizard and the CLI call.
+
+``read_table(path)`` finds the format from the content, the encoding and delimiter of text,
+the sheet (first visible one with data) and header row of workbooks, and returns every value
+as text with the row number it had in the source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain, islice
+from pathlib import Path
+
+from mjdesk.core.importing import sheets, textfiles
+from mjdesk.core.importing.errors import (
+    CellTooLargeError,
+    EmptyFileError,
+    HeaderOnlyError,
+    ImportFileError,
+    Notice,
+    NoticeKind,
+)
+from mjdesk.core.importing.formats import FileKind, detect_kind, extension_mismatch
+from mjdesk.core.importing.headers import HEAD_ROWS, column_letter, column_names, find_header_row
+from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while reading; ``total`` may be 0 when unknown."""
+CheckCancel = Callable[[], object]
+"""Called between chunks; it raises (e.g. ``CancelToken.check``) to stop the read."""
+
+NO_HEADER = 0
+"""``header_row=NO_HEADER``: the first row is already data."""
+MAX_CELL_CHARS = 131_072
+"""Longer cells are refused: no contact field is that long (the csv module's own limit)."""
+ERROR_TEXTS = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+    | {"#GETTING_DATA", "#N/A!", "Err:502", "Err:504", "Err:508", "Err:511", "Err:522"}
+)
+"""Formula errors as they appear in text exports; read as empty cells."""
+_CHUNK = 50_000
+_SAMPLE_ROWS = 8
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes, as the consent ledger records it."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+def _sample(rows: list[int]) -> tuple[int, ...]:
+    return tuple(rows[:_SAMPLE_ROWS])
+
+
+def _rows_text(rows: list[int], total: int) -> str:
+    shown = ", ".join(str(r) for r in rows[:_SAMPLE_ROWS])
+    return shown + (f" and {total - _SAMPLE_ROWS:,} more" if total > _SAMPLE_ROWS else "")
+
+
+class _Assembler:
+    """Turns a stream of records into columns, keeping the source row number of each."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.columns: list[list[str]] = [[] for _ in range(width)]
+        self.row_numbers: array[int] = array("q")
+        self.pending: list[list[str]] = []
+        self.short: list[int] = []
+        self.long: list[int] = []
+        self.short_count = 0
+        self.long_count = 0
+
+    def flush(self) -> None:
+        if self.pending:
+            for column, values in zip(self.columns, zip(*self.pending, strict=True), strict=True):
+                column.extend(values)
+            self.pending = []
+
+    def widen(self, width: int) -> None:
+        self.flush()
+        done = len(self.row_numbers) - 1  # the row that widens is not stored yet
+        self.columns.extend([""] * done for _ in range(width - self.width))
+        self.width = width
+
+    def add(self, rows: Iterable[list[str]], first_number: int, check: CheckCancel | None) -> None:
+        width = self.width
+        pending = self.pending
+        numbers = self.row_numbers
+        for number, row in enumerate(rows, first_number):
+            if not any(row):
+                continue
+            numbers.append(number)
+            if len(row) != width:
+                if len(row) < width:
+                    self.short_count += 1
+                    if len(self.short) < _SAMPLE_ROWS:
+                        self.short.append(number)
+                    row = row + [""] * (width - len(row))
+                else:
+                    while row and not row[-1]:
+                        row = row[:-1]
+                    if len(row) > width:
+                        self.long_count += 1
+                        if len(self.long) < _SAMPLE_ROWS:
+                            self.long.append(number)
+                        self.widen(len(row))
+                        width = self.width
+                        pending = self.pending
+                    row = row + [""] * (width - len(row))
+            pending.append(row)
+            if len(pending) >= _CHUNK:
+                self.flush()
+                pending = self.pending
+                if check is not None:
+                    check()
+        self.flush()
+
+
+def _build(
+    path: Path,
+    records: Iterator[list[str]],
+    source: SourceInfo,
+    notices: list[Notice],
+    header_row: int | None,
+    check: CheckCancel | None,
+    sheet: str | None,
+) -> Table:
+    """Find the header in the first rows, then stream the rest into columns."""
+    name = path.name
+    where = f"{name}, sheet {sheet!r}" if sheet else name
+    wanted = HEAD_ROWS if header_row is None else max(HEAD_ROWS, header_row + 1)
+    head = list(islice(records, wanted))
+    if not any(any(value.strip() for value in row) for row in head):
+        # Leading blank rows beyond the scan window are as good as an empty file.
+        raise EmptyFileError(name, f"{where} is empty: it holds no values.", sheet=sheet)
+    if header_row is None:
+        found = find_header_row(head)
+        header_index = -1 if found is None else found
+    else:
+        header_index = header_row - 1  # NO_HEADER (0) gives -1: no header
+        if header_index >= len(head):
+            raise ImportFileError(
+                name, f"{where} has no row {header_row}.", sheet=sheet, row=header_row
+            )
+    header_cells = [] if header_index < 0 else list(head[header_index])
+    while header_cells and not header_cells[-1].strip():
+        header_cells.pop()
+    assembler = _Assembler(max(1, len(header_cells)))
+    assembler.add(chain(head[header_index + 1 :], records), header_index + 2, check)
+    if not assembler.row_numbers:
+        raise HeaderOnlyError(
+            name,
+            f"{where} has a header row (row {header_index + 1}) but no rows of data under it.",
+            sheet=sheet,
+            row=header_index + 1,
+        )
+    cells = header_cells + [""] * (assembler.width - len(header_cells))
+    # Columns with neither a name nor a value (after a trailing delimiter) are dropped.
+    keep = [i for i, column in enumerate(assembler.columns) if cells[i].strip() or any(column)]
+    headers = column_names([cells[i] for i in keep], notices, keep)
+    columns = [assembler.columns[i] for i in keep]
+    _ragged_notices(assembler, len(header_cells), notices)
+    if source.kind is not FileKind.TEXT:
+        _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
+    _clear_error_texts(headers, columns, assembler.row_numbers, notices)
+    if header_index > 0:
+        notices.append(
+            Notice(
+                NoticeKind.HEADER_ROW,
+                f"The header was found on row {header_index + 1}; the rows above it were skipped.",
+                rows=(header_index + 1,),
+            )
+        )
+    source = SourceInfo(
+        file_name=source.file_name,
+        sha256=source.sha256,
+        size=source.size,
+        kind=source.kind,
+        sheet=sheet,
+        encoding=source.encoding,
+        delimiter=source.delimiter,
+        header_row=header_index + 1 if header_index >= 0 else None,
+    )
+    return Table(headers, columns, assembler.row_numbers, source, notices)
+
+
+def _ragged_notices(assembler: _Assembler, header_width: int, notices: list[Notice]) -> None:
+    if assembler.long_count:
+        notices.append(
+            Notice(
+                NoticeKind.RAGGED_ROWS,
+                f"{assembler.long_count:,} row(s) have more cells than the header "
+                f"(rows {_rows_text(assembler.long, assembler.long_count)}); the extra cells "
+                "were kept in columns of their own.",
+                rows=_sample(assembler.long),
+            )
+        )
+    if assembler.short_count and header_width > 1:
+        notices.append(
+            Notice(
+                NoticeKind.RAGGED_ROWS,
+                f"{assembler.short_count:,} row(s) have fewer cells than the header "
+                f"(rows {_rows_text(assembler.short, assembler.short_count)}); the missing "
+                "cells were read as empty.",
+                rows=_sample(assembler.short),
+            )
+        )
+
+
+def _check_cell_sizes(
+    name: str,
+    where: str,
+    headers: list[str],
+    columns: list[list[str]],
+    numbers: array[int],
+    sheet: str | None,
+) -> None:
+    for header, column in zip(headers, columns, strict=True):
+        if column and max(map(len, column)) > MAX_CELL_CHARS:
+            index = next(i for i, value in enumerate(column) if len(value) > MAX_CELL_CHARS)
+            size = len(column[index])
+            raise CellTooLargeError(
+                name,
+                f"{where}, row {numbers[index]}, column {header!r}: the cell holds "
+                f"{size:,} characters, far more than any contact field. Check that the file "
+                "is the right one, or clear that cell.",
+                sheet=sheet,
+                row=numbers[index],
+                column=header,
+            )
+
+
+def _clear_error_texts(
+    headers: list[str], columns: list[list[str]], numbers: array[int], notices: list[Notice]
+) -> None:
+    for header, column in zip(headers, columns, strict=True):
+        if ERROR_TEXTS.isdisjoint(column):
+            continue
+        rows = []
+        for i, value in enumerate(column):
+            if value in ERROR_TEXTS:
+                column[i] = ""
+                rows.append(numbers[i])
+        notices.append(
+            Notice(
+                NoticeKind.ERROR_CELLS,
+                f"Column {header!r}: {len(rows):,} cell(s) hold a formula error such as #N/A "
+                f"(rows {_rows_text(rows, len(rows))}) and were read as empty.",
+                rows=_sample(rows),
+                column=header,
+            )
+        )
+
+
+def _read_text(
+    path: Path,
+    source: SourceInfo,
+    notices: list[Notice],
+    header_row: int | None,
+    progress: Progress | None,
+    check: CheckCancel | None,
+) -> Table:
+    with path.open("rb") as stream:
+        head = stream.read(65536)
+    encoding = textfiles.detect_encoding(head)
+    dialect = textfiles.sniff_dialect(textfiles.sample_text(path, encoding))
+    read = textfiles.TextRead(encoding, dialect)
+    source = SourceInfo(
+        source.file_name, source.sha256, source.size, source.kind, None, encoding, dialect.delimiter
+    )
+    if encoding not in ("utf-8", "utf-8-sig"):
+        notices.append(
+            Notice(
+                NoticeKind.ENCODING,
+                f"The file is not UTF-8; it was read as {textfiles.encoding_label(encoding)}. "
+                "If names look wrong in the review, save the file as CSV UTF-8 and import again.",
+            )
+        )
+
+    def checked() -> object:
+        if progress is not None:
+            progress(read.bytes_read, source.size)
+        return check() if check is not None else None
+
+    table = _build(
+        path, textfiles.iter_records(path, read), source, notices, header_row, checked, None
+    )
+    if read.other_encoding_rows:
+        rows = read.other_encoding_rows
+        notices.append(
+            Notice(
+                NoticeKind.MIXED_ENCODING,
+                f"{len(rows):,} row(s) are written in a different encoding from the rest of the "
+                f"file (rows {_rows_text(rows, len(rows))}); they were read as "
+                f"{textfiles.encoding_label(read.other_encoding or '')}. Check the names in them.",
+                rows=_sample(rows),
+            )
+        )
+    if progress is not None:
+        progress(source.size, source.size)
+    return table
+
+
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    header_row: int | None = None,
+    progress: Progress | None = None,
+    check_cancel: CheckCancel | None = None,
+) -> Table:
+    """Read a CSV/TSV/TXT, XLSX/XLSM/XLSB, XLS or ODS file into a `Table`.
+
+    ``sheet``: a name or 0-based index; None takes the first visible sheet with data.
+    ``header_row``: the header's row number as the spreadsheet shows it; None finds it;
+    `NO_HEADER` says there is none. Raises `ImportFileError` (a subclass saying what is wrong)
+    for anything the user has to fix in the file.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        kind = detect_kind(path)
+        digest = file_sha256(path)
+    except (PermissionError, IsADirectoryError, FileNotFoundError) as exc:
+        raise ImportFileError(path.name, f"{path.name} cannot be opened: {exc.strerror}.") from exc
+    notices: list[Notice] = []
+    mismatch = extension_mismatch(path, kind)
+    if mismatch:
+        notices.append(Notice(NoticeKind.RENAMED_FILE, mismatch))
+    source = SourceInfo(path.name, digest, size, kind)
+    if kind is FileKind.TEXT:
+        return _read_text(path, source, notices, header_row, progress, check_cancel)
+    read = sheets.read_sheet(path, kind, sheet)
+    notices.extend(read.notices)
+    if check_cancel is not None:
+        check_cancel()
+    table = _build(path, iter(read.rows), source, notices, header_row, check_cancel, read.name)
+    if progress is not None:
+        progress(size, size)
+    return table
+
+
+def list_sheets(path: str | Path) -> list[SheetInfo]:
+    """The sheets of a workbook, for the picker; a text file has one unnamed sheet."""
+    path = Path(path)
+    kind = detect_kind(path)
+    if kind is FileKind.TEXT:
+        return [SheetInfo(0, "", True, False, 0, 0)]
+    return sheets.list_sheets(path, kind)
+
+
+__all__ = [
+    "ERROR_TEXTS",
+    "MAX_CELL_CHARS",
+    "NO_HEADER",
+    "CheckCancel",
+    "Progress",
+    "column_letter",
+    "file_sha256",
+    "list_sheets",
+    "read_table",
+]

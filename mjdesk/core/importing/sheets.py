@@ -1,0 +1,298 @@
+"""Reading workbooks (XLSX, XLSM, XLSB, XLS, ODS) with python-calamine, every cell as text.
+
+python-calamine is used directly rather than through ``pandas.read_excel``: pandas reads
+through the same library and then spends a third more time inferring column types we do
+not want (it turns a "Student ID" of ``00012345`` into the number 12345).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+from mjdesk.core.importing.errors import (
+    CorruptFileError,
+    EmptyFileError,
+    Notice,
+    NoticeKind,
+    PasswordProtectedError,
+    SheetNotFoundError,
+    UnsupportedFormatError,
+)
+from mjdesk.core.importing.formats import FileKind
+from mjdesk.core.importing.table import SheetInfo
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet, CalamineWorkbook
+
+Value = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
+
+
+def _open(path: Path, kind: FileKind) -> CalamineWorkbook:
+    import python_calamine
+
+    name = path.name
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise PasswordProtectedError(
+            name,
+            f"{name} is password protected (encrypted). Open it in Excel or LibreOffice, "
+            "save it without a password, and import that copy.",
+        ) from exc
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:
+        if kind is FileKind.XLS and "Invalid OLE" in str(exc):
+            raise UnsupportedFormatError(
+                name, f"{name} is in an old Excel format that cannot be read ({exc})."
+            ) from exc
+        raise CorruptFileError(
+            name,
+            f"{name} is damaged and cannot be read ({exc}). If it was downloaded, download "
+            "it again; otherwise open it in Excel or LibreOffice and save a new copy.",
+        ) from exc
+
+
+def _sheet_infos(book: CalamineWorkbook, path: Path, kind: FileKind) -> list[SheetInfo]:
+    import python_calamine
+
+    infos = []
+    for index, meta in enumerate(book.sheets_metadata):
+        is_chart = meta.typ is not python_calamine.SheetTypeEnum.WorkSheet
+        visible = meta.visible is python_calamine.SheetVisibleEnum.Visible
+        rows = columns = 0
+        if not is_chart:
+            sheet = _load(book, index, meta.name, path, kind)
+            rows, columns = sheet.height, sheet.width
+        infos.append(SheetInfo(index, meta.name, visible, is_chart, rows, columns))
+    return infos
+
+
+def _load(
+    book: CalamineWorkbook, index: int, name: str, path: Path, kind: FileKind
+) -> CalamineSheet:
+    import python_calamine
+
+    try:
+        return book.get_sheet_by_index(index)
+    except (python_calamine.CalamineError, ValueError) as exc:
+        raise CorruptFileError(
+            path.name,
+            f"{path.name}, sheet {name!r}: the sheet is damaged and cannot be read ({exc}).",
+            sheet=name,
+        ) from exc
+
+
+def list_sheets(path: Path, kind: FileKind) -> list[SheetInfo]:
+    """Every sheet of the workbook in order, hidden and chart sheets included (and marked)."""
+    with _open(path, kind) as book:
+        return _sheet_infos(book, path, kind)
+
+
+def _duration(value: dt.timedelta) -> str:
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def cell_text(value: Value) -> str:
+    """A cell value as the text a user would type for it (numbers without a stray ``.0``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.microsecond:
+            value = value.replace(microsecond=0)
+        if not (value.hour or value.minute or value.second):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return _duration(value)
+
+
+def _repair_utf16(text: str) -> str:
+    """Undo a known python-calamine slip on some .xls files: UTF-16 read as one-byte text."""
+    if len(text) >= 2 and text[1::2].count("\x00") == len(text) // 2:
+        return text[0::2]
+    return text
+
+
+@dataclass
+class SheetRows:
+    """The chosen sheet's rows as text, from row 1 and column A (empty ones included)."""
+
+    name: str
+    rows: list[list[str]]
+    notices: list[Notice]
+
+
+def _text_rows(sheet: CalamineSheet, kind: FileKind, notices: list[Notice]) -> list[list[str]]:
+    raw = sheet.to_python(skip_empty_area=False)
+    rows = [[v if type(v) is str else cell_text(v) for v in row] for row in raw]
+    del raw
+    if kind is FileKind.XLS:
+        repaired = False
+        for row in rows:
+            for i, value in enumerate(row):
+                if "\x00" in value:
+                    row[i] = _repair_utf16(value)
+                    repaired = True
+        if repaired:
+            notices.append(
+                Notice(
+                    NoticeKind.REPAIRED_TEXT,
+                    "Some text cells were stored in a form this reader misreads and were "
+                    "repaired; check names with accents in the review.",
+                )
+            )
+    return rows
+
+
+def _has_text(rows: list[list[str]]) -> bool:
+    return any(value.strip() for row in rows for value in row)
+
+
+def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows:
+    """The rows of one sheet: by name, by 0-based index, or (None) the first one with data.
+
+    Hidden, very hidden and chart sheets are skipped when choosing, and named in a notice.
+    """
+    notices: list[Notice] = []
+    with _open(path, kind) as book:
+        metas = book.sheets_metadata
+        if not metas:
+            raise EmptyFileError(path.name, f"{path.name} has no sheets.")
+        if sheet is not None:
+            index = _find(path, [m.name for m in metas], sheet)
+            rows = _text_rows(_load(book, index, metas[index].name, path, kind), kind, notices)
+            if not _has_text(rows):
+                raise EmptyFileError(
+                    path.name,
+                    f"{path.name}: sheet {metas[index].name!r} is empty.",
+                    sheet=metas[index].name,
+                )
+            chosen = index
+        else:
+            import python_calamine
+
+            skipped = []
+            for index, meta in enumerate(metas):
+                if meta.typ is not python_calamine.SheetTypeEnum.WorkSheet:
+                    continue
+                if meta.visible is not python_calamine.SheetVisibleEnum.Visible:
+                    skipped.append(meta.name)
+                    continue
+                rows = _text_rows(_load(book, index, meta.name, path, kind), kind, notices)
+                if _has_text(rows):
+                    chosen = index
+                    break
+            else:
+                raise EmptyFileError(
+                    path.name, f"{path.name} holds no data on any of its visible sheets."
+                )
+            if skipped:
+                notices.append(
+                    Notice(
+                        NoticeKind.SKIPPED_SHEETS,
+                        "Hidden sheets were not read: " + ", ".join(skipped) + ".",
+                    )
+                )
+    name = metas[chosen].name
+    if kind is FileKind.XLSX:
+        notices.extend(_xlsx_error_cells(path, chosen, name))
+    return SheetRows(name, rows, notices)
+
+
+def _find(path: Path, names: list[str], wanted: str | int) -> int:
+    if isinstance(wanted, int):
+        if 0 <= wanted < len(names):
+            return wanted
+    else:
+        if wanted in names:
+            return names.index(wanted)
+        folded = [n.casefold() for n in names]
+        if wanted.casefold() in folded:
+            return folded.index(wanted.casefold())
+    raise SheetNotFoundError(
+        path.name,
+        f"{path.name} has no sheet {wanted!r}. Its sheets are: " + ", ".join(names) + ".",
+        sheet=str(wanted),
+    )
+
+
+# A whole cell tag (up to its ">") with t="e", whichever order its attributes come in.
+_ERROR_CELL = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>'
+    rb'|<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]+)(\d+)"[^>]*>'
+)
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_part(package: zipfile.ZipFile, index: int) -> str | None:
+    """The zip path of the ``index``-th sheet's XML, following the workbook's relationships."""
+    workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    sheets = [e for e in workbook.iter() if e.tag.endswith("}sheet")]
+    if index >= len(sheets):
+        return None
+    rel_id = sheets[index].get(_REL_NS)
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Id") == rel_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _scan(stream: Iterator[bytes]) -> tuple[int, list[str]]:
+    count, tail = 0, b""
+    refs: list[str] = []
+    for chunk in stream:
+        data = tail + chunk
+        if b't="e"' in data:
+            for match in _ERROR_CELL.finditer(data):
+                count += 1
+                if len(refs) < 12:
+                    letters, number = (match[1], match[2]) if match[1] else (match[3], match[4])
+                    refs.append(f"{letters.decode()}{number.decode()}")
+        # A tag cut by the chunk boundary is carried into the next round; it cannot have
+        # matched in this one, as a match needs the closing ">".
+        last_open = data.rfind(b"<c ")
+        tail = data[last_open:] if last_open >= 0 and b">" not in data[last_open:] else b""
+    return count, refs
+
+
+def _xlsx_error_cells(path: Path, index: int, name: str) -> list[Notice]:
+    """A notice naming cells whose formula gave an error (#N/A...): calamine reads them as ''."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            part = _sheet_part(package, index)
+            if part is None or part not in package.namelist():
+                return []
+            with package.open(part) as stream:
+                count, refs = _scan(iter(lambda: stream.read(1 << 20), b""))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
+        return []  # only a notice is lost; the data was read already
+    if not count:
+        return []
+    listed = ", ".join(refs) + (" ..." if count > len(refs) else "")
+    return [
+        Notice(
+            NoticeKind.ERROR_CELLS,
+            f"Sheet {name!r}: {count} cell(s) hold a formula error (#N/A, #REF!...) and were "
+            f"read as empty: {listed}.",
+        )
+    ]

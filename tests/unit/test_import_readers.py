@@ -1,0 +1,250 @@
+"""Reading files for import: formats, encodings, delimiters, sheets, headers and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from data.make_import_corpus import Sheet, build, write_ods, write_text, write_xlsx
+
+from mjdesk.core.importing import errors
+from mjdesk.core.importing.errors import NoticeKind
+from mjdesk.core.importing.formats import FileKind
+from mjdesk.core.importing.readers import NO_HEADER, file_sha256, list_sheets, read_table
+from mjdesk.core.importing.textfiles import detect_encoding, sniff_dialect
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build(tmp_path_factory.mktemp("corpus"))
+
+
+def kinds(table_notices: list[errors.Notice]) -> set[NoticeKind]:
+    return {notice.kind for notice in table_notices}
+
+
+@pytest.mark.parametrize("name", ["good.csv", "good.xlsx"])
+def test_good_files_read_as_text_with_provenance(corpus: dict[str, Path], name: str) -> None:
+    table = read_table(corpus[name])
+    assert table.headers[:3] == ["Email address", "First name", "Last name"]
+    assert len(table) == 20
+    assert table.row_numbers.tolist() == list(range(2, 22))
+    assert table.column("Student ID")[:2] == ["00000000", "00000001"]  # leading zeros kept
+    assert table.column("Consent date")[0] == "2021-01-01"
+    assert table.source.sha256 == file_sha256(corpus[name])
+    assert table.source.file_name == name
+    assert table.source.header_row == 1
+
+
+def test_ods_is_read(corpus: dict[str, Path]) -> None:
+    table = read_table(corpus["good.ods"])
+    assert table.source.kind is FileKind.ODS
+    assert table.headers == ["E-mail", "Vorname", "Nachname"]
+    assert table.row(0) == ["anna@example.org", "Anna", "B"]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("empty.csv", errors.EmptyFileError),
+        ("blank.xlsx", errors.EmptyFileError),
+        ("header_only.csv", errors.HeaderOnlyError),
+        ("header_only.xlsx", errors.HeaderOnlyError),
+        ("binary.csv", errors.NotASpreadsheetError),
+        ("encrypted.xlsx", errors.PasswordProtectedError),
+        ("encrypted.ods", errors.PasswordProtectedError),
+        ("corrupt.xlsx", errors.CorruptFileError),
+        ("huge_cell.csv", errors.CellTooLargeError),
+        ("huge_cell.xlsx", errors.CellTooLargeError),
+    ],
+)
+def test_bad_input_gives_a_typed_error_naming_the_file(
+    corpus: dict[str, Path], name: str, error: type[errors.ImportFileError]
+) -> None:
+    with pytest.raises(error) as caught:
+        read_table(corpus[name])
+    assert caught.value.file_name == name
+    assert name in caught.value.user_message
+
+
+def test_huge_cell_error_names_row_and_column(corpus: dict[str, Path]) -> None:
+    with pytest.raises(errors.CellTooLargeError) as caught:
+        read_table(corpus["huge_cell.xlsx"])
+    assert (caught.value.row, caught.value.column, caught.value.sheet) == (2, "notes", "Sheet1")
+    assert "row 2" in caught.value.user_message
+
+
+def test_header_only_error_names_the_row(corpus: dict[str, Path]) -> None:
+    with pytest.raises(errors.HeaderOnlyError) as caught:
+        read_table(corpus["header_only.csv"])
+    assert caught.value.row == 1
+
+
+def test_text_renamed_as_xlsx_is_read_by_content_with_a_notice(corpus: dict[str, Path]) -> None:
+    table = read_table(corpus["text_called.xlsx"])
+    assert table.source.kind is FileKind.TEXT
+    assert table.row(0) == ["ann@example.org", "Ann"]
+    assert NoticeKind.RENAMED_FILE in kinds(table.notices)
+
+
+def test_duplicate_headers_are_numbered_with_a_notice(corpus: dict[str, Path]) -> None:
+    table = read_table(corpus["duplicate_headers.csv"])
+    assert table.headers == ["email", "name", "name (2)", "Email (2)"]
+    assert NoticeKind.DUPLICATE_HEADER in kinds(table.notices)
+
+
+def test_mixed_encodings_read_per_line_and_rows_named(corpus: dict[str, Path]) -> None:
+    table = read_table(corpus["mixed_encoding.csv"])
+    assert table.column("name") == ["Zoë", "André", "Chloé"]
+    notice = next(n for n in table.notices if n.kind is NoticeKind.MIXED_ENCODING)
+    assert notice.rows == (3,)
+
+
+def test_formula_errors_become_empty_with_a_notice_naming_cells(corpus: dict[str, Path]) -> None:
+    table = read_table(corpus["formula_errors.xlsx"])
+    assert table.column("Name") == ["", "Bob"]
+    notice = next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS)
+    assert "B2" in notice.message
+
+
+def test_error_texts_in_csv_become_empty(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("email,name\na@example.org,#N/A\nb@example.org,Bo\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.column("name") == ["", "Bo"]
+    assert next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS).rows == (2,)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le"),
+        ("utf-16-be", "utf-16-be"),
+        ("cp1252", "cp1252"),
+        ("latin-1", "cp1252"),
+    ],
+)
+def test_encodings(tmp_path: Path, encoding: str, expected: str) -> None:
+    text = "email;prénom;nom\r\nrene@example.fr;René;Lefèvre\r\nzoe@example.fr;Zoë;Brontë\r\n"
+    path = tmp_path / "people.csv"
+    path.write_bytes(text.encode(encoding))
+    assert detect_encoding(path.read_bytes()) == expected
+    table = read_table(path)
+    assert table.headers == ["email", "prénom", "nom"]
+    assert table.column("nom") == ["Lefèvre", "Brontë"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters_quoted_newlines_and_ragged_rows(tmp_path: Path, delimiter: str) -> None:
+    d = delimiter
+    text = (
+        f"email{d}name{d}note\n"
+        f'a@example.org{d}"Smith{d} Ann"{d}"two\nlines"\n'
+        f"b@example.org{d}Bob\n"
+        f"c@example.org{d}Cy{d}x{d}extra\n"
+    )
+    path = tmp_path / "people.txt"
+    path.write_text(text, encoding="utf-8")
+    table = read_table(path)
+    assert table.source.delimiter == d
+    assert table.headers == ["email", "name", "note", "Column D"]
+    assert table.row(0) == ["a@example.org", f"Smith{d} Ann", "two\nlines", ""]
+    assert table.row(1) == ["b@example.org", "Bob", "", ""]
+    assert table.row(2) == ["c@example.org", "Cy", "x", "extra"]
+    assert table.row_numbers.tolist() == [2, 3, 4]
+    assert NoticeKind.RAGGED_ROWS in kinds(table.notices)
+
+
+def test_sniffing_uses_every_sampled_row() -> None:
+    sample = "a,b,c\n" + "1\t2\t3\n" * 10
+    assert sniff_dialect(sample).delimiter == "\t"
+    assert sniff_dialect("x;y\n1,5;2,5\n3,1;4\n").delimiter == ";"
+
+
+def test_header_below_title_rows_and_blank_rows(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["Mailing list export", None],
+            [None, None],
+            ["E-mail", "Name"],
+            ["a@example.org", "Ann"],
+            [None, None],
+            ["b@example.org", "Bo"],
+        ],
+    )
+    table = read_table(path)
+    assert table.source.header_row == 3
+    assert table.row_numbers.tolist() == [4, 6]
+    assert NoticeKind.HEADER_ROW in kinds(table.notices)
+
+
+def test_no_header_when_the_first_row_is_an_address(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "list.csv", [["a@example.org"], ["b@example.org"]])
+    table = read_table(path)
+    assert table.source.header_row is None
+    assert table.headers == ["Column A"]
+    assert table.column("Column A") == ["a@example.org", "b@example.org"]
+
+
+def test_header_row_can_be_given(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "x.csv", [["title"], ["email", "n"], ["a@example.org", "A"]])
+    assert read_table(path, header_row=2).headers == ["email", "n"]
+    assert read_table(path, header_row=NO_HEADER).row_numbers.tolist() == [1, 2, 3]
+
+
+def test_sheet_picker_skips_hidden_and_empty_sheets(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        sheets=[
+            Sheet("Empty", []),
+            Sheet("Secret", [["email"], ["hidden@example.org"]], state="hidden"),
+            Sheet("People", [["email"], ["shown@example.org"]]),
+        ],
+    )
+    table = read_table(path)
+    assert table.source.sheet == "People"
+    assert NoticeKind.SKIPPED_SHEETS in kinds(table.notices)
+    assert read_table(path, sheet="secret").column("email") == ["hidden@example.org"]
+    assert read_table(path, sheet=1).source.sheet == "Secret"
+    infos = list_sheets(path)
+    assert [(i.name, i.visible, i.has_data) for i in infos] == [
+        ("Empty", True, False),
+        ("Secret", False, True),
+        ("People", True, True),
+    ]
+    with pytest.raises(errors.SheetNotFoundError, match="People"):
+        read_table(path, sheet="Nope")
+
+
+def test_numbers_and_dates_as_text(tmp_path: Path) -> None:
+    from datetime import date
+
+    path = write_xlsx(tmp_path / "n.xlsx", [["a", "b", "c"], [12.0, 1.25, date(2024, 2, 29)]])
+    assert read_table(path).row(0) == ["12", "1.25", "2024-02-29"]
+
+
+def test_ods_encrypted_manifest_detected(tmp_path: Path) -> None:
+    with pytest.raises(errors.PasswordProtectedError, match="password"):
+        read_table(write_ods(tmp_path / "x.ods", [], encrypted=True))
+
+
+def test_progress_and_cancel(tmp_path: Path) -> None:
+    path = write_text(tmp_path / "x.csv", [["email"], *([f"p{i}@example.org"] for i in range(10))])
+    seen: list[tuple[int, int]] = []
+    read_table(path, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+    class Stop(Exception):
+        pass
+
+    def stop() -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        read_table(
+            write_xlsx(tmp_path / "x.xlsx", [["email"], ["a@example.org"]]), check_cancel=stop
+        )
