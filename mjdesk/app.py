@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from mjdesk import APP_NAME, __version__
 from mjdesk.core.clock import current_user
@@ -22,6 +21,8 @@ log = logging.getLogger("mjdesk")
 
 
 def _api_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
-from typing import TypeVar
+from types import MappingProxyType
+from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
@@ -42,8 +42,7 @@ class SortKey(Enum):
         return ", ".join(f"{column}{way}" for column in (*self.value, "id"))
 
 
-@dataclass(frozen=True)
-class ContactQuery:
+class ContactQuery(NamedTuple):
     """What the user asked to see: a search text (every word must occur) and an order."""
 
     text: str = ""
@@ -55,9 +54,8 @@ class ContactQuery:
         return tuple(dict.fromkeys(clean_typed(self.text).split()))
 
 
-@dataclass(frozen=True)
-class ContactRow:
-    """One line of the Contacts table."""
+class ContactRow(NamedTuple):
+    """One line of the Contacts table (a tuple: thousands are made while scrolling)."""
 
     id: int
     email: str
@@ -81,8 +79,7 @@ _ROW_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class ContactView:
+class ContactView(NamedTuple):
     """A query's result as plain values: how many rows, and the ids in order when searched.
 
     A broad search over a big workspace first comes back incomplete (``complete`` False):
@@ -92,7 +89,7 @@ class ContactView:
 
     query: ContactQuery
     total: int
-    ids: array[int] | None = field(default=None, compare=False)
+    ids: array[int] | None = None
     complete: bool = True
 
 
@@ -221,7 +218,8 @@ def plan_view(
         cancel.check()
     terms = query.terms
     if not terms:
-        total = con.execute("SELECT count(*) FROM contacts").fetchone()[0]
+        # Kept by triggers: counting a million rows would cost every start and sort.
+        total = con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0]
         return ContactView(query, int(total))
     _add_functions(con)
     order = query.sort.order_by(query.descending)
@@ -283,11 +281,10 @@ def fetch_rows(
 
 
 def _row(values: Sequence[object]) -> ContactRow:
-    return ContactRow(*values)  # type: ignore[arg-type]
+    return ContactRow._make(values)
 
 
-@dataclass(frozen=True)
-class ContactCounts:
+class ContactCounts(NamedTuple):
     """The numbers the status bar shows."""
 
     total: int
@@ -310,19 +307,17 @@ def count_contacts(con: sqlite3.Connection) -> ContactCounts:
     )
 
 
-@dataclass(frozen=True)
-class NewContact:
+class NewContact(NamedTuple):
     """A contact to add, with the consent it comes with (if any)."""
 
     email: str
     first_name: str = ""
     last_name: str = ""
-    properties: dict[str, str] = field(default_factory=dict)
+    properties: Mapping[str, str] = MappingProxyType({})
     consent: ConsentRecord | None = None
 
 
-@dataclass(frozen=True)
-class ConsentRecord:
+class ConsentRecord(NamedTuple):
     """Proof of one consent given or withdrawn: when, how, from which file and row."""
 
     status: str
@@ -358,7 +353,7 @@ def add_contacts(
                 clean_typed(contact.email),
                 contact.first_name.strip(),
                 contact.last_name.strip(),
-                json.dumps(contact.properties, ensure_ascii=False),
+                json.dumps(dict(contact.properties), ensure_ascii=False),
                 now,
                 now,
             ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import IO
@@ -49,7 +48,7 @@ class FileLock:
             raise LockHeld(self.path, holder) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode())
+        handle.write(json.dumps({"pid": os.getpid(), "host": _host_name()}).encode())
         handle.flush()
         self._handle = handle
 
@@ -70,6 +69,13 @@ class FileLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _host_name() -> str:
+    # Not socket.gethostname(): importing socket costs every start of the app.
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    return os.environ.get("COMPUTERNAME", "this computer")
 
 
 def _read_holder(handle: IO[bytes]) -> dict[str, object]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
+import os
 import re
 import threading
 from pathlib import Path
@@ -40,13 +40,41 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class RotatingFile(logging.FileHandler):
+    """``name.log`` up to ``max_bytes``, then ``name.log.1`` … ``name.log.N`` (oldest dropped).
+
+    The stdlib's RotatingFileHandler does the same, but its module pulls in sockets and
+    pickling, which every start of the app would pay for.
+    """
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+        self.max_bytes = max_bytes
+        self.backups = backups
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self.stream is not None and self.stream.tell() >= self.max_bytes:
+                self._rotate()
+        except OSError:
+            self.handleError(record)
+        super().emit(record)
+
+    def _rotate(self) -> None:
+        self.close()
+        base = self.baseFilename
+        for n in range(self.backups - 1, 0, -1):
+            if os.path.exists(f"{base}.{n}"):
+                os.replace(f"{base}.{n}", f"{base}.{n + 1}")
+        os.replace(base, f"{base}.1")
+        self.stream = self._open()
+
+
 def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = False) -> None:
     """Send the app's log to ``log_file`` (1 MB x 5 files), redacted."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    handler = logging.handlers.RotatingFileHandler(
-        log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8", delay=True
-    )
+    handler = RotatingFile(log_file, max_bytes=1_000_000, backups=5)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_mjdesk", False)]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
+from typing import NamedTuple
 
 from mjdesk import APP_AUTHOR, APP_NAME
 
@@ -15,8 +13,7 @@ DEFAULT_PROFILE = "Default"
 _UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class AppPaths(NamedTuple):
     """The folders of one run. With ``--data-dir`` all three live under that folder."""
 
     data: Path
@@ -25,6 +22,8 @@ class AppPaths:
 
     @classmethod
     def for_user(cls) -> AppPaths:
+        import platformdirs  # only here: --data-dir runs (tests) never need it
+
         return cls(
             data=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
             config=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),

@@ -6,7 +6,7 @@ Each migration runs in one transaction; a workspace records every version it pas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The contact columns that the summary triggers keep in step with the consent ledger
 # and the memberships, so the Contacts table can sort and show them without joins.
@@ -248,8 +248,26 @@ END;
 """
 
 
-@dataclass(frozen=True)
-class Migration:
+V3_COUNTERS = """
+-- Running totals kept by triggers, so that the size of a big table is a lookup.
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO counters (name, value) SELECT 'contacts', count(*) FROM contacts;
+
+CREATE TRIGGER contacts_count_on_insert AFTER INSERT ON contacts BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'contacts';
+END;
+
+CREATE TRIGGER contacts_count_on_delete AFTER DELETE ON contacts BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'contacts';
+END;
+"""
+
+
+class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
     version: int
@@ -260,6 +278,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "contacts, consent ledger, lists, journal, imports, tombstones", V1_CORE),
     Migration(2, "search indexes", V2_SEARCH),
+    Migration(3, "contact counter", V3_COUNTERS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

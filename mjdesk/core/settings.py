@@ -6,21 +6,50 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any, ClassVar
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
 class Settings:
-    """What mjdesk remembers between runs (window layout, last profile)."""
+    """What mjdesk remembers between runs (window layout, last profile).
 
-    last_profile: str = ""
-    window_geometry: str = ""  # base64 of QWidget.saveGeometry()
-    window_state: str = ""
-    contacts_header: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    A plain class rather than a dataclass: it is read on every start, and the
+    dataclasses machinery costs more to import than this whole module.
+    """
+
+    #: every setting, with the type it must have and its default
+    FIELDS: ClassVar[dict[str, tuple[type, Any]]] = {
+        "last_profile": (str, ""),
+        "window_geometry": (str, ""),  # base64 of QWidget.saveGeometry()
+        "window_state": (str, ""),
+        "contacts_header": (str, ""),
+        "extra": (dict, None),
+    }
+
+    def __init__(
+        self,
+        last_profile: str = "",
+        window_geometry: str = "",
+        window_state: str = "",
+        contacts_header: str = "",
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        self.last_profile = last_profile
+        self.window_geometry = window_geometry
+        self.window_state = window_state
+        self.contacts_header = contacts_header
+        self.extra: dict[str, str] = dict(extra or {})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self.as_dict() == other.as_dict()
+
+    def __repr__(self) -> str:
+        return f"Settings({self.as_dict()!r})"
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -34,21 +63,17 @@ class Settings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        known = {f.name: f for f in fields(cls)}
-        values: dict[str, object] = {}
-        for name, value in raw.items():
-            spec = known.get(name)
-            if spec is None:
-                continue
-            expected = dict if name == "extra" else str
-            if isinstance(value, expected):
-                values[name] = value
-        return cls(**values)  # type: ignore[arg-type]
+        values: dict[str, Any] = {
+            name: value
+            for name, value in raw.items()
+            if name in cls.FIELDS and isinstance(value, cls.FIELDS[name][0])
+        }
+        return cls(**values)
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash mid-write leaves the old file, never half a new one."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(asdict(self), indent=2, sort_keys=True)
+        data = json.dumps(self.as_dict(), indent=2, sort_keys=True)
         fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

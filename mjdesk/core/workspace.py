@@ -8,7 +8,7 @@ transaction after a backup copy is made.
 from __future__ import annotations
 
 import logging
-import secrets
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -230,8 +230,8 @@ class Workspace:
         if first:
             seed = (
                 "INSERT INTO meta (key, value) VALUES "
-                f"('workspace_id', '{secrets.token_hex(16)}'), "
-                f"('tombstone_key', '{secrets.token_hex(32)}'), "
+                f"('workspace_id', '{os.urandom(16).hex()}'), "
+                f"('tombstone_key', '{os.urandom(32).hex()}'), "
                 f"('created_at', '{now_iso()}'), "
                 f"('created_by', 'mjdesk {__version__}');"
             )

@@ -32,8 +32,10 @@ from mjdesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-_BLOCK = 256
-_CACHED_BLOCKS = 64
+_BLOCK = 128  # rows read at once: a screenful or two, so the first paint reads little
+_CACHED_BLOCKS = 128
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 _CONSENT_TEXT = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "No consent"}
 
@@ -201,16 +203,18 @@ class ContactsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.column() < len(COLUMNS):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called for every role of every visible cell: the cheap refusals come first.
+        if role != _DISPLAY and role != _TOOLTIP:
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        column = index.column()
+        if not 0 <= column < len(COLUMNS) or not index.isValid():
             return None
         row = self.row_at(index.row())
         if row is None:
             return None
-        text = COLUMNS[index.column()][2](row)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        text = COLUMNS[column][2](row)
+        if role == _TOOLTIP:
             return text or None
         return text
 
@@ -222,11 +226,6 @@ class ContactsModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section][0] if 0 <= section < len(COLUMNS) else None
         return section + 1
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
-    QCloseEvent,
     QIcon,
     QKeySequence,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QLabel,
@@ -31,6 +30,9 @@ from mjdesk.core.workspace import Workspace
 from mjdesk.ui.contacts_model import ContactsModel
 from mjdesk.ui.contacts_page import ContactsPage
 from mjdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +162,8 @@ class MainWindow(QMainWindow):
         self._first_page = True
         self._announce_when_ready()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
+    def show(self) -> None:
+        super().show()
         # After the pending paint: "ready" means the user can see the first page.
         QTimer.singleShot(0, self._announce_when_ready)
 
@@ -169,6 +171,8 @@ class MainWindow(QMainWindow):
         if self._first_page and self.isVisible() and not self._announced:
             self._announced = True
             self.ready.emit()
+            # The totals scan the whole table: they wait until the window is up.
+            self._update_counts()
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))
@@ -178,8 +182,11 @@ class MainWindow(QMainWindow):
         self.contacts_model.refresh()
 
     def _on_view(self, _total: int, query: ContactQuery) -> None:
-        if query.terms and self.counts_label.text():
-            return  # a search changes what is shown, not what the workspace holds
+        if self._announced and not query.terms:
+            # A search changes what is shown, not what the workspace holds.
+            self._update_counts()
+
+    def _update_counts(self) -> None:
         if self._counts_token is not None:
             self._counts_token.cancel()
         reading = self.workspace.reading

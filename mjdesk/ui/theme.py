@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -21,8 +19,6 @@ def app_icon() -> QIcon:
 
 
 def apply_theme(app: QApplication) -> None:
-    """Native style on Windows and macOS (they follow the OS light/dark setting themselves);
-    Fusion elsewhere, which follows the colour scheme the desktop reports."""
+    """The app icon; the style stays the platform's own (native on Windows and macOS,
+    Fusion elsewhere), which follows the OS light or dark setting by itself."""
     app.setWindowIcon(app_icon())
-    if sys.platform not in ("win32", "darwin"):
-        app.setStyle("Fusion")

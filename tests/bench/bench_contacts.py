@@ -39,7 +39,18 @@ QTimer.singleShot(0, lambda: (print("ready", flush=True), app.quit()))
 app.exec()
 """
 
-SEARCHES = ("taylor", "york.ac", "ólafs", "smith 12", "o'brien", "gmail.com", "okafor wang", "ma", "zz", "x")
+SEARCHES = (
+    "taylor",
+    "york.ac",
+    "ólafs",
+    "smith 12",
+    "o'brien",
+    "gmail.com",
+    "okafor wang",
+    "ma",
+    "zz",
+    "x",
+)
 
 
 def data_dir(count: int) -> Path:
@@ -75,14 +86,14 @@ def time_until_ready(argv: list[str], marker: str) -> float:
     return elapsed
 
 
-def startup(root: Path, runs: int) -> tuple[float, float]:
+def startup(root: Path, runs: int) -> tuple[list[float], list[float]]:
     bare, app = [], []
     app_argv = [sys.executable, "-m", "mjdesk", "--data-dir", str(root), "--profile", "Bench"]
     time_until_ready([*app_argv, "--exit-when-ready"], "main window ready")  # warm the caches
     for _ in range(runs):
         bare.append(time_until_ready([sys.executable, "-c", BARE_WINDOW], "ready"))
         app.append(time_until_ready([*app_argv, "--exit-when-ready"], "main window ready"))
-    return statistics.median(bare), statistics.median(app)
+    return bare, app
 
 
 def in_app(root: Path) -> dict[str, object]:
@@ -184,6 +195,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--startup-only", action="store_true", help="measure start-up alone")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -191,7 +203,17 @@ def main() -> int:
         return 0
 
     root = data_dir(args.contacts)
-    bare, app = startup(root, args.runs)
+    bare_runs, app_runs = startup(root, args.runs)
+    # Best of N is the cost itself; the median also carries whatever else the machine did.
+    bare, app = min(bare_runs), min(app_runs)
+    bare_median, app_median = statistics.median(bare_runs), statistics.median(app_runs)
+    if args.startup_only:
+        print(
+            f"best: bare {bare * 1000:.1f} ms, mjdesk {app * 1000:.1f} ms, ratio {app / bare:.2f}; "
+            f"median: {bare_median * 1000:.1f} / {app_median * 1000:.1f} ms, "
+            f"ratio {app_median / bare_median:.2f} (target <= 1.5)"
+        )
+        return 0
     child = subprocess.run(
         [sys.executable, __file__, "--child", str(root)],
         capture_output=True,
@@ -208,10 +230,15 @@ def main() -> int:
         verdict = "ok" if ok else "OVER"
         print(f"  {label:<44} {value:>9.1f} {unit:<3} (target <= {target:g} {unit}) {verdict}")
 
-    print(f"\nContacts page, {figures['rows']:,} contacts, median of {args.runs} starts")
-    print(f"  bare PySide6 window + empty QTableView         {bare * 1000:>9.1f} ms")
-    print(f"  mjdesk main window with the first page         {app * 1000:>9.1f} ms")
-    line("start-up ratio (mjdesk / bare)", app / bare, 1.5, "x")
+    print(f"\nContacts page, {figures['rows']:,} contacts")
+    print(f"Start-up (best and median of {args.runs}):")
+    for label, best, median in (
+        ("bare PySide6 window + empty QTableView", bare, bare_median),
+        ("mjdesk main window with the first page", app, app_median),
+    ):
+        print(f"  {label:<44} {best * 1000:>9.1f} ms  {median * 1000:>9.1f} ms")
+    line("start-up ratio (mjdesk / bare), best", app / bare, 1.5, "x")
+    line("start-up ratio (mjdesk / bare), median", app_median / bare_median, 1.5, "x")
     print("Search (type, then the new first page shown):")
     for text, (ms, complete_ms, found) in figures["search_ms"].items():
         line(f"{text!r} ({found:,} found, all in {complete_ms:,.0f} ms)", ms, 100)

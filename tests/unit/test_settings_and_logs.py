@@ -96,3 +96,28 @@ def test_bad_arguments_exit_with_usage(argv: list[str], capsys: pytest.CaptureFi
         build_parser().parse_args(argv)
     assert info.value.code == 2
     assert "usage: mjdesk" in capsys.readouterr().err
+
+
+def test_the_log_rotates_and_keeps_its_old_files(tmp_path: Path) -> None:
+    from mjdesk.core.logs import RotatingFile
+
+    path = tmp_path / "mjdesk.log"
+    handler = RotatingFile(path, max_bytes=200, backups=2)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("mjdesk.rotation-test")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        for n in range(40):
+            logger.warning("line %02d %s", n, "x" * 20)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "mjdesk.log",
+        "mjdesk.log.1",
+        "mjdesk.log.2",
+    ]
+    assert "line 39" in path.read_text(encoding="utf-8")
+    assert all(p.stat().st_size < 260 for p in tmp_path.iterdir())
+    assert "line 00" not in "".join(p.read_text(encoding="utf-8") for p in tmp_path.iterdir())

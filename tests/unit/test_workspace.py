@@ -34,6 +34,7 @@ TABLES = {
     "memberships",
     "tombstones",
     "contacts_search",
+    "counters",
 }
 
 
@@ -68,7 +69,7 @@ def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) 
         assert ws.schema_version == 1
         with ws.transaction() as con:
             add_contacts(con, [NewContact("Ann.Lee@York.ac.uk", "Ann", "Lee")], actor="t")
-    with Workspace.open(ws_path) as ws:
+    with Workspace.open(ws_path, upto=2) as ws:
         assert ws.schema_version == 2
         hits = ws.fetch(
             "SELECT rowid FROM contacts_search WHERE contacts_search MATCH '\"lee@york\"'"
@@ -77,6 +78,19 @@ def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) 
     backups = list(ws_path.parent.glob("Test.format1.*.bak.sqlite3"))
     assert len(backups) == 1
     assert inspect_version(backups[0]) == 1
+
+
+def test_migration_2_to_3_counts_existing_contacts_and_keeps_counting(ws_path: Path) -> None:
+    with Workspace.open(ws_path, upto=2) as ws, ws.transaction() as con:
+        add_contacts(con, [NewContact(f"p{i}@x.org") for i in range(5)], actor="t")
+    with Workspace.open(ws_path) as ws:
+        assert ws.schema_version == 3
+        assert ws.fetch("SELECT value FROM counters WHERE name = 'contacts'") == [(5,)]
+        with ws.transaction() as con:
+            add_contacts(con, [NewContact("q@x.org")], actor="t")
+            con.execute("DELETE FROM contacts WHERE email_key IN ('p0@x.org', 'p1@x.org')")
+        assert ws.fetch("SELECT value FROM counters WHERE name = 'contacts'") == [(4,)]
+        assert ws.fetch("SELECT count(*) FROM contacts") == [(4,)]
 
 
 def test_a_failing_migration_leaves_the_file_at_its_old_version(
