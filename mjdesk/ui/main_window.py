@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(20, 20))
-        self.nav.setMaximumWidth(220)
+        self.nav.setMaximumWidth(200)
+        self.nav.setSpacing(2)
         self.pages = QStackedWidget(self)
         self._add_page("Contacts", self.contacts_page, "x-office-address-book")
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.nav)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([180, 1020])
+        splitter.setSizes([150, 1050])
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 WELCOME_HTML = """
 <h1>Welcome to mjdesk</h1>
 <p>mjdesk looks after your department's Mailjet mailing lists on your own computer.
 It keeps only people who <b>signed up</b>, honours every <b>unsubscribe</b>, and keeps
 the <b>proof of consent</b> for each address, so you can answer any GDPR question.</p>
-<h3>What you can do here</h3>
+<h3>What mjdesk is for</h3>
 <ol>
 <li><b>Bring in contacts</b> from the spreadsheets your sign-up forms and events produce
     (CSV, Excel or OpenDocument), with a dry run before anything changes.</li>
@@ -35,7 +35,13 @@ class WelcomePanel(QWidget):
         label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         label.setMaximumWidth(720)
         label.setAccessibleName("Welcome")
+        # Centred by stretches, not by an alignment flag: an aligned item is given its
+        # one-line size hint, and a wrapped label would lose its last paragraphs.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(label, 4)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
-        layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(1)

@@ -91,6 +91,7 @@ def test_empty_workspace_shows_the_welcome(open_window: OpenWindow) -> None:
     text = page.welcome.findChild(QLabel, "welcomeText")
     assert isinstance(text, QLabel)
     assert "Welcome to mjdesk" in text.text()
+    assert text.height() >= text.heightForWidth(text.width())  # no paragraph cut off
     assert window.profile_label.text() == "Profile: Test"
 
 
