@@ -67,5 +67,13 @@ def test_last_row_and_display_texts(model: ContactsModel) -> None:
     consent = model.index(0, 2)
     assert model.data(consent) in {"Granted", "Withdrawn", "No consent"}
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+    colours = {
+        model.data(model.index(r, 2)): model.data(model.index(r, 2), Qt.ItemDataRole.ForegroundRole)
+        for r in range(300)
+    }
+    assert colours["Granted"].name() == "#1b7f3b"
+    assert colours["Withdrawn"].name() == "#b3261e"
+    assert colours["No consent"] is None
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole) is None
     assert model.data(QModelIndex()) is None
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Email"
