@@ -14,11 +14,15 @@ import random
 import struct
 import sys
 import zipfile
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from mjdesk.core.importing.formats import FileKind
+from mjdesk.core.importing.table import SourceInfo, Table
 
 Cell = str | int | float | date | None
 """A value to write: text, a number, a date (written as an Excel serial) or nothing."""
@@ -237,6 +241,17 @@ def ole2_with_stream(name: str) -> bytes:
     root[0 : len(root_name)] = root_name
     root[66] = 5
     return bytes(header) + bytes(root) + bytes(entry) + bytes(256) + bytes(1024)
+
+
+def make_table(headers: list[str], *rows: list[str]) -> Table:
+    """A `Table` as the reader would give it, straight from rows of text (no file)."""
+    columns = [list(values) for values in zip(*rows, strict=True)] if rows else []
+    return Table(
+        headers,
+        columns or [[] for _ in headers],
+        array("q", range(2, len(rows) + 2)),
+        SourceInfo("people.csv", "0" * 64, 10, FileKind.TEXT),
+    )
 
 
 # People, for realistic rows -------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Spreadsheet import, the pure half: read a file, map its columns, clean and plan the rows.
+
+    table = read_table(path)                       # or list_sheets(path) first, for the picker
+    mapping = guess_mapping(table)                 # editable: mapping.with_role(header, Role.X)
+    cleaned = clean_table(table, mapping, ConsentSpec(...), org_domains=("york.ac.uk",))
+    plan = plan_import(cleaned, lookup=..., is_erased=...)
+
+Nothing here imports Qt or touches the network; pandas is not needed, and python-calamine
+and email-validator are imported only when a workbook or an unusual address is read.
+"""
+
+from __future__ import annotations
+
+from mjdesk.core.importing.cleaning import CleanedImport, CleanRow, clean_table
+from mjdesk.core.importing.consent_values import (
+    ConsentMode,
+    ConsentSpec,
+    ConsentSpecError,
+    ConsentState,
+    ConsentValues,
+)
+from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
+from mjdesk.core.importing.errors import ImportFileError, Notice, NoticeKind
+from mjdesk.core.importing.mapping import (
+    ColumnChoice,
+    ColumnMapping,
+    PropertyType,
+    Role,
+    guess_mapping,
+    mapping_signature,
+    require_email_column,
+)
+from mjdesk.core.importing.plan import ExistingContact, Outcome, Plan, ReviewRow, plan_import
+from mjdesk.core.importing.readers import NO_HEADER, file_sha256, list_sheets, read_table
+from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table
+
+__all__ = [
+    "NO_HEADER",
+    "CleanRow",
+    "CleanedImport",
+    "ColumnChoice",
+    "ColumnMapping",
+    "ConsentMode",
+    "ConsentSpec",
+    "ConsentSpecError",
+    "ConsentState",
+    "ConsentValues",
+    "DateOrder",
+    "DateOrderGuess",
+    "ExistingContact",
+    "ImportFileError",
+    "Notice",
+    "NoticeKind",
+    "Outcome",
+    "Plan",
+    "PropertyType",
+    "ReviewRow",
+    "Role",
+    "SheetInfo",
+    "SourceInfo",
+    "Table",
+    "clean_table",
+    "file_sha256",
+    "guess_date_order",
+    "guess_mapping",
+    "list_sheets",
+    "mapping_signature",
+    "parse_date",
+    "plan_import",
+    "read_table",
+    "require_email_column",
+]

@@ -1,0 +1,254 @@
+"""From a read table and a mapping to checked rows: addresses normalised and validated,
+typos and role addresses flagged, in-file duplicates found, names and consent read.
+
+The result is column-shaped like the `Table` (lists indexed by data row), so a million rows
+cost a few lists rather than a million objects; `CleanedImport.row` gives one row as an
+object for the review page and the reports.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
+from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
+from mjdesk.core.importing.mapping import ColumnMapping, Role, require_email_column
+from mjdesk.core.importing.table import Table
+from mjdesk.core.importing.validation import (
+    DomainAdvisor,
+    check_addresses,
+    is_role_address,
+    normalise_address,
+)
+
+
+@dataclass(frozen=True)
+class CleanRow:
+    """One data row after cleaning, for display and reports."""
+
+    index: int
+    row_number: int
+    email: str
+    key: str
+    first_name: str
+    last_name: str
+    consent: ConsentState
+    consent_at: datetime | None
+    problem: str | None
+    suggestion: str | None
+    role_address: bool
+    duplicate_of_row: int | None
+    properties: dict[str, str]
+
+
+@dataclass
+class CleanedImport:
+    """Every data row checked, column by column (index i is data row i of the table)."""
+
+    table: Table
+    mapping: ColumnMapping
+    spec: ConsentSpec
+    emails: list[str]
+    """Normalised addresses: trimmed, NFC, domain in lower case."""
+    keys: list[str]
+    """The contact key of each address: NFC, trimmed, case-folded (as the workspace keys it)."""
+    first_names: list[str]
+    last_names: list[str]
+    consent: list[ConsentState]
+    consent_at: list[datetime | None]
+    problems: dict[int, str] = field(default_factory=dict)
+    """Rows whose address is not valid, with why."""
+    suggestions: dict[int, str] = field(default_factory=dict)
+    """Rows whose domain looks misspelt, with the address probably meant."""
+    role_addresses: set[int] = field(default_factory=set)
+    duplicates: dict[int, int] = field(default_factory=dict)
+    """Row index -> index of the earlier row with the same address."""
+    unrecognised_consent: dict[str, int] = field(default_factory=dict)
+    """Consent values in none of the lists, with how many rows hold each."""
+    date_problems: dict[int, str] = field(default_factory=dict)
+    date_order: DateOrderGuess | None = None
+    """What the consent date column says about day/month order (ask when ambiguous)."""
+
+    def __len__(self) -> int:
+        return len(self.emails)
+
+    def row_number(self, index: int) -> int:
+        return self.table.row_numbers[index]
+
+    def properties(self, index: int) -> dict[str, str]:
+        """The non-empty property values of one row, by property name."""
+        out = {}
+        for choice in self.mapping.properties():
+            value = self.table.column(choice.header)[index].strip()
+            if value:
+                out[choice.property_name] = unicodedata.normalize("NFC", value)
+        return out
+
+    def row(self, index: int) -> CleanRow:
+        first = self.duplicates.get(index)
+        return CleanRow(
+            index=index,
+            row_number=self.row_number(index),
+            email=self.emails[index],
+            key=self.keys[index],
+            first_name=self.first_names[index],
+            last_name=self.last_names[index],
+            consent=self.consent[index],
+            consent_at=self.consent_at[index],
+            problem=self.problems.get(index),
+            suggestion=self.suggestions.get(index),
+            role_address=index in self.role_addresses,
+            duplicate_of_row=None if first is None else self.row_number(first),
+            properties=self.properties(index),
+        )
+
+
+def _text(values: list[str]) -> list[str]:
+    """Names as stored: trimmed, NFC, inner runs of spaces made one."""
+    out = []
+    for value in values:
+        if value:
+            value = " ".join(value.split())
+            if not value.isascii():
+                value = unicodedata.normalize("NFC", value)
+        out.append(value)
+    return out
+
+
+def split_full_name(full: str) -> tuple[str, str]:
+    """("Ann Smith") -> ("Ann", "Smith"); ("Smith, Ann") -> ("Ann", "Smith")."""
+    full = " ".join(full.split())
+    if "," in full:
+        last, _, first = full.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = full.rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def clean_table(
+    table: Table,
+    mapping: ColumnMapping,
+    spec: ConsentSpec | None = None,
+    *,
+    org_domains: tuple[str, ...] = (),
+    edits: Mapping[tuple[int, str], str] | None = None,
+) -> CleanedImport:
+    """Check every row of ``table`` as mapped.
+
+    ``edits`` are the user's inline fixes, ``(row index, header) -> new text`` (accepting a
+    typo suggestion is an edit of the address cell). Raises `NoEmailColumnError` when the
+    mapping has no address column and `ConsentSpecError` when ``spec`` is incomplete.
+    """
+    spec = spec or ConsentSpec()
+    spec.check()
+    email_header = require_email_column(table, mapping)
+    edits = edits or {}
+
+    def column(header: str) -> list[str]:
+        values = table.column(header)
+        changed = [(i, text) for (i, h), text in edits.items() if h == header]
+        if changed:
+            values = list(values)
+            for i, text in changed:
+                values[i] = text
+        return values
+
+    raw = column(email_header)
+    emails = [normalise_address(value) if value else "" for value in raw]
+    keys = [email.casefold() for email in emails]
+    problems = check_addresses(emails)
+    advisor = DomainAdvisor(org_domains)
+    suggestions: dict[int, str] = {}
+    roles: set[int] = set()
+    by_domain: dict[str, list[int]] = {}
+    for index, email in enumerate(emails):
+        if index in problems:
+            continue
+        by_domain.setdefault(email[email.rfind("@") + 1 :], []).append(index)
+    for domain, indexes in by_domain.items():
+        better = advisor.suggest(domain)
+        if better:
+            for index in indexes:
+                email = emails[index]
+                suggestions[index] = email[: email.rfind("@") + 1] + better
+    for index, email in enumerate(emails):
+        if index not in problems and is_role_address(email):
+            roles.add(index)
+    duplicates: dict[int, int] = {}
+    first_seen: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if not key:
+            continue
+        earlier = first_seen.setdefault(key, index)
+        if earlier != index:
+            duplicates[index] = earlier
+
+    n = len(emails)
+    first_header = mapping.header_for(Role.FIRST_NAME)
+    last_header = mapping.header_for(Role.LAST_NAME)
+    full_header = mapping.header_for(Role.FULL_NAME)
+    firsts = _text(column(first_header)) if first_header else [""] * n
+    lasts = _text(column(last_header)) if last_header else [""] * n
+    if full_header and not (first_header and last_header):
+        for index, full in enumerate(column(full_header)):
+            if full.strip():
+                first, last = split_full_name(full)
+                if not first_header:
+                    firsts[index] = unicodedata.normalize("NFC", first)
+                if not last_header:
+                    lasts[index] = unicodedata.normalize("NFC", last)
+
+    unrecognised: dict[str, int] = {}
+    consent_header = mapping.header_for(Role.CONSENT)
+    if spec.mode is ConsentMode.ALL_ROWS:
+        consent = [ConsentState.GRANTED] * n
+    elif spec.mode is ConsentMode.COLUMN and consent_header:
+        values = column(consent_header)
+        consent = spec.values.classify_column(values)
+        for value, state in zip(values, consent, strict=True):
+            if state is ConsentState.UNRECOGNISED:
+                unrecognised[value.strip()] = unrecognised.get(value.strip(), 0) + 1
+    else:
+        consent = [ConsentState.NOT_GIVEN] * n
+
+    consent_at: list[datetime | None] = [spec.given_at] * n
+    date_problems: dict[int, str] = {}
+    date_guess = None
+    date_header = mapping.header_for(Role.CONSENT_DATE)
+    if date_header:
+        values = column(date_header)
+        date_guess = guess_date_order(values)
+        order = spec.date_order or date_guess.order or DateOrder.DMY
+        parsed: dict[str, datetime | None] = {}
+        for index, value in enumerate(values):
+            if not value.strip():
+                continue
+            if value not in parsed:
+                parsed[value] = parse_date(value, order)
+            when = parsed[value]
+            if when is None:
+                date_problems[index] = f"{value!r} is not a date."
+            else:
+                consent_at[index] = when
+
+    return CleanedImport(
+        table=table,
+        mapping=mapping,
+        spec=spec,
+        emails=emails,
+        keys=keys,
+        first_names=firsts,
+        last_names=lasts,
+        consent=consent,
+        consent_at=consent_at,
+        problems=problems,
+        suggestions=suggestions,
+        role_addresses=roles,
+        duplicates=duplicates,
+        unrecognised_consent=unrecognised,
+        date_problems=date_problems,
+        date_order=date_guess,
+    )

@@ -1,0 +1,221 @@
+"""Address checks: syntax (right and fast), likely typos in the domain, role addresses.
+
+Syntax is checked in two passes. A strict pattern, run over the whole column, accepts the
+plain ASCII addresses that make up nearly every list, and a handful of cheap tests reject
+what is plainly broken (no @, a space, two addresses in one cell). Only the rest (quoted
+local parts, internationalised addresses, odd dots) go to email-validator, one by one, with
+``check_deliverability=False`` (no network). The strict pattern accepts nothing that
+email-validator refuses; a property test holds it to that.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+# Dot-atom local part, LDH labels (none with "--" in third and fourth place, which IDNA
+# reserves), an alphabetic TLD that is not a special-use name (which email-validator
+# refuses), at most 64 characters before the @ and 254 in all.
+_CLEARLY_VALID = re.compile(
+    r"(?=[^@]{1,64}@)(?=.{3,254}$)(?![^@]*@(?:[^.]*\.)*[^.]{2}--)"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!(?:arpa|invalid|local|localhost|onion|test)$)[A-Za-z]{2,63}",
+    re.ASCII,
+)
+_SPACE = re.compile(r"\s")
+
+
+def normalise_address(raw: str) -> str:
+    """The address as it will be stored: trimmed, NFC, ``mailto:`` and <> removed, domain
+    in lower case (the local part keeps its case: it is the person's own spelling)."""
+    text = unicodedata.normalize("NFC", raw.strip())
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    at = text.rfind("@")
+    if at > 0:
+        text = text[:at] + text[at:].lower()
+    return text
+
+
+def _quick_reason(address: str) -> str | None:
+    """Why an address is plainly broken, without the full parser; None if unsure."""
+    if not address:
+        return "The address is empty."
+    count = address.count("@")
+    if count == 0:
+        return "There is no @ sign."
+    if count > 1 and '"' not in address:
+        if re.search(r"[,;\s]", address):
+            return "The cell holds more than one address."
+        return "There is more than one @ sign."
+    if _SPACE.search(address) and '"' not in address:
+        return "The address contains a space."
+    if address.startswith("@"):
+        return "There is nothing before the @ sign."
+    if address.endswith("@"):
+        return "There is nothing after the @ sign."
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _full_check(address: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
+def check_addresses(addresses: Sequence[str]) -> dict[int, str]:
+    """Problems by index for the addresses that are not valid (all valid: an empty dict).
+
+    Pass normalised addresses (`normalise_address`).
+    """
+    fast = list(map(_CLEARLY_VALID.fullmatch, addresses))
+    problems: dict[int, str] = {}
+    for index, match in enumerate(fast):
+        if match is not None:
+            continue
+        address = addresses[index]
+        reason = _quick_reason(address)
+        if reason is None:
+            reason = _full_check(address)
+        if reason is not None:
+            problems[index] = reason
+    return problems
+
+
+def is_clearly_valid(address: str) -> bool:
+    """Whether the fast pattern alone accepts ``address`` (exposed for tests)."""
+    return _CLEARLY_VALID.fullmatch(address) is not None
+
+
+def address_problem(address: str) -> str | None:
+    """The problem with one address, or None if it is valid."""
+    return check_addresses([address]).get(0)
+
+
+# Typo domains -----------------------------------------------------------------------
+
+POPULAR_DOMAINS = (
+    "gmail.com",
+    "googlemail.com",
+    "hotmail.com",
+    "hotmail.co.uk",
+    "hotmail.fr",
+    "outlook.com",
+    "live.com",
+    "live.co.uk",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "yahoo.fr",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "btinternet.com",
+    "sky.com",
+    "virginmedia.com",
+    "talktalk.net",
+    "ntlworld.com",
+    "protonmail.com",
+    "proton.me",
+    "gmx.com",
+    "gmx.de",
+    "web.de",
+    "t-online.de",
+    "orange.fr",
+    "free.fr",
+    "qq.com",
+    "163.com",
+)
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent swaps (gmial -> gmail is one edit), capped at limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _allowed(domain: str) -> int:
+    return 1 if len(domain) < 10 else 2
+
+
+class DomainAdvisor:
+    """Suggests a fix for a misspelt domain: popular mail providers and the user's own.
+
+    ``org_domains`` are the organisation's domains (``york.ac.uk``); their subdomains
+    (``cs.york.ac.uk``) are fine, and a misspelling keeps the subdomain
+    (``cs.yrok.ac.uk`` -> ``cs.york.ac.uk``). Answers are cached per domain.
+    """
+
+    def __init__(self, org_domains: Iterable[str] = ()) -> None:
+        self.org_domains = tuple(d.strip().lower().lstrip("@") for d in org_domains if d.strip())
+        self.known = frozenset(POPULAR_DOMAINS) | frozenset(self.org_domains)
+        self._cache: dict[str, str | None] = {}
+
+    def suggest(self, domain: str) -> str | None:
+        """The domain probably meant, or None when ``domain`` looks right."""
+        try:
+            return self._cache[domain]
+        except KeyError:
+            answer = self._cache[domain] = self._suggest(domain)
+            return answer
+
+    def _suggest(self, domain: str) -> str | None:
+        domain = domain.lower()
+        if domain in self.known or any(domain.endswith("." + org) for org in self.org_domains):
+            return None
+        labels = domain.split(".")
+        for org in self.org_domains:
+            size = org.count(".") + 1
+            if len(labels) < size:
+                continue
+            tail = ".".join(labels[-size:])
+            if _distance(tail, org, _allowed(org)) <= _allowed(org):
+                return ".".join([*labels[:-size], org])
+        best: tuple[int, str] | None = None
+        for known in POPULAR_DOMAINS:
+            limit = _allowed(known)
+            distance = _distance(domain, known, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, known)
+        return best[1] if best else None
+
+
+_ROLE_WORDS = (
+    "info admin administrator noreply no-reply no_reply donotreply do-not-reply postmaster "
+    "webmaster hostmaster abuse support sales contact office enquiries enquiry inquiries "
+    "marketing help hello team mail billing accounts hr jobs careers newsletter security "
+    "root list listserv mailer-daemon reception secretary general it helpdesk service "
+    "admissions press media feedback"
+)
+ROLE_LOCAL_PARTS = frozenset(_ROLE_WORDS.split())
+
+
+def is_role_address(address: str) -> bool:
+    """A shared mailbox rather than a person (info@, noreply@...): flagged, not refused."""
+    local = address.rpartition("@")[0].casefold().split("+", 1)[0]
+    return local in ROLE_LOCAL_PARTS
