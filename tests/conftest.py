@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,25 @@ def app_paths(tmp_path: Path) -> AppPaths:
     paths = AppPaths.under(tmp_path / "mjdesk-data")
     paths.ensure()
     return paths
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(request: pytest.FixtureRequest) -> Iterator[object]:
+    """Every test gets a fresh in-memory keyring, so none touches the real one; tests marked
+    ``keyring`` choose the real Secret Service themselves."""
+    if request.node.get_closest_marker("keyring"):
+        yield None
+        return
+    import keyring
+    from keyring.core import get_keyring, set_keyring
+
+    from support.memory_keyring import MemoryKeyring
+
+    previous = keyring.core._keyring_backend
+    backend = MemoryKeyring()
+    set_keyring(backend)
+    try:
+        assert get_keyring() is backend
+        yield backend
+    finally:
+        keyring.core._keyring_backend = previous
