@@ -16,12 +16,12 @@ from datetime import datetime
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
 from mjdesk.core.importing.mapping import ColumnMapping, Role, require_email_column
-from mjdesk.core.importing.table import Table
+from mjdesk.core.importing.table import Table, collector_paused
 from mjdesk.core.importing.validation import (
     DomainAdvisor,
     check_addresses,
-    is_role_address,
     normalise_address,
+    role_addresses,
 )
 
 
@@ -108,6 +108,17 @@ class CleanedImport:
 
 def _text(values: list[str]) -> list[str]:
     """Names as stored: trimmed, NFC, inner runs of spaces made one."""
+    joined = "\x00".join(values)
+    if (
+        "  " not in joined
+        and " \x00" not in joined
+        and "\x00 " not in joined
+        and not joined.startswith(" ")
+        and not joined.endswith(" ")
+        and not any(c in joined for c in "\t\n\r\xa0")
+        and unicodedata.is_normalized("NFC", joined)
+    ):
+        return list(values)  # the usual case: nothing to tidy, checked in one pass
     out = []
     for value in values:
         if value:
@@ -142,10 +153,19 @@ def clean_table(
     typo suggestion is an edit of the address cell). Raises `NoEmailColumnError` when the
     mapping has no address column and `ConsentSpecError` when ``spec`` is incomplete.
     """
-    spec = spec or ConsentSpec()
+    with collector_paused():
+        return _clean(table, mapping, spec or ConsentSpec(), org_domains, edits or {})
+
+
+def _clean(
+    table: Table,
+    mapping: ColumnMapping,
+    spec: ConsentSpec,
+    org_domains: tuple[str, ...],
+    edits: Mapping[tuple[int, str], str],
+) -> CleanedImport:
     spec.check()
     email_header = require_email_column(table, mapping)
-    edits = edits or {}
 
     def column(header: str) -> list[str]:
         values = table.column(header)
@@ -162,21 +182,18 @@ def clean_table(
     problems = check_addresses(emails)
     advisor = DomainAdvisor(org_domains)
     suggestions: dict[int, str] = {}
-    roles: set[int] = set()
     by_domain: dict[str, list[int]] = {}
     for index, email in enumerate(emails):
-        if index in problems:
-            continue
         by_domain.setdefault(email[email.rfind("@") + 1 :], []).append(index)
     for domain, indexes in by_domain.items():
-        better = advisor.suggest(domain)
+        better = advisor.suggest(domain) if "@" not in domain and domain else None
         if better:
             for index in indexes:
+                if index in problems:
+                    continue
                 email = emails[index]
                 suggestions[index] = email[: email.rfind("@") + 1] + better
-    for index, email in enumerate(emails):
-        if index not in problems and is_role_address(email):
-            roles.add(index)
+    roles = role_addresses(emails) - problems.keys()
     duplicates: dict[int, int] = {}
     first_seen: dict[str, int] = {}
     for index, key in enumerate(keys):

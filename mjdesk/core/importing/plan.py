@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from functools import partial
 
 from mjdesk.core.importing.cleaning import CleanedImport
 from mjdesk.core.importing.consent_values import ConsentState
@@ -79,13 +78,48 @@ class ReviewRow:
 
 @dataclass
 class Plan:
-    """Every row's outcome, in file order, with counts per outcome."""
+    """Every row's outcome, kept column-wise like `CleanedImport`; `row` gives one row."""
 
-    rows: list[ReviewRow]
+    cleaned: CleanedImport
+    outcomes: list[Outcome]
     counts: Counter[Outcome]
+    reasons: dict[int, str] = field(default_factory=dict)
+    changes: dict[int, tuple[FieldChange, ...]] = field(default_factory=dict)
+    record_consent: bytearray = field(default_factory=bytearray)
+    """1 where committing adds a consent-ledger record for the row."""
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def row(self, index: int) -> ReviewRow:
+        cleaned = self.cleaned
+        first = cleaned.duplicates.get(index)
+        return ReviewRow(
+            index=index,
+            row_number=cleaned.table.row_numbers[index],
+            email=cleaned.emails[index],
+            outcome=self.outcomes[index],
+            reason=self.reasons.get(index, ""),
+            changes=self.changes.get(index, ()),
+            consent=cleaned.consent[index],
+            record_consent=bool(self.record_consent[index]),
+            duplicate_of_row=None if first is None else cleaned.table.row_numbers[first],
+            suggestion=cleaned.suggestions.get(index)
+            if self.outcomes[index] is Outcome.TYPO_SUGGESTION
+            else None,
+            role_address=index in cleaned.role_addresses,
+        )
+
+    @property
+    def rows(self) -> list[ReviewRow]:
+        """All rows as objects (for small files, reports and tests)."""
+        return [self.row(i) for i in range(len(self))]
+
+    def indexes_with(self, outcome: Outcome) -> list[int]:
+        return [i for i, o in enumerate(self.outcomes) if o is outcome]
 
     def with_outcome(self, outcome: Outcome) -> list[ReviewRow]:
-        return [row for row in self.rows if row.outcome is outcome]
+        return [self.row(i) for i in self.indexes_with(outcome)]
 
 
 Lookup = Callable[[Sequence[str]], Mapping[str, ExistingContact]]
@@ -134,102 +168,78 @@ def plan_import(
     """Decide each row's outcome.
 
     ``is_erased(key)`` says whether an address was erased (the workspace hashes the key
-    with its tombstone salt). ``confirmed_erased`` holds row indexes for which the user
-    confirmed a new, dated consent; ``dismissed_suggestions`` rows whose typo suggestion
-    the user rejected (the address is kept as typed).
+    with its tombstone salt); it is asked only for addresses with no contact. Rows in
+    ``confirmed_erased`` are those for which the user confirmed a new, dated consent;
+    ``dismissed_suggestions`` rows whose typo suggestion the user rejected (the address is
+    then kept as typed).
     """
+    problems, duplicates, suggestions = cleaned.problems, cleaned.duplicates, cleaned.suggestions
+    keys = cleaned.keys
     wanted = (
-        cleaned.keys[i]
+        keys[i]
         for i in range(len(cleaned))
-        if i not in cleaned.problems and i not in cleaned.duplicates and cleaned.keys[i]
+        if i not in problems and i not in duplicates and keys[i]
     )
     existing = _existing(wanted, lookup)
-    rows: list[ReviewRow] = []
-    counts: Counter[Outcome] = Counter()
+    n = len(cleaned)
+    outcomes: list[Outcome] = [Outcome.NEW] * n
+    reasons: dict[int, str] = {}
+    changes: dict[int, tuple[FieldChange, ...]] = {}
+    record = bytearray(n)
     numbers = cleaned.table.row_numbers
-    for index in range(len(cleaned)):
-        email = cleaned.emails[index]
-        key = cleaned.keys[index]
+    granted, withdrawn = ConsentState.GRANTED, ConsentState.WITHDRAWN
+    for index in range(n):
+        key = keys[index]
         consent = cleaned.consent[index]
-        base = partial(
-            ReviewRow,
-            index=index,
-            row_number=numbers[index],
-            email=email,
-            consent=consent,
-            role_address=index in cleaned.role_addresses,
-        )
-        problem = cleaned.problems.get(index)
+        problem = problems.get(index)
         if problem is not None:
-            row = base(outcome=Outcome.INVALID, reason=problem)
-        elif index in cleaned.duplicates:
-            first = numbers[cleaned.duplicates[index]]
-            row = base(
-                outcome=Outcome.DUPLICATE,
-                reason=f"Same address as row {first}.",
-                duplicate_of_row=first,
-            )
+            outcomes[index] = Outcome.INVALID
+            reasons[index] = problem
+            continue
+        if index in duplicates:
+            outcomes[index] = Outcome.DUPLICATE
+            reasons[index] = f"Same address as row {numbers[duplicates[index]]}."
+            continue
+        suggestion = suggestions.get(index)
+        if suggestion is not None and index not in dismissed_suggestions:
+            outcomes[index] = Outcome.TYPO_SUGGESTION
+            reasons[index] = f"Did you mean {suggestion}?"
+            continue
+        contact = existing.get(key)
+        if contact is None:
+            if is_erased(key) and not (
+                index in confirmed_erased
+                and consent is granted
+                and cleaned.consent_at[index] is not None
+            ):
+                outcomes[index] = Outcome.BLOCKED_ERASED
+                reasons[index] = (
+                    "This person was erased on request; confirm a new, dated consent to add "
+                    "them again."
+                )
+            elif consent is granted or consent is withdrawn:
+                record[index] = 1  # NEW, the default
+            else:
+                outcomes[index] = Outcome.SKIPPED_NO_CONSENT
+                reasons[index] = (
+                    "The consent value is not one of the known yes/no values."
+                    if consent is ConsentState.UNRECOGNISED
+                    else "No consent in this row."
+                )
+            continue
+        found = _changes(cleaned, index, contact)
+        adds, note = _consent_change(consent, cleaned.consent_at[index], contact)
+        if adds:
+            found.append(FieldChange("consent", contact.consent_status, consent.value))
+            record[index] = 1
+        if note:
+            reasons[index] = note
+        if found:
+            outcomes[index] = Outcome.UPDATE
+            changes[index] = tuple(found)
         else:
-            contact = existing.get(key)
-            row = _decide(
-                cleaned,
-                index,
-                contact,
-                erased=contact is None and is_erased(key),
-                confirmed_erased=confirmed_erased,
-                dismissed=dismissed_suggestions,
-                base=base,
-            )
-        rows.append(row)
-        counts[row.outcome] += 1
-    return Plan(rows, counts)
-
-
-def _decide(
-    cleaned: CleanedImport,
-    index: int,
-    contact: ExistingContact | None,
-    *,
-    erased: bool,
-    confirmed_erased: frozenset[int],
-    dismissed: frozenset[int],
-    base: Callable[..., ReviewRow],
-) -> ReviewRow:
-    consent = cleaned.consent[index]
-    when = cleaned.consent_at[index]
-    suggestion = cleaned.suggestions.get(index)
-    if suggestion is not None and index not in dismissed:
-        return base(
-            outcome=Outcome.TYPO_SUGGESTION,
-            reason=f"Did you mean {suggestion}?",
-            suggestion=suggestion,
-        )
-    confirmed = index in confirmed_erased and consent is ConsentState.GRANTED and when is not None
-    if erased and not confirmed:
-        return base(
-            outcome=Outcome.BLOCKED_ERASED,
-            reason="This person was erased on request; confirm a new, dated consent to add "
-            "them again.",
-        )
-    if contact is None:
-        if consent in (ConsentState.GRANTED, ConsentState.WITHDRAWN):
-            return base(outcome=Outcome.NEW, record_consent=True)
-        reason = "No consent in this row."
-        if consent is ConsentState.UNRECOGNISED:
-            reason = "The consent value is not one of the known yes/no values."
-        return base(outcome=Outcome.SKIPPED_NO_CONSENT, reason=reason)
-    changes = _changes(cleaned, index, contact)
-    record, note = _consent_change(consent, when, contact)
-    if record:
-        changes.append(FieldChange("consent", contact.consent_status, consent.value))
-    if changes:
-        return base(
-            outcome=Outcome.UPDATE,
-            changes=tuple(changes),
-            record_consent=record,
-            reason=note,
-        )
-    return base(outcome=Outcome.UNCHANGED, reason=note)
+            outcomes[index] = Outcome.UNCHANGED
+    return Plan(cleaned, outcomes, Counter(outcomes), reasons, changes, record)
 
 
 def _consent_change(

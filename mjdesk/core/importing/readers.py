@@ -24,7 +24,7 @@ from mjdesk.core.importing.errors import (
 )
 from mjdesk.core.importing.formats import FileKind, detect_kind, extension_mismatch
 from mjdesk.core.importing.headers import HEAD_ROWS, column_letter, column_names, find_header_row
-from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table
+from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table, collector_paused
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while reading; ``total`` may be 0 when unknown."""
@@ -330,9 +330,23 @@ def read_table(
     if mismatch:
         notices.append(Notice(NoticeKind.RENAMED_FILE, mismatch))
     source = SourceInfo(path.name, digest, size, kind)
-    if kind is FileKind.TEXT:
-        return _read_text(path, source, notices, header_row, progress, check_cancel)
-    read = sheets.read_sheet(path, kind, sheet)
+    with collector_paused():
+        if kind is FileKind.TEXT:
+            return _read_text(path, source, notices, header_row, progress, check_cancel)
+        return _read_workbook(path, source, notices, sheet, header_row, progress, check_cancel)
+
+
+def _read_workbook(
+    path: Path,
+    source: SourceInfo,
+    notices: list[Notice],
+    sheet: str | int | None,
+    header_row: int | None,
+    progress: Progress | None,
+    check_cancel: CheckCancel | None,
+) -> Table:
+    size = source.size
+    read = sheets.read_sheet(path, kind=source.kind, sheet=sheet)
     notices.extend(read.notices)
     if check_cancel is not None:
         check_cancel()

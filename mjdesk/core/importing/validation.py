@@ -18,12 +18,15 @@ from functools import lru_cache
 # Dot-atom local part, LDH labels (none with "--" in third and fourth place, which IDNA
 # reserves), an alphabetic TLD that is not a special-use name (which email-validator
 # refuses), at most 64 characters before the @ and 254 in all.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+# Letters of any script ([^\W\d_]: alphanumeric, not a digit or underscore), so that
+# "zoë@" or "łukasz@" needs no full parse; email-validator accepts letters in a local part.
+_LETTER = r"[^\W\d_]"
 _CLEARLY_VALID = re.compile(
     r"(?=[^@]{1,64}@)(?=.{3,254}$)(?![^@]*@(?:[^.]*\.)*[^.]{2}--)"
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    rf"(?:{_ATEXT}|{_LETTER})+(?:\.(?:{_ATEXT}|{_LETTER})+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-    r"(?!(?:arpa|invalid|local|localhost|onion|test)$)[A-Za-z]{2,63}",
-    re.ASCII,
+    r"(?!(?:arpa|invalid|local|localhost|onion|test)$)[A-Za-z]{2,63}"
 )
 _SPACE = re.compile(r"\s")
 
@@ -31,7 +34,9 @@ _SPACE = re.compile(r"\s")
 def normalise_address(raw: str) -> str:
     """The address as it will be stored: trimmed, NFC, ``mailto:`` and <> removed, domain
     in lower case (the local part keeps its case: it is the person's own spelling)."""
-    text = unicodedata.normalize("NFC", raw.strip())
+    text = raw.strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     if text[:7].lower() == "mailto:":
         text = text[7:].strip()
     if text.startswith("<") and text.endswith(">"):
@@ -80,9 +85,14 @@ def check_addresses(addresses: Sequence[str]) -> dict[int, str]:
     """
     fast = list(map(_CLEARLY_VALID.fullmatch, addresses))
     problems: dict[int, str] = {}
-    for index, match in enumerate(fast):
-        if match is not None:
-            continue
+    undecided = [i for i, match in enumerate(fast) if match is None]
+    if not "".join(addresses).isascii():
+        undecided += [
+            i
+            for i, (match, address) in enumerate(zip(fast, addresses, strict=True))
+            if match is not None and not address.isascii() and not _short_in_utf8(address)
+        ]
+    for index in undecided:
         address = addresses[index]
         reason = _quick_reason(address)
         if reason is None:
@@ -92,9 +102,17 @@ def check_addresses(addresses: Sequence[str]) -> dict[int, str]:
     return problems
 
 
+def _short_in_utf8(address: str) -> bool:
+    """The length limits count octets: a non-ASCII address is measured in UTF-8."""
+    local = address[: address.rfind("@")]
+    return len(local.encode()) <= 64 and len(address.encode()) <= 254
+
+
 def is_clearly_valid(address: str) -> bool:
-    """Whether the fast pattern alone accepts ``address`` (exposed for tests)."""
-    return _CLEARLY_VALID.fullmatch(address) is not None
+    """Whether the fast pass alone accepts ``address`` (exposed for tests)."""
+    if _CLEARLY_VALID.fullmatch(address) is None:
+        return False
+    return address.isascii() or _short_in_utf8(address)
 
 
 def address_problem(address: str) -> str | None:
@@ -213,9 +231,17 @@ _ROLE_WORDS = (
     "admissions press media feedback"
 )
 ROLE_LOCAL_PARTS = frozenset(_ROLE_WORDS.split())
+_ROLE = re.compile(
+    "(?:" + "|".join(map(re.escape, sorted(ROLE_LOCAL_PARTS))) + r")(?:\+[^@]*)?@[^@]*",
+    re.IGNORECASE,
+)
 
 
 def is_role_address(address: str) -> bool:
     """A shared mailbox rather than a person (info@, noreply@...): flagged, not refused."""
-    local = address.rpartition("@")[0].casefold().split("+", 1)[0]
-    return local in ROLE_LOCAL_PARTS
+    return _ROLE.fullmatch(address) is not None
+
+
+def role_addresses(addresses: Sequence[str]) -> set[int]:
+    """Indexes of the role addresses in a column."""
+    return {i for i, match in enumerate(map(_ROLE.fullmatch, addresses)) if match is not None}

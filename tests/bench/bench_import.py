@@ -1,0 +1,179 @@
+"""Spreadsheet import (read, map, clean, dry run) on 100,000 and 1,000,000 rows.
+
+Run with ``make bench`` (or ``python tests/bench/bench_import.py [--skip-million]``).
+Targets (issue #3), on a 2-core machine, for the part built here (commit not included):
+- 100,000 rows x 8 columns XLSX: at most 1.6x a bare ``pandas.read_excel(engine="calamine")``
+  of the same file, measured in the same run;
+- the same as CSV: at most 1.0 s;
+- 1,000,000-row CSV: at most 12 s and 1.5 GB peak memory (measured in a child process).
+A naive baseline (openpyxl or pandas to read, email-validator called per row) is printed
+beside them. Files are generated once into tests/bench/.data/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+from data.make_import_corpus import HEADER, people, write_text, write_xlsx  # noqa: E402
+
+DATA = HERE / ".data"
+
+
+def dataset(name: str, rows: int) -> Path:
+    """A generated file of ``rows`` people, made once and kept in the cache folder."""
+    path = DATA / name
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        print(f"generating {path.name} ({rows:,} rows, once) ...", flush=True)
+        temp = path.with_name("generating-" + path.name)
+        if path.suffix == ".xlsx":
+            write_xlsx(temp, [HEADER, *people(rows)])
+        else:
+            write_text(temp, [HEADER, *people(rows)])
+        temp.rename(path)
+    return path
+
+
+def timed(work: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    work()
+    return time.perf_counter() - began
+
+
+def pipeline(path: Path) -> dict[str, float]:
+    """Our read + map + clean + dry run against an empty workspace; seconds per stage."""
+    from mjdesk.core.importing import (
+        ConsentSpec,
+        clean_table,
+        guess_mapping,
+        plan_import,
+        read_table,
+    )
+
+    times = {}
+    began = time.perf_counter()
+    table = read_table(path)
+    times["read"] = time.perf_counter() - began
+    mark = time.perf_counter()
+    mapping = guess_mapping(table)
+    times["map"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    cleaned = clean_table(table, mapping, ConsentSpec(), org_domains=("york.ac.uk",))
+    times["clean"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    plan = plan_import(cleaned, lookup=lambda keys: {}, is_erased=lambda key: False)
+    times["plan"] = time.perf_counter() - mark
+    times["total"] = time.perf_counter() - began
+    assert len(plan) == len(table)
+    return times
+
+
+def bare_pandas(path: Path) -> None:
+    import pandas
+
+    pandas.read_excel(path, engine="calamine")
+
+
+def naive(path: Path) -> None:
+    """The obvious way: a general reader, then email-validator on every row."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if path.suffix == ".xlsx":
+        try:
+            import openpyxl  # type: ignore[import-not-found, unused-ignore]
+
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            rows = [[str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
+        except ImportError:
+            import pandas
+
+            frame = pandas.read_excel(path, engine="calamine", dtype=str)
+            rows = [list(frame.columns), *(list(t) for t in frame.itertuples(index=False))]
+    else:
+        import csv
+
+        with path.open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
+    for row in rows[1:]:
+        with contextlib.suppress(EmailNotValidError):
+            validate_email(str(row[0]).strip(), check_deliverability=False)
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r}); sys.path.insert(0, {tests!r})
+sys.argv = ["x"]
+from bench.bench_import import pipeline
+from pathlib import Path
+times = pipeline(Path({path!r}))
+times["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(times))
+"""
+
+
+def in_child(path: Path) -> dict[str, float]:
+    """The pipeline in a fresh interpreter, so its peak memory is its own."""
+    code = CHILD.format(root=str(ROOT), tests=str(ROOT / "tests"), path=str(path))
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def stages(times: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in times.items() if k not in ("total", "peak_mb"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    xlsx = dataset("people-100k.xlsx", 100_000)
+    csv_100k = dataset("people-100k.csv", 100_000)
+
+    bare_times, ours_times, ours_last = [], [], {}
+    for _ in range(args.rounds):  # interleaved, so both see the same machine load
+        bare_times.append(timed(lambda: bare_pandas(xlsx)))
+        ours_last = pipeline(xlsx)
+        ours_times.append(ours_last["total"])
+    bare, ours = min(bare_times), min(ours_times)
+    print(f"XLSX 100k x 8: bare pandas.read_excel(calamine) {bare:.2f} s")
+    print(f"XLSX 100k x 8: read+map+clean+plan {ours:.2f} s ({stages(ours_last)})")
+    print(f"XLSX ratio ours / bare pandas: {ours / bare:.2f} (target <= 1.6)")
+    print(f"XLSX naive baseline: {timed(lambda: naive(xlsx)):.2f} s")
+
+    csv_times = [pipeline(csv_100k) for _ in range(args.rounds)]
+    best = min(csv_times, key=lambda t: t["total"])
+    print(
+        f"CSV 100k x 8: read+map+clean+plan {best['total']:.2f} s (target <= 1.0; {stages(best)})"
+    )
+    print(f"CSV naive baseline: {timed(lambda: naive(csv_100k)):.2f} s")
+
+    if not args.skip_million:
+        million = dataset("people-1m.csv", 1_000_000)
+        child = in_child(million)
+        print(
+            f"CSV 1,000,000 x 8: read+map+clean+plan {child['total']:.2f} s (target <= 12), "
+            f"peak memory {child['peak_mb']:.0f} MB (target <= 1500; {stages(child)})"
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process peaked at {own:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
