@@ -25,14 +25,17 @@ from PySide6.QtWidgets import (
 from mjdesk import __version__
 from mjdesk.core.contacts import CancelToken, ContactCounts, ContactQuery, count_contacts
 from mjdesk.core.paths import AppPaths
+from mjdesk.core.profiles import PRACTICE_PROFILE
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
+from mjdesk.ui.connection import Accounts, ConnectionStatus
 from mjdesk.ui.contacts_model import ContactsModel
 from mjdesk.ui.contacts_page import ContactsPage
 from mjdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QDialog
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ class MainWindow(QMainWindow):
 
     #: the first page of contacts is on screen
     ready = Signal()
+    #: the user asked to work on another profile: app.py closes this window and opens that one
+    switchProfileRequested = Signal(str)
 
     def __init__(
         self,
@@ -58,12 +63,16 @@ class MainWindow(QMainWindow):
         settings: Settings,
         profile: str,
         parent: QWidget | None = None,
+        *,
+        accounts: Accounts | None = None,
     ) -> None:
         super().__init__(parent)
         self.workspace = workspace
         self.paths = paths
         self.settings = settings
         self.profile = profile
+        self.accounts = accounts or Accounts.for_paths(paths)
+        self.practice = self.accounts.practice is not None and profile == PRACTICE_PROFILE
         self.setObjectName("mainWindow")
         self.setWindowTitle(f"mjdesk – {profile}")
         self.resize(1200, 760)
@@ -107,6 +116,14 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.counts_label)
 
         self._build_menus()
+        self.connection = ConnectionStatus(
+            self.connection_label, self.accounts, profile, self.runner
+        )
+        if self.practice:
+            from mjdesk.ui.practice import mark_window
+
+            self.practice_banner = mark_window(self)
+        self.connection.refresh()
         self._first_page = False
         self._announced = False
         self.contacts_page.firstPageShown.connect(self._on_first_page)
@@ -143,6 +160,12 @@ class MainWindow(QMainWindow):
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
+
+        settings_menu = menus.addMenu("&Settings")
+        self.accounts_action = QAction("&Accounts…", self)
+        self.accounts_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.accounts_action.triggered.connect(self.open_accounts)
+        settings_menu.addAction(self.accounts_action)
 
         help_menu = menus.addMenu("&Help")
         for title, folder in (
@@ -204,6 +227,24 @@ class MainWindow(QMainWindow):
             f"{counts.withdrawn:,} withdrawn · {counts.without_consent:,} without consent"
         )
 
+    def open_accounts(self) -> QDialog:
+        """Settings › Accounts (window-modal; returned for tests)."""
+        from mjdesk.ui.accounts_dialog import AccountsDialog
+
+        dialog = AccountsDialog(self.accounts, self.runner, self.paths, self.profile, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accountsChanged.connect(self.connection.refresh)
+        dialog.switchRequested.connect(self.switchProfileRequested)
+        dialog.open()
+        return dialog
+
+    def offers_practice(self) -> bool:
+        """Whether the welcome panel offers the practice sandbox (no account, not practising)."""
+        return not self.practice and not len(self.accounts.book)
+
+    def start_practice(self) -> None:
+        self.switchProfileRequested.emit(PRACTICE_PROFILE)
+
     def _open_folder(self, folder: Path) -> None:
         from PySide6.QtCore import QUrl
         from PySide6.QtGui import QDesktopServices
@@ -238,7 +279,8 @@ class MainWindow(QMainWindow):
         self.settings.window_state = _b64(self.saveState())
         header = self.contacts_page.table.horizontalHeader()
         self.settings.contacts_header = _b64(header.saveState())
-        self.settings.last_profile = self.profile
+        if not self.practice:  # the next start opens the user's own profile, not practice
+            self.settings.last_profile = self.profile
         try:
             self.settings.save(self.paths.settings_file)
         except OSError:

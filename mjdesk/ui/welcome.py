@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 WELCOME_HTML = """
 <h1>Welcome to mjdesk</h1>
@@ -41,7 +46,33 @@ class WelcomePanel(QWidget):
         row.addStretch(1)
         row.addWidget(label, 4)
         row.addStretch(1)
+        self.practice_button = QPushButton("Try the &practice sandbox", self)
+        self.practice_button.setObjectName("practiceButton")
+        self.practice_button.setToolTip(
+            "No Mailjet account yet? Practise on a pretend Mailjet with made-up data: "
+            "nothing is sent."
+        )
+        self.practice_button.setAccessibleDescription(self.practice_button.toolTip())
+        self.practice_button.clicked.connect(self._practice)
+        self.practice_button.hide()
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.practice_button)
+        button_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(48, 32, 48, 32)
         layout.addLayout(row)
+        layout.addLayout(button_row)
         layout.addStretch(1)
+
+    # The panel is made on demand by the contacts page, so it asks its window (duck-typed:
+    # MainWindow.offers_practice / start_practice) rather than being wired up by it.
+    def showEvent(self, event: QShowEvent) -> None:
+        offers = getattr(self.window(), "offers_practice", None)
+        self.practice_button.setVisible(bool(offers and offers()))
+        super().showEvent(event)
+
+    def _practice(self) -> None:
+        start = getattr(self.window(), "start_practice", None)
+        if start is not None:
+            start()
