@@ -14,6 +14,7 @@ help:
 	@echo "make run    - set up .venv and start mjdesk"
 	@echo "make test   - set up .venv with test tools; ruff, mypy, import-linter, pytest (offscreen)"
 	@echo "make bench  - run the benchmarks in tests/bench and print their figures"
+	@echo "make dist   - build the PyInstaller bundle (dist/mjdesk), self-test it, print size and start time"
 	@echo "make clean  - remove .venv and build output"
 
 $(PY):
@@ -30,6 +31,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,lint]'
 	@touch $@ $(VENV)/.installed-app
 
+$(VENV)/.installed-build: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[build]'
+	@touch $@ $(VENV)/.installed-app
+
 run: $(VENV)/.installed-app
 	$(PY) -m mjdesk $(ARGS)
 
@@ -43,7 +48,8 @@ typecheck: $(VENV)/.installed-dev
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
-pytest: $(VENV)/.installed-dev
+# The frozen-bundle test (tests/frozen) builds with PyInstaller, hence the build extra.
+pytest: $(VENV)/.installed-dev $(VENV)/.installed-build
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck imports pytest
@@ -51,6 +57,12 @@ test: lint typecheck imports pytest
 bench: $(VENV)/.installed-dev
 	@set -e; for script in tests/bench/bench_*.py; do \
 		echo "== $$script"; QT_QPA_PLATFORM=offscreen $(PY) $$script; done
+
+dist: $(VENV)/.installed-build
+	$(BIN)/pyinstaller --noconfirm --log-level WARN build.spec
+	QT_QPA_PLATFORM=offscreen dist/mjdesk/mjdesk --self-test
+	@du -sh dist/mjdesk
+	QT_QPA_PLATFORM=offscreen $(PY) tests/bench/bundle_size.py dist/mjdesk --budget-mb 420 --start-time
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache

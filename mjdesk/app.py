@@ -63,11 +63,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=argparse.SUPPRESS,  # for tests and benchmarks: quit once the window is up
     )
+    parser.add_argument(
+        "--self-test",
+        nargs="?",
+        const="-",
+        type=Path,
+        metavar="REPORT",
+        help="check that this installation works, on a temporary data dir, and exit "
+        "(0 when every check passed); also write the report to REPORT",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        # Before any QApplication exists: the self-test loads QtWebEngine first.
+        from mjdesk.ui.self_test import run_self_test
+
+        return run_self_test(None if str(args.self_test) == "-" else args.self_test)
     paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
     try:
         paths.ensure()
