@@ -93,7 +93,7 @@ def naive(path: Path) -> None:
 
     if path.suffix == ".xlsx":
         try:
-            import openpyxl  # type: ignore[import-not-found, unused-ignore]
+            import openpyxl  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             rows = [[str(v) for v in row] for row in book.active.iter_rows(values_only=True)]
