@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Mailjet API base URL (for the practice sandbox: http://127.0.0.1:PORT/)",
     )
     parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="practise: open the Practice profile on a pretend Mailjet inside mjdesk, with "
+        "made-up data (nothing is sent)",
+    )
+    parser.add_argument(
         "--exit-when-ready",
         action="store_true",
         help=argparse.SUPPRESS,  # for tests and benchmarks: quit once the window is up
@@ -100,10 +106,13 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from mjdesk.core.profiles import PRACTICE_PROFILE
     from mjdesk.core.settings import Settings
     from mjdesk.core.workspace import Workspace, WorkspaceError
+    from mjdesk.ui.connection import Accounts
     from mjdesk.ui.crash_handler import CrashHandler
     from mjdesk.ui.main_window import MainWindow
+    from mjdesk.ui.practice import PracticeSession
     from mjdesk.ui.theme import apply_theme
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -120,6 +129,10 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     settings = Settings.load(paths.settings_file)
     profile = args.profile or settings.last_profile or DEFAULT_PROFILE
+    if args.sandbox:
+        profile = PRACTICE_PROFILE
+    accounts = Accounts.for_paths(paths, api_url=args.api_url)
+    practice: PracticeSession | None = None
     window: MainWindow | None = None
 
     def quit_after_crash() -> None:
@@ -130,33 +143,64 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     crash = CrashHandler(paths.log_file, lambda: window, quit_after_crash)
     crash.install()
     try:
-        try:
-            workspace = Workspace.open(paths.workspace_file(profile))
-        except WorkspaceError as exc:
-            log.error("Workspace not opened: %s", exc)
-            box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)
-            box.setInformativeText(f"Workspace file: {exc.path}")
-            if args.exit_when_ready:
-                print(f"mjdesk: {exc.user_message}", file=sys.stderr)  # noqa: T201
-            else:
-                box.exec()
-            return 1
-        try:
-            window = MainWindow(workspace, paths, settings, profile)
-            if args.exit_when_ready:
+        # One window per profile: switching profiles closes it and opens the next one here.
+        while True:
+            if profile == PRACTICE_PROFILE and practice is None:
+                try:
+                    practice = PracticeSession().start()
+                except OSError as exc:
+                    log.error("Practice sandbox not started: %s", exc)
+                    print(f"mjdesk: the practice sandbox could not start: {exc}", file=sys.stderr)  # noqa: T201
+                    return 1
+            elif profile != PRACTICE_PROFILE and practice is not None:
+                practice.stop()
+                practice = None
+            try:
+                workspace = Workspace.open(paths.workspace_file(profile))
+            except WorkspaceError as exc:
+                log.error("Workspace not opened: %s", exc)
+                box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)
+                box.setInformativeText(f"Workspace file: {exc.path}")
+                if args.exit_when_ready:
+                    print(f"mjdesk: {exc.user_message}", file=sys.stderr)  # noqa: T201
+                else:
+                    box.exec()
+                return 1
+            switch_to: list[str] = []
+            try:
+                window = MainWindow(
+                    workspace, paths, settings, profile, accounts=accounts.practising(practice)
+                )
 
-                def report() -> None:
-                    total = window.contacts_model.rowCount() if window else 0
-                    print(f"mjdesk: main window ready ({total} contacts)", flush=True)  # noqa: T201
-                    QTimer.singleShot(0, window.close if window else app.quit)
+                def switch(
+                    name: str, shown: MainWindow = window, to: list[str] = switch_to
+                ) -> None:
+                    to.append(name)
+                    QTimer.singleShot(0, shown.close)
 
-                window.ready.connect(report)
-            window.show()
-            return app.exec()
-        finally:
-            if window is not None:
-                window.close()
-            workspace.close()
-            log.info("mjdesk stopped")
+                window.switchProfileRequested.connect(switch)
+                if args.exit_when_ready:
+
+                    def report(shown: MainWindow = window) -> None:
+                        total = shown.contacts_model.rowCount()
+                        print(f"mjdesk: main window ready ({total} contacts)", flush=True)  # noqa: T201
+                        QTimer.singleShot(0, shown.close)
+
+                    window.ready.connect(report)
+                window.show()
+                code = app.exec()
+            finally:
+                if window is not None:
+                    window.close()
+                    window.deleteLater()
+                window = None
+                workspace.close()
+            if not switch_to:
+                log.info("mjdesk stopped")
+                return code
+            log.info("Opening profile %r", switch_to[-1])
+            profile = switch_to[-1]
     finally:
+        if practice is not None:
+            practice.stop()
         crash.uninstall()
