@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
         dialog = AccountsDialog(self.accounts, self.runner, self.paths, self.profile, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accountsChanged.connect(self.connection.refresh)
+        dialog.accountsChanged.connect(self._update_practice_offer)
         dialog.switchRequested.connect(self.switchProfileRequested)
         dialog.open()
         return dialog
@@ -241,6 +242,12 @@ class MainWindow(QMainWindow):
     def offers_practice(self) -> bool:
         """Whether the welcome panel offers the practice sandbox (no account, not practising)."""
         return not self.practice and not len(self.accounts.book)
+
+    def _update_practice_offer(self) -> None:
+        from mjdesk.ui.welcome import WelcomePanel
+
+        for panel in self.findChildren(WelcomePanel):
+            panel.practice_button.setVisible(self.offers_practice())
 
     def start_practice(self) -> None:
         self.switchProfileRequested.emit(PRACTICE_PROFILE)

@@ -93,6 +93,7 @@ def test_add_with_good_keys_verifies_stores_and_connects(
     accounts = accounts_for(app_paths, practice.url)
     window = make_window(accounts, "Dept")
     assert window.connection_label.text() == OFFLINE_TEXT
+    qtbot.waitUntil(lambda: window.contacts_page.welcome.practice_button.isVisible())
     dialog = open_dialog(window)
     editor = start_adding(qtbot, dialog)
     assert editor.name_edit.text() == "Dept"  # the first account is offered to this workspace
@@ -116,6 +117,8 @@ def test_add_with_good_keys_verifies_stores_and_connects(
     assert "Dept" in dialog.list.item(0).text()
     qtbot.waitUntil(lambda: window.connection_label.text() == "Connected: Dept", timeout=10_000)
     assert window.connection.connected
+    # With an account, the welcome page no longer offers the practice sandbox.
+    assert not window.contacts_page.welcome.practice_button.isVisibleTo(window)
     assert practice.secret not in visible_texts(window)
     assert practice.secret not in (app_paths.config / "profiles.json").read_text()
     assert practice.key not in (app_paths.config / "profiles.json").read_text()
