@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from mjdesk.core.atomic import write_text_atomically
 from mjdesk.core.paths import profile_slug
 
 log = logging.getLogger(__name__)
@@ -75,20 +74,10 @@ class ProfileBook:
 
     def save(self) -> None:
         """Write atomically: a crash mid-write leaves the old file, never half a new one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(
             {"format": 1, "profiles": [p.as_json() for p in self._profiles.values()]}, indent=2
         )
-        fd, temp = tempfile.mkstemp(prefix=".profiles-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(self.path, data)
 
     def __iter__(self) -> Iterator[Profile]:
         return iter(sorted(self._profiles.values(), key=lambda p: p.name.casefold()))

