@@ -15,7 +15,6 @@ import base64
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mjdesk.core.logs import register_secret
@@ -44,12 +43,35 @@ class CredentialsError(Exception):
     """The keyring refused an operation the user asked for; the message is for the user."""
 
 
-@dataclass(frozen=True)
 class Credentials:
-    """One Mailjet key pair. Its repr never shows the secret."""
+    """One Mailjet key pair. Its repr never shows the secret.
 
+    A plain class, not a dataclass: the window builds one at start-up, and importing the
+    dataclasses machinery would cost more than everything else here.
+    """
+
+    __slots__ = ("api_key", "secret_key")
     api_key: str
-    secret_key: str = field(repr=False)
+    secret_key: str
+
+    def __init__(self, api_key: str, secret_key: str) -> None:
+        object.__setattr__(self, "api_key", api_key)
+        object.__setattr__(self, "secret_key", secret_key)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Credentials are read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Credentials) and (self.api_key, self.secret_key) == (
+            other.api_key,
+            other.secret_key,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.api_key, self.secret_key))
+
+    def __repr__(self) -> str:
+        return f"Credentials(api_key={self.api_key!r})"
 
     def basic_token(self) -> str:
         """The Basic-auth value (base64 of ``key:secret``), as it travels in headers."""

@@ -8,9 +8,7 @@ opens (and after the accounts change) and says what it found in the status bar.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -45,14 +43,20 @@ class PracticeLink:
     credentials: Credentials
 
 
-@dataclass
 class Accounts:
     """The profiles, where their keys are kept, and where Mailjet is (for one run of the app)."""
 
-    book: ProfileBook
-    store: CredentialStore
-    api_url: str | None = None  # --api-url: every profile talks to this base instead
-    practice: PracticeLink | None = None
+    def __init__(
+        self,
+        book: ProfileBook,
+        store: CredentialStore,
+        api_url: str | None = None,  # --api-url: every profile talks to this base instead
+        practice: PracticeLink | None = None,
+    ) -> None:
+        self.book = book
+        self.store = store
+        self.api_url = api_url
+        self.practice = practice
 
     @classmethod
     def for_paths(cls, paths: AppPaths, api_url: str | None = None) -> Accounts:
@@ -60,7 +64,7 @@ class Accounts:
 
     def practising(self, practice: PracticeLink | None) -> Accounts:
         """The same accounts, with (or without) the practice sandbox connected."""
-        return dataclasses.replace(self, practice=practice)
+        return Accounts(self.book, self.store, self.api_url, practice)
 
     def has_account(self, profile: str) -> bool:
         if profile == PRACTICE_PROFILE:
