@@ -1,0 +1,696 @@
+"""Carrying out a dry run: one transaction that adds and updates contacts and records consent.
+
+    plan = plan_for_workspace(workspace, cleaned)   # plan_import over workspace_lookup(con)...
+    result = commit_import(workspace, cleaned, plan, mapping, spec, actor=current_user())
+
+Everything an import writes happens inside one workspace transaction: the `import_batches`
+row, the `activity` entry, the new contacts, the updates (each contact's row as it was is kept
+in `activity_changes` first, for undo), the property types and a consent-ledger record, with
+its provenance, for every granted or withdrawn consent. Memberships are never touched, so an
+unsubscribed person stays unsubscribed. Cancelling, or any error, before COMMIT leaves the
+workspace exactly as it was.
+
+Big imports take a bulk path inside the same transaction: the per-row triggers that keep the
+contact summaries, the search index and the contact counter are dropped, the rows go in with
+their summaries already worked out, the search index and the counter are brought up to date
+with one statement each, and the triggers are created again from their stored SQL. DDL is
+transactional in SQLite, so a cancel or a crash leaves the triggers as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from mjdesk.core.clock import current_user, now_iso, to_iso
+from mjdesk.core.contacts import CancelToken
+from mjdesk.core.importing.cleaning import CleanedImport
+from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
+from mjdesk.core.importing.mapping import ColumnMapping, Role
+from mjdesk.core.importing.plan import ExistingContact, Lookup, Outcome, Plan, plan_import
+from mjdesk.core.importing.table import SourceInfo
+from mjdesk.core.tombstones import address_hash
+from mjdesk.core.workspace import Workspace
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` with rows written so far."""
+CancelCheck = Callable[[], object]
+"""Called between chunks; it raises (e.g. ``CancelToken.check``) to stop the commit."""
+
+BULK_ROWS = 20_000
+"""From this many new contacts on, the commit takes the bulk path (see the module notes)."""
+CHUNK = 50_000
+"""Rows written per executemany, between progress reports and cancel checks."""
+ROLE_ADDRESS_FLAG = "role address"
+
+#: the triggers the bulk path replaces by set-based statements, per table it writes
+INSERT_TRIGGERS = ("contacts_search_on_insert", "contacts_count_on_insert")
+LEDGER_INSERT_TRIGGERS = ("consent_summary_on_insert",)
+DELETE_TRIGGERS = ("contacts_search_on_delete", "contacts_count_on_delete")
+LEDGER_DELETE_TRIGGERS = ("consent_summary_on_delete",)
+
+#: the text the search index holds for a contact (as the V2 triggers write it)
+SEARCH_TEXT = "email || ' ' || first_name || ' ' || last_name"
+
+#: a contact's row as undo needs it: the journal's fields plus the exact stored text
+BEFORE_JSON = (
+    "json_object('email', email, 'first_name', first_name, 'last_name', last_name, "
+    "'properties', json(properties), 'flags', flags, 'properties_text', properties, "
+    "'updated_at', updated_at)"
+)
+
+
+class CommitError(Exception):
+    """An import (or its undo) that cannot be carried out; ``user_message`` says why."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class StalePlanError(CommitError):
+    """The workspace changed between the dry run and the commit: run the dry run again."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What a committed import did."""
+
+    batch_id: int
+    activity_id: int
+    file_name: str
+    sheet: str | None
+    added: int
+    updated: int
+    consent_records: int
+    counts: Mapping[str, int]
+    """Rows per outcome (`Outcome.value` -> rows), as the dry run decided."""
+
+    @property
+    def summary(self) -> str:
+        return f"{self.added:,} new, {self.updated:,} updated"
+
+
+# -- the workspace as the dry run sees it --------------------------------------------------
+
+
+def _naive(stored: str | None) -> datetime | None:
+    # Dates read from files are naive (UTC by convention); the plan compares them to these.
+    if not stored:
+        return None
+    return datetime.strptime(stored, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _text_properties(text: str) -> dict[str, str]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items() if v is not None
+    }
+
+
+def workspace_lookup(con: sqlite3.Connection) -> Lookup:
+    """A `plan_import` lookup over a workspace connection (reader or writer)."""
+    empty = con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()
+    if empty is not None and int(empty[0]) == 0:
+        return lambda keys: {}
+
+    def lookup(keys: Sequence[str]) -> Mapping[str, ExistingContact]:
+        marks = ",".join("?" * len(keys))
+        rows = con.execute(
+            "SELECT email_key, first_name, last_name, properties, consent_status, consent_at "
+            f"FROM contacts WHERE email_key IN ({marks})",
+            tuple(keys),
+        )
+        return {
+            key: ExistingContact(
+                key, first, last, _text_properties(props), status, _naive(consent_at)
+            )
+            for key, first, last, props, status, consent_at in rows
+        }
+
+    return lookup
+
+
+def workspace_is_erased(con: sqlite3.Connection) -> Callable[[str], bool]:
+    """A `plan_import` erased-address check: the workspace's tombstones, read once."""
+    hashes = {row[0] for row in con.execute("SELECT address_hash FROM tombstones")}
+    if not hashes:
+        return lambda key: False
+    row = con.execute("SELECT value FROM meta WHERE key = 'tombstone_key'").fetchone()
+    secret = bytes.fromhex(row[0])
+    return lambda key: address_hash(secret, key) in hashes
+
+
+def plan_for_workspace(
+    workspace: Workspace,
+    cleaned: CleanedImport,
+    *,
+    confirmed_erased: frozenset[int] = frozenset(),
+    dismissed_suggestions: frozenset[int] = frozenset(),
+) -> Plan:
+    """`plan_import` against ``workspace``, on one of its pooled readers."""
+    with workspace.reading() as con:
+        return plan_import(
+            cleaned,
+            lookup=workspace_lookup(con),
+            is_erased=workspace_is_erased(con),
+            confirmed_erased=confirmed_erased,
+            dismissed_suggestions=dismissed_suggestions,
+        )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def literal(value: object) -> str:
+    """An SQL literal for a constant repeated on every row (bound once, not per row)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("NUL in an SQL literal")
+    return "'" + text.replace("'", "''") + "'"
+
+
+@contextmanager
+def triggers_suspended(con: sqlite3.Connection, names: Sequence[str]) -> Iterator[bool]:
+    """Drop ``names`` for the block and create them again from their stored SQL.
+
+    Yields False (and drops nothing) unless every one exists, so the caller falls back to
+    the per-row path. Only inside a transaction: if the block raises, the rollback brings
+    the triggers back.
+    """
+    marks = ",".join("?" * len(names))
+    saved = con.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+        tuple(names),
+    ).fetchall()
+    if len(saved) != len(names):
+        yield False
+        return
+    for name, _sql in saved:
+        con.execute(f'DROP TRIGGER "{name}"')
+    yield True
+    for _name, sql in saved:
+        con.execute(sql)
+
+
+class _Stop:
+    """A cancel check usable both between chunks and from SQLite's progress handler."""
+
+    def __init__(self, cancel: CancelCheck | CancelToken | None) -> None:
+        if isinstance(cancel, CancelToken):
+            cancel = cancel.check
+        self.check_fn = cancel
+        self.error: BaseException | None = None
+
+    def check(self) -> None:
+        if self.check_fn is not None:
+            self.check_fn()
+
+    def interrupted(self) -> int:
+        try:
+            self.check()
+        except BaseException as exc:  # noqa: BLE001 - kept and raised after SQLite stops
+            self.error = exc
+            return 1
+        return 0
+
+    @contextmanager
+    def watching(self, con: sqlite3.Connection) -> Iterator[None]:
+        """Let a long statement stop when cancelled; the handler is gone before ROLLBACK."""
+        if self.check_fn is None:
+            yield
+            return
+        con.set_progress_handler(self.interrupted, 20_000)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if self.error is not None:
+                raise self.error from exc
+            raise
+        finally:
+            con.set_progress_handler(None, 0)
+
+
+def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _IsoCache(dict[datetime | None, str]):
+    """ISO text of consent dates; a file holds few distinct ones, strftime is slow."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def __missing__(self, when: datetime | None) -> str:
+        text = self.default if when is None else to_iso(when)
+        self[when] = text
+        return text
+
+
+# -- the commit ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """Constants of one commit."""
+
+    cleaned: CleanedImport
+    plan: Plan
+    mapping: ColumnMapping
+    spec: ConsentSpec
+    source: SourceInfo
+    actor: str
+    now: str
+    batch_id: int = 0
+    activity_id: int = 0
+
+    def wording(self, index: int) -> str | None:
+        if self.spec.wording.strip():
+            return self.spec.wording.strip()
+        header = self.mapping.header_for(Role.CONSENT)
+        if header is None:
+            return None
+        value = self.cleaned.table.column(header)[index].strip()
+        return f"{header}: {value}" if value else None
+
+
+def commit_import(
+    workspace: Workspace,
+    cleaned: CleanedImport,
+    plan: Plan,
+    mapping: ColumnMapping | None = None,
+    spec: ConsentSpec | None = None,
+    *,
+    source: SourceInfo | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+    cancel: CancelCheck | CancelToken | None = None,
+    bulk: bool | None = None,
+) -> ImportResult:
+    """Carry out ``plan`` (made from ``cleaned``) in one transaction; see the module notes.
+
+    ``mapping`` and ``spec`` are the ones ``cleaned`` was made with (the default), recorded in
+    the import batch; ``source`` (file name, SHA-256, sheet) defaults to the table's.
+    ``cancel`` is a `CancelToken` or a callable that raises to stop: it is checked between
+    chunks and during long statements, and the workspace is then left untouched (the
+    exception, e.g. `Cancelled`, propagates). ``bulk`` forces or forbids the bulk path
+    (default: from `BULK_ROWS` new contacts on). Raises `StalePlanError` when the
+    workspace changed since the dry run (a new address now exists, an updated one is gone).
+    """
+    if plan.cleaned is not cleaned:
+        raise ValueError("the plan was made from another cleaned import")
+    ctx = _Context(
+        cleaned=cleaned,
+        plan=plan,
+        mapping=mapping or cleaned.mapping,
+        spec=spec or cleaned.spec,
+        source=source or cleaned.table.source,
+        actor=actor or current_user(),
+        now=now_iso(),
+    )
+    stop = _Stop(cancel)
+    outcomes = plan.outcomes
+    new_rows = [i for i, outcome in enumerate(outcomes) if outcome is Outcome.NEW]
+    updates = [i for i, outcome in enumerate(outcomes) if outcome is Outcome.UPDATE]
+    total = len(new_rows) + len(updates)
+    use_bulk = len(new_rows) >= BULK_ROWS if bulk is None else bulk
+    stop.check()
+    with workspace.transaction() as con, stop.watching(con):
+        _start(con, ctx, len(new_rows), len(updates))
+        ledger_mark = con.execute("SELECT coalesce(max(id), 0) FROM consent_ledger").fetchone()[0]
+        new_types = _property_types(con, ctx)
+        _check_erased(con, ctx, new_rows)
+        added, consents = _add_new(con, ctx, new_rows, use_bulk, stop, progress, total)
+        updated, more = _apply_updates(con, ctx, updates, stop, progress, total, added)
+        consents += more
+        counts = {o.value: plan.counts.get(o, 0) for o in Outcome}
+        result = ImportResult(
+            batch_id=ctx.batch_id,
+            activity_id=ctx.activity_id,
+            file_name=ctx.source.file_name,
+            sheet=ctx.source.sheet,
+            added=added,
+            updated=updated,
+            consent_records=consents,
+            counts=counts,
+        )
+        _finish(con, ctx, result, ledger_mark, new_types)
+        stop.check()  # the last moment a cancel can still leave nothing behind
+    if progress is not None:
+        progress(total, total)
+    return result
+
+
+def _mapping_json(ctx: _Context) -> str:
+    spec = ctx.spec
+    return json.dumps(
+        {
+            "columns": json.loads(ctx.mapping.to_json()),
+            "header_row": ctx.source.header_row,
+            "encoding": ctx.source.encoding,
+            "delimiter": ctx.source.delimiter,
+            "consent": {
+                "mode": spec.mode.value,
+                "wording": spec.wording,
+                "source": spec.source,
+                "given_at": None if spec.given_at is None else to_iso(spec.given_at),
+                "lawful_basis": spec.lawful_basis,
+            },
+        },
+        ensure_ascii=False,
+    )
+
+
+def _start(con: sqlite3.Connection, ctx: _Context, new: int, updates: int) -> None:
+    source = ctx.source
+    where = source.file_name + (f" (sheet {source.sheet})" if source.sheet else "")
+    cursor = con.execute(
+        "INSERT INTO activity (at, actor, action, summary, count, details) "
+        "VALUES (?, ?, 'import', ?, ?, '{}')",
+        (ctx.now, ctx.actor, f"Import of {where}: {new:,} new, {updates:,} updated", new + updates),
+    )
+    ctx.activity_id = int(cursor.lastrowid or 0)
+    cursor = con.execute(
+        "INSERT INTO import_batches (activity_id, file_name, file_sha256, sheet, mapping, "
+        "counts, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, '{}', ?, ?)",
+        (
+            ctx.activity_id,
+            source.file_name,
+            source.sha256,
+            source.sheet,
+            _mapping_json(ctx),
+            ctx.actor,
+            ctx.now,
+        ),
+    )
+    ctx.batch_id = int(cursor.lastrowid or 0)
+
+
+def _finish(
+    con: sqlite3.Connection,
+    ctx: _Context,
+    result: ImportResult,
+    ledger_mark: int,
+    new_types: list[str],
+) -> None:
+    counts = {**result.counts, "added": result.added, "updated": result.updated}
+    counts["consent_records"] = result.consent_records
+    con.execute(
+        "UPDATE import_batches SET counts = ? WHERE id = ?", (json.dumps(counts), ctx.batch_id)
+    )
+    details = {
+        "batch_id": ctx.batch_id,
+        "file_name": ctx.source.file_name,
+        "file_sha256": ctx.source.sha256,
+        "sheet": ctx.source.sheet,
+        "added": result.added,
+        "updated": result.updated,
+        "consent_records": result.consent_records,
+        "ledger_mark": ledger_mark,
+        "new_property_types": new_types,
+    }
+    con.execute(
+        "UPDATE activity SET details = ?, count = ? WHERE id = ?",
+        (json.dumps(details, ensure_ascii=False), result.added + result.updated, ctx.activity_id),
+    )
+
+
+def _property_types(con: sqlite3.Connection, ctx: _Context) -> list[str]:
+    """Give each property column its type unless the workspace already has one."""
+    added = []
+    for choice in ctx.mapping.properties():
+        cursor = con.execute(
+            "INSERT OR IGNORE INTO property_types (name, datatype) VALUES (?, ?)",
+            (choice.property_name, choice.property_type.value),
+        )
+        if cursor.rowcount:
+            added.append(choice.property_name)
+    return added
+
+
+def _check_erased(con: sqlite3.Connection, ctx: _Context, new_rows: Sequence[int]) -> None:
+    """A second look at tombstones, at commit time: only confirmed, dated consent passes."""
+    is_erased = workspace_is_erased(con)
+    cleaned = ctx.cleaned
+    for index in new_rows:
+        if is_erased(cleaned.keys[index]) and not (
+            cleaned.consent[index] is ConsentState.GRANTED and cleaned.consent_at[index] is not None
+        ):
+            raise StalePlanError(
+                f"Row {cleaned.row_number(index)}: {cleaned.emails[index]} belongs to a person "
+                "erased on request. Run the dry run again; they can only be added with a new, "
+                "dated consent that you confirm."
+            )
+
+
+def _property_sql(ctx: _Context, target: str, first_param: int | None = None) -> str:
+    """SQL merging the row's non-empty property values (bound in column order, NULL when
+    empty) into ``target``; json_patch drops the NULLs, so an empty cell never blanks a
+    stored value. ``first_param`` numbers the parameters (?N) from there on."""
+    names = [choice.property_name for choice in ctx.mapping.properties()]
+    if not names:
+        return target
+    marks = (
+        ["?"] * len(names)
+        if first_param is None
+        else [f"?{first_param + n}" for n in range(len(names))]
+    )
+    pairs = ", ".join(f"{literal(name)}, {mark}" for name, mark in zip(names, marks, strict=True))
+    return f"json_patch({target}, json_object({pairs}))"
+
+
+def _property_columns(ctx: _Context) -> list[list[str]]:
+    table = ctx.cleaned.table
+    return [table.column(choice.header) for choice in ctx.mapping.properties()]
+
+
+def _property_value(value: str) -> str | None:
+    # As CleanedImport.properties reads them: trimmed, NFC, empty cells left out.
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isascii():
+        import unicodedata
+
+        value = unicodedata.normalize("NFC", value)
+    return value
+
+
+def _add_new(
+    con: sqlite3.Connection,
+    ctx: _Context,
+    rows: Sequence[int],
+    bulk: bool,
+    stop: _Stop,
+    progress: Progress | None,
+    total: int,
+) -> tuple[int, int]:
+    """Insert the NEW rows with their consent records; returns (contacts, records)."""
+    if not rows:
+        return 0, 0
+    if not bulk:
+        return _insert_new(con, ctx, rows, False, stop, progress, total)
+    with (
+        triggers_suspended(con, INSERT_TRIGGERS) as contacts_free,
+        triggers_suspended(con, LEDGER_INSERT_TRIGGERS) as ledger_free,
+    ):
+        if not (contacts_free and ledger_free):
+            return _insert_new(con, ctx, rows, False, stop, progress, total)
+        first_id = _next_contact_id(con)
+        added, records = _insert_new(con, ctx, rows, True, stop, progress, total)
+        # What the dropped triggers would have done, one statement each.
+        con.execute(
+            f"INSERT INTO contacts_search (rowid, text) SELECT id, {SEARCH_TEXT} FROM contacts "
+            "WHERE id >= ?",
+            (first_id,),
+        )
+        con.execute("UPDATE counters SET value = value + ? WHERE name = 'contacts'", (added,))
+    return added, records
+
+
+def _next_contact_id(con: sqlite3.Connection) -> int:
+    return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0])
+
+
+def _insert_new(
+    con: sqlite3.Connection,
+    ctx: _Context,
+    rows: Sequence[int],
+    summaries: bool,
+    stop: _Stop,
+    progress: Progress | None,
+    total: int,
+) -> tuple[int, int]:
+    """Insert contacts (ids given in order after the current last one), their ledger records
+    and their journal rows. With ``summaries`` the contacts' consent summary columns are
+    written here, as the (suspended) ledger trigger would have written them."""
+    cleaned, plan, spec, source = ctx.cleaned, ctx.plan, ctx.spec, ctx.source
+    now = literal(ctx.now)
+    summary_columns = ", consent_status, consent_at, consent_source" if summaries else ""
+    summary_marks = ", ?, ?, ?" if summaries else ""
+    props = _property_sql(ctx, "'{}'")
+    contact_sql = (
+        "INSERT INTO contacts (id, email_key, email, first_name, last_name, flags, "
+        f"created_at, updated_at, properties{summary_columns}) "
+        f"VALUES (?, ?, ?, ?, ?, ?, {now}, {now}, {props}{summary_marks})"
+    )
+    ledger_sql = (
+        "INSERT INTO consent_ledger (contact_id, status, given_at, source_row, wording, "
+        "source_file, source_sha256, source_sheet, lawful_basis, recorded_by, recorded_at, "
+        f"batch_id) VALUES (?, ?, ?, ?, ?, {literal(source.file_name)}, "
+        f"{literal(source.sha256)}, {literal(source.sheet)}, {literal(spec.lawful_basis)}, "
+        f"{literal(ctx.actor)}, {now}, {ctx.batch_id})"
+    )
+    journal_sql = f"INSERT INTO activity_changes VALUES ({ctx.activity_id}, ?, NULL)"
+    emails, keys = cleaned.emails, cleaned.keys
+    firsts, lasts = cleaned.first_names, cleaned.last_names
+    consent, consent_at = cleaned.consent, cleaned.consent_at
+    numbers = cleaned.table.row_numbers
+    roles = cleaned.role_addresses
+    columns = _property_columns(ctx)
+    record = plan.record_consent
+    iso = _IsoCache(ctx.now)
+    granted, withdrawn = ConsentState.GRANTED, ConsentState.WITHDRAWN
+    status_of = {granted: "granted", withdrawn: "withdrawn"}
+    file_name = source.file_name
+    fixed_wording = spec.wording.strip() or None
+    consent_header = ctx.mapping.header_for(Role.CONSENT)
+    consent_cells = (
+        cleaned.table.column(consent_header)
+        if consent_header and spec.mode is ConsentMode.COLUMN and fixed_wording is None
+        else None
+    )
+    next_id = _next_contact_id(con)
+    added = records = 0
+    for chunk in _chunks(rows):
+        stop.check()
+        contacts: list[tuple[object, ...]] = []
+        ledger: list[tuple[object, ...]] = []
+        ids = range(next_id, next_id + len(chunk))
+        for contact_id, index in zip(ids, chunk, strict=True):
+            state = consent[index]
+            status = status_of.get(state) if record[index] else None
+            given = iso[consent_at[index]] if status else None
+            values: list[object] = [
+                contact_id,
+                keys[index],
+                emails[index],
+                firsts[index],
+                lasts[index],
+                ROLE_ADDRESS_FLAG if index in roles else "",
+            ]
+            values.extend(_property_value(column[index]) for column in columns)
+            if summaries:
+                values += [status or "none", given, file_name if status else ""]
+            contacts.append(tuple(values))
+            if status:
+                if consent_cells is not None:
+                    cell = consent_cells[index].strip()
+                    wording = f"{consent_header}: {cell}" if cell else None
+                else:
+                    wording = fixed_wording
+                ledger.append((contact_id, status, given, numbers[index], wording))
+        try:
+            con.executemany(contact_sql, contacts)
+        except sqlite3.IntegrityError as exc:
+            raise StalePlanError(
+                "Some addresses this import would add are already in the workspace (it "
+                "changed since the dry run). Run the dry run again."
+            ) from exc
+        con.executemany(ledger_sql, ledger)
+        con.executemany(journal_sql, ((i,) for i in ids))
+        next_id += len(chunk)
+        added += len(chunk)
+        records += len(ledger)
+        if progress is not None:
+            progress(added, total)
+    return added, records
+
+
+def _apply_updates(
+    con: sqlite3.Connection,
+    ctx: _Context,
+    rows: Sequence[int],
+    stop: _Stop,
+    progress: Progress | None,
+    total: int,
+    done: int,
+) -> tuple[int, int]:
+    """Update existing contacts (their rows kept for undo first); returns (contacts, records).
+
+    Names change only where the file has one, properties are merged, flags and memberships
+    are left alone; a consent record is added where the plan says so.
+    """
+    if not rows:
+        return 0, 0
+    cleaned, plan, spec, source = ctx.cleaned, ctx.plan, ctx.spec, ctx.source
+    now = literal(ctx.now)
+    keep_sql = (
+        f"INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
+        f"SELECT {ctx.activity_id}, id, {BEFORE_JSON} FROM contacts WHERE email_key = ?"
+    )
+    update_sql = (
+        "UPDATE contacts SET first_name = CASE WHEN ?1 = '' THEN first_name ELSE ?1 END, "
+        "last_name = CASE WHEN ?2 = '' THEN last_name ELSE ?2 END, "
+        f"properties = {_property_sql(ctx, 'properties', 4)}, updated_at = {now} "
+        "WHERE email_key = ?3"
+    )
+    ledger_sql = (
+        "INSERT INTO consent_ledger (contact_id, status, given_at, source_row, wording, "
+        "source_file, source_sha256, source_sheet, lawful_basis, recorded_by, recorded_at, "
+        f"batch_id) SELECT id, ?, ?, ?, ?, {literal(source.file_name)}, "
+        f"{literal(source.sha256)}, {literal(source.sheet)}, {literal(spec.lawful_basis)}, "
+        f"{literal(ctx.actor)}, {now}, {ctx.batch_id} FROM contacts WHERE email_key = ?"
+    )
+    keys, firsts, lasts = cleaned.keys, cleaned.first_names, cleaned.last_names
+    columns = _property_columns(ctx)
+    iso = _IsoCache(ctx.now)
+    status_of = {ConsentState.GRANTED: "granted", ConsentState.WITHDRAWN: "withdrawn"}
+    updated = records = 0
+    for chunk in _chunks(rows):
+        stop.check()
+        kept = con.executemany(keep_sql, ((keys[i],) for i in chunk)).rowcount
+        if kept != len(chunk):
+            raise StalePlanError(
+                "Some contacts this import would update are no longer in the workspace. "
+                "Run the dry run again."
+            )
+        con.executemany(
+            update_sql,
+            (
+                (firsts[i], lasts[i], keys[i], *(_property_value(c[i]) for c in columns))
+                for i in chunk
+            ),
+        )
+        ledger = [
+            (
+                status_of[cleaned.consent[i]],
+                iso[cleaned.consent_at[i]],
+                cleaned.row_number(i),
+                ctx.wording(i),
+                keys[i],
+            )
+            for i in chunk
+            if plan.record_consent[i] and cleaned.consent[i] in status_of
+        ]
+        con.executemany(ledger_sql, ledger)
+        updated += len(chunk)
+        records += len(ledger)
+        if progress is not None:
+            progress(done + updated, total)
+    return updated, records
