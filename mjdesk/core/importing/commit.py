@@ -244,7 +244,8 @@ class _Stop:
             con.set_progress_handler(None, 0)
 
 
-def _chunks(items: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    size = CHUNK  # read at call time, so tests can make it small
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

@@ -280,7 +280,7 @@ def undo_import(
                 con.execute(_REFRESH_CONSENT, (act,))
         con.execute(_RESTORE, (act,))
         con.execute("DELETE FROM ledger_release WHERE kind = 'batch' AND ref = ?", (batch_id,))
-        _drop_unused_types(con, batch.new_property_types)
+        _release_property_types(con, batch)
         now = now_iso()
         undo_id = record_activity(
             con,
@@ -298,11 +298,33 @@ def undo_import(
     return UndoResult(batch_id, undo_id, created, restored, ledger_removed)
 
 
-def _drop_unused_types(con: sqlite3.Connection, names: list[str]) -> None:
-    for name in names:
-        path = '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        used = con.execute(
-            "SELECT 1 FROM contacts WHERE json_type(properties, ?) IS NOT NULL LIMIT 1", (path,)
-        ).fetchone()
-        if used is None:
+def _release_property_types(con: sqlite3.Connection, batch: UndoTarget) -> None:
+    """Remove the property types the import introduced, as if it never ran; a type that a
+    later import (not undone) also maps is handed over to it instead, to go when it goes."""
+    for name in batch.new_property_types:
+        heir = None
+        later = con.execute(
+            "SELECT b.activity_id, b.mapping FROM import_batches b WHERE b.id > ? "
+            "AND b.undone_at IS NULL AND b.activity_id IS NOT NULL ORDER BY b.id",
+            (batch.batch_id,),
+        )
+        for activity_id, mapping in later:
+            columns = json.loads(mapping).get("columns", [])
+            if any(
+                c.get("role") == "property"
+                and str(c.get("property_name", "")).casefold() == name.casefold()
+                for c in columns
+            ):
+                heir = activity_id
+                break
+        if heir is None:
             con.execute("DELETE FROM property_types WHERE name = ?", (name,))
+            continue
+        details = json.loads(
+            con.execute("SELECT details FROM activity WHERE id = ?", (heir,)).fetchone()[0]
+        )
+        details["new_property_types"] = [*details.get("new_property_types", []), name]
+        con.execute(
+            "UPDATE activity SET details = ? WHERE id = ?",
+            (json.dumps(details, ensure_ascii=False), heir),
+        )
