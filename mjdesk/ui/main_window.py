@@ -143,6 +143,12 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        from mjdesk.ui.import_controller import ImportController
+
+        self.imports = ImportController(self)
+        file_menu.addAction(self.imports.import_action)
+        file_menu.addAction(self.imports.history_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -150,6 +156,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.imports.undo_action)
+        edit_menu.addSeparator()
         self.find_action = QAction("&Find Contacts…", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self._find)

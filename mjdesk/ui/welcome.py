@@ -55,8 +55,16 @@ class WelcomePanel(QWidget):
         self.practice_button.setAccessibleDescription(self.practice_button.toolTip())
         self.practice_button.clicked.connect(self._practice)
         self.practice_button.hide()
+        self.import_button = QPushButton("&Import a spreadsheet…", self)
+        self.import_button.setObjectName("welcomeImport")
+        self.import_button.setToolTip(
+            "Bring in contacts from a CSV, Excel or OpenDocument file, with a dry run first"
+        )
+        self.import_button.setAccessibleDescription(self.import_button.toolTip())
+        self.import_button.clicked.connect(self._import)
         button_row = QHBoxLayout()
         button_row.addStretch(1)
+        button_row.addWidget(self.import_button)
         button_row.addWidget(self.practice_button)
         button_row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -76,3 +84,8 @@ class WelcomePanel(QWidget):
         start = getattr(self.window(), "start_practice", None)
         if start is not None:
             start()
+
+    def _import(self) -> None:
+        imports = getattr(self.window(), "imports", None)  # MainWindow.imports (duck-typed)
+        if imports is not None:
+            imports.open_wizard()

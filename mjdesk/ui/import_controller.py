@@ -1,0 +1,212 @@
+"""Importing, as the main window offers it: File › Import…, dropped files, Edit › Undo Import,
+File › Import History. Owns the wizard and the undo of imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+
+from mjdesk.ui.tasks import Pool
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from mjdesk.core.importing.commit import ImportResult
+    from mjdesk.core.importing.undo import UndoResult
+    from mjdesk.ui.import_wizard import ImportWizard
+    from mjdesk.ui.imports_dialog import ImportsDialog
+    from mjdesk.ui.main_window import MainWindow
+
+SPREADSHEET_SUFFIXES = frozenset(
+    {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+)
+
+
+def dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The one local spreadsheet file being dragged, if that is what it is."""
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return None
+    urls = [u for u in mime.urls() if u.isLocalFile()]
+    if len(urls) != 1:
+        return None
+    path = Path(urls[0].toLocalFile())
+    return path if path.suffix.lower() in SPREADSHEET_SUFFIXES else None
+
+
+class ImportController(QObject):
+    """The import actions of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.wizard: ImportWizard | None = None
+        self.dialog: ImportsDialog | None = None
+        self.last: ImportResult | None = None
+
+        self.import_action = QAction("&Import…", window)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setStatusTip("Import contacts from a spreadsheet (or drop one here)")
+        self.import_action.triggered.connect(lambda: self.open_wizard())
+        self.history_action = QAction("Import &History…", window)
+        self.history_action.setStatusTip("Past imports, with undo")
+        self.history_action.triggered.connect(self.open_history)
+        self.undo_action = QAction("&Undo Import", window)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo_last)
+        for action in (self.import_action, self.history_action, self.undo_action):
+            window.addAction(action)  # shortcuts work even with the menu bar hidden
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+        # A line edit claims Ctrl+Z even with nothing to undo; then it is the import's.
+        self._search = window.contacts_page.search
+        self._search.installEventFilter(self)
+
+    # -- the wizard ---------------------------------------------------------------------
+
+    def open_wizard(self, path: Path | None = None) -> ImportWizard:
+        """Show the wizard (the one already open, if any), starting on ``path``."""
+        from mjdesk.ui.import_wizard import ImportWizard
+
+        wizard = self.wizard
+        if wizard is not None and (not wizard.isVisible() and not wizard.busy):
+            wizard.deleteLater()
+            wizard = self.wizard = None
+        if wizard is None:
+            window = self.window
+            wizard = ImportWizard(
+                window.workspace,
+                window.runner,
+                window.settings,
+                window,
+                settings_path=window.paths.settings_file,
+            )
+            wizard.committed.connect(self._committed)
+            wizard.undoRequested.connect(lambda batch: self.undo(batch))
+            self.wizard = wizard
+        if wizard.isVisible():
+            wizard.raise_()
+        wizard.show()
+        wizard.activateWindow()
+        if path is not None:
+            wizard.open_file(path)
+        return wizard
+
+    def _committed(self, result: ImportResult) -> None:
+        self.last = result
+        self.undo_action.setText(f"&Undo Import of {result.file_name}")
+        self.undo_action.setEnabled(True)
+        self.window.statusBar().showMessage(
+            f"Imported {result.file_name}: {result.summary}. Ctrl+Z undoes it.", 10_000
+        )
+        self._changed()
+
+    def _changed(self) -> None:
+        self.window.contacts_model.refresh()
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.reload()
+
+    # -- undo ---------------------------------------------------------------------------
+
+    def undo_last(self) -> None:
+        if self.last is not None:
+            self.undo(self.last.batch_id, self.last.file_name)
+
+    def undo(self, batch_id: int, file_name: str = "", *, parent: QWidget | None = None) -> None:
+        """Ask, then undo import ``batch_id`` off the GUI thread."""
+        # The importer loads only when first used: the window's start stays light.
+        from mjdesk.core.clock import current_user
+        from mjdesk.core.importing.commit import CommitError
+        from mjdesk.core.importing.undo import undo_import
+        from mjdesk.ui.import_wizard import ask_confirm, tell_problem
+
+        where = parent or (self.wizard if self.wizard and self.wizard.isVisible() else None)
+        owner: QWidget = where or self.window
+        name = file_name or (self.last.file_name if self.last else "this file")
+        if not ask_confirm(
+            owner,
+            "Undo import",
+            f"Undo the import of {name}? The contacts it added are removed and the ones it "
+            "changed go back to how they were, with their consent records.",
+            "Undo import",
+        ):
+            return
+        workspace = self.window.workspace
+        self.undo_action.setEnabled(False)
+
+        def work(_token: object) -> UndoResult:
+            return undo_import(workspace, batch_id, actor=current_user())
+
+        def failed(exc: Exception) -> None:
+            text = exc.user_message if isinstance(exc, CommitError) else str(exc)
+            self.undo_action.setEnabled(self.last is not None)
+            tell_problem(owner, "Undo import", text)
+
+        self.window.runner.submit(work, self._undone, failed, pool=Pool.WRITE)
+
+    def _undone(self, result: UndoResult) -> None:
+        if self.last is not None and self.last.batch_id == result.batch_id:
+            self.last = None
+            self.undo_action.setText("&Undo Import")
+        self.undo_action.setEnabled(self.last is not None)
+        wizard = self.wizard
+        done = wizard.state.result if wizard is not None else None
+        if wizard is not None and done is not None and done.batch_id == result.batch_id:
+            wizard.done_page.show_undone()
+        self.window.statusBar().showMessage(
+            f"Import undone: {result.removed:,} contacts removed, {result.restored:,} restored.",
+            10_000,
+        )
+        self._changed()
+
+    # -- history ------------------------------------------------------------------------
+
+    def open_history(self) -> ImportsDialog:
+        from mjdesk.ui.imports_dialog import ImportsDialog
+
+        if self.dialog is None:
+            self.dialog = ImportsDialog(self, self.window)
+        self.dialog.reload()
+        if self.dialog.isVisible():
+            self.dialog.raise_()
+        self.dialog.show()
+        return self.dialog
+
+    # -- drag and drop, closing ---------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if watched is self._search:
+            if kind == QEvent.Type.ShortcutOverride:
+                key = cast("QKeyEvent", event)
+                if (
+                    key.matches(QKeySequence.StandardKey.Undo)
+                    and not self._search.isUndoAvailable()
+                    and self.undo_action.isEnabled()
+                ):
+                    event.ignore()
+                    return True
+            return False
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            drag = cast("QDragEnterEvent", event)
+            if dropped_file(drag) is not None:
+                drag.setDropAction(Qt.DropAction.CopyAction)
+                drag.accept()
+                return True
+        elif kind == QEvent.Type.Drop:
+            drop = cast("QDropEvent", event)
+            path = dropped_file(drop)
+            if path is not None:
+                drop.setDropAction(Qt.DropAction.CopyAction)
+                drop.accept()
+                self.open_wizard(path)
+                return True
+        elif kind == QEvent.Type.Close:
+            for child in (self.wizard, self.dialog):
+                if child is not None:
+                    child.close()
+        return super().eventFilter(watched, event)

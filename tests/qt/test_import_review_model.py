@@ -1,0 +1,97 @@
+"""The review model: a correct Qt model, lazy over big dry runs, filtered by outcome."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+from data.make_import_corpus import make_table
+from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
+
+from mjdesk.core.importing import (
+    ExistingContact,
+    Outcome,
+    Plan,
+    clean_table,
+    guess_mapping,
+    plan_import,
+)
+from mjdesk.ui.import_review_model import DETAILS, EMAIL, OUTCOME, ReviewModel
+
+
+def existing(keys: Sequence[str]) -> Mapping[str, ExistingContact]:
+    return {k: ExistingContact(k, "Old", "", {}, "granted") for k in keys if k == "bob@example.org"}
+
+
+def small_plan() -> Plan:
+    table = make_table(
+        ["Email", "First name", "Consent"],
+        ["ann@example.org", "Ann", "yes"],
+        ["bob@example.org", "Bob", "yes"],
+        ["cat@gmial.com", "Cat", "yes"],
+        ["nope", "Dan", "yes"],
+        ["ann@example.org", "Ann", "yes"],
+        ["eve@example.org", "Eve", "no"],
+        ["info@example.org", "", "yes"],
+    )
+    cleaned = clean_table(table, guess_mapping(table))
+    return plan_import(cleaned, lookup=existing, is_erased=lambda key: key == "eve@example.org")
+
+
+def test_review_model_passes_the_model_tester(qtmodeltester: ModelTester) -> None:
+    model = ReviewModel()
+    qtmodeltester.check(model)  # empty
+    model.set_plan(small_plan())
+    qtmodeltester.check(model, force_py=True)
+    model.set_filter(frozenset({Outcome.NEW}))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_say_what_happens_and_why() -> None:
+    model = ReviewModel()
+    model.set_plan(small_plan())
+    assert model.rowCount() == 7
+    texts = {}
+    for r in reversed(range(model.rowCount())):  # the first of a duplicated address wins
+        outcome, details = model.index(r, OUTCOME).data(), model.index(r, DETAILS).data()
+        texts[model.index(r, EMAIL).data()] = (outcome, details)
+    assert texts["ann@example.org"][0] == "New"
+    assert texts["bob@example.org"] == ("Update", "first name: Old → Bob")
+    assert texts["cat@gmial.com"] == ("Typo?", "Did you mean cat@gmail.com?")
+    assert texts["nope"][0] == "Invalid"
+    assert "role" in texts["info@example.org"][1]
+    assert model.index(4, OUTCOME).data() == "Duplicate of row 2"
+    assert model.index(1, OUTCOME).data(Qt.ItemDataRole.ForegroundRole) is not None
+
+
+def test_filters_and_edits() -> None:
+    model = ReviewModel()
+    model.set_plan(small_plan())
+    model.set_filter(frozenset({Outcome.INVALID, Outcome.DUPLICATE}))
+    assert model.rowCount() == 2
+    assert [model.row_index(r) for r in range(2)] == [3, 4]
+    assert model.view_row_of(4) == 1
+    assert model.view_row_of(0) is None
+    edits: list[tuple[int, str]] = []
+    model.editRequested.connect(lambda i, text: edits.append((i, text)))
+    assert model.flags(model.index(0, EMAIL)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.flags(model.index(0, OUTCOME)) & Qt.ItemFlag.ItemIsEditable
+    assert model.setData(model.index(0, EMAIL), " dan@example.org ")
+    assert edits == [(3, "dan@example.org")]
+
+
+def test_a_hundred_thousand_rows_cost_nothing_to_show() -> None:
+    rows = [[f"p{i}@example.org", "yes" if i % 10 else "no"] for i in range(100_000)]
+    table = make_table(["Email", "Consent"], *rows)
+    cleaned = clean_table(table, guess_mapping(table))
+    plan = plan_import(cleaned, lookup=lambda keys: {}, is_erased=lambda key: False)
+    model = ReviewModel()
+    started = time.perf_counter()
+    model.set_plan(plan)
+    assert model.rowCount() == 100_000
+    assert model.index(99_999, EMAIL).data() == "p99999@example.org"
+    model.set_filter(frozenset({Outcome.SKIPPED_NO_CONSENT}))
+    assert model.rowCount() == 10_000
+    assert model.index(9_999, EMAIL).data() == "p99990@example.org"
+    assert time.perf_counter() - started < 1.0

@@ -1,0 +1,458 @@
+"""The import wizard driven as a user would: file, mapping, consent, dry run, import, undo."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from data.make_import_corpus import Sheet, write_text, write_xlsx
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWizard
+from pytestqt.qtbot import QtBot
+
+from mjdesk.core.importing import Outcome
+from mjdesk.ui import import_wizard
+from mjdesk.ui.import_wizard import (
+    CONSENT_PAGE,
+    DONE_PAGE,
+    FILE_PAGE,
+    MAPPING_PAGE,
+    REVIEW_PAGE,
+    ImportWizard,
+)
+from mjdesk.ui.imports_dialog import ImportsDialog
+from mjdesk.ui.main_window import MainWindow
+
+OpenWindow = Callable[..., MainWindow]
+
+ROWS = [
+    ["Email", "First name", "Last name", "Consent", "Consent date", "Team"],
+    ["ann@example.org", "Ann", "Lee", "yes", "25/03/2024", "History"],
+    ["bob@example.org", "Bob", "Ray", "yes", "26/03/2024", "Music"],
+    ["cat@gmial.com", "Cat", "Day", "yes", "27/03/2024", "Physics"],
+    ["not an address", "Dan", "Fox", "yes", "28/03/2024", "History"],
+    ["ann@example.org", "Ann", "Lee", "yes", "25/03/2024", "History"],
+    ["eve@example.org", "Eve", "Kim", "no", "", "Music"],
+]
+
+
+@pytest.fixture
+def people_csv(tmp_path: Path) -> Path:
+    return write_text(tmp_path / "people.csv", ROWS)
+
+
+@pytest.fixture
+def confirm(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every confirmation is answered yes; the questions are kept."""
+    asked: list[str] = []
+
+    def ask(_parent: object, title: str, text: str, _action: str) -> bool:
+        asked.append(f"{title}: {text}")
+        return True
+
+    monkeypatch.setattr(import_wizard, "ask_confirm", ask)
+    problems: list[str] = []
+    monkeypatch.setattr(import_wizard, "tell_problem", lambda _p, _t, text: problems.append(text))
+    return asked
+
+
+def open_wizard(qtbot: QtBot, window: MainWindow) -> ImportWizard:
+    window.activateWindow()  # as the window manager does when a wizard closes
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    wizard = window.imports.wizard
+    assert wizard is not None
+    qtbot.waitExposed(wizard)
+    return wizard
+
+
+def choose_file(
+    qtbot: QtBot, wizard: ImportWizard, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_wizard, "ask_open_file", lambda *_a: path)
+    qtbot.mouseClick(wizard.file_page.browse, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=10_000)
+
+
+def press(qtbot: QtBot, wizard: ImportWizard, button: QWizard.WizardButton) -> None:
+    widget = wizard.button(button)
+    assert widget.isVisible()
+    qtbot.waitUntil(widget.isEnabled)
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def go_to(qtbot: QtBot, wizard: ImportWizard, page: int) -> None:
+    qtbot.waitUntil(lambda: wizard.currentId() == page, timeout=15_000)
+
+
+def contacts_shown(window: MainWindow) -> list[str]:
+    model = window.contacts_model
+    return sorted(model.index(r, 0).data() for r in range(model.rowCount()))
+
+
+def wait_contacts(qtbot: QtBot, window: MainWindow, count: int) -> None:
+    qtbot.waitUntil(lambda: window.contacts_model.rowCount() == count, timeout=10_000)
+
+
+def to_review(
+    qtbot: QtBot, wizard: ImportWizard, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    choose_file(qtbot, wizard, path, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, CONSENT_PAGE)
+    qtbot.waitUntil(wizard.consent_page.isComplete)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, REVIEW_PAGE)
+
+
+def test_import_review_commit_and_undo(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    confirm: list[str],
+) -> None:
+    window = open_window()
+    assert window.contacts_model.rowCount() == 0
+    wizard = open_wizard(qtbot, window)
+    assert wizard.currentId() == FILE_PAGE
+    choose_file(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+
+    from mjdesk.core.importing import Role
+
+    mapping = wizard.mapping_page.mapping
+    assert mapping is not None
+    assert mapping.header_for(Role.EMAIL) == "Email"
+    assert mapping.header_for(Role.FIRST_NAME) == "First name"
+    assert mapping.header_for(Role.CONSENT) == "Consent"
+    assert [c.role for c in mapping.columns][-1] is Role.PROPERTY
+    # Editing a column: the team is not wanted.
+    box = wizard.mapping_page.role_box(5)
+    box.setCurrentIndex(box.findData(Role.SKIP))
+    mapping = wizard.mapping_page.mapping
+    assert mapping is not None
+    assert mapping.columns[5].role is Role.SKIP
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, CONSENT_PAGE)
+    page = wizard.consent_page
+    assert page.column_radio.isChecked()
+    assert page.date_from_column.isChecked()
+    qtbot.waitUntil(lambda: page.values_table.rowCount() == 2)  # "yes" and "no"
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, REVIEW_PAGE)
+
+    review = wizard.review_page
+    plan = wizard.state.plan
+    assert plan is not None
+    assert plan.counts[Outcome.NEW] == 2
+    assert plan.counts[Outcome.TYPO_SUGGESTION] == 1
+    assert plan.counts[Outcome.INVALID] == 1
+    assert plan.counts[Outcome.DUPLICATE] == 1
+    assert plan.counts[Outcome.SKIPPED_NO_CONSENT] == 1
+    assert review.model.rowCount() == 6
+    assert review.filter_buttons["New"].text() == "New  2"
+    review.filter_buttons["Invalid"].click()
+    assert review.model.rowCount() == 1
+    assert review.model.index(0, 1).data() == "not an address"
+    review.filter_buttons["Duplicate"].click()
+    assert review.model.index(0, 2).data() == "Duplicate of row 2"
+
+    # Accept the typo suggestion: the row is checked again and becomes new.
+    review.show_only(Outcome.TYPO_SUGGESTION)
+    review.view.selectRow(0)
+    assert review.accept_button.isEnabled()
+    review.accept_button.click()
+    qtbot.waitUntil(lambda: wizard.state.plan is not plan and not review.strip.busy)
+    plan = wizard.state.plan
+    assert plan is not None
+    assert plan.counts[Outcome.NEW] == 3
+    assert plan.counts[Outcome.TYPO_SUGGESTION] == 0
+    # Fix the invalid address by editing the cell.
+    review.show_only(Outcome.INVALID)
+    review.model.setData(review.model.index(0, 1), "dan@example.org")
+    qtbot.waitUntil(lambda: wizard.state.plan is not plan and not review.strip.busy)
+    assert wizard.state.plan is not None
+    assert wizard.state.plan.counts[Outcome.NEW] == 4
+    assert wizard.button(QWizard.WizardButton.CommitButton).text() == "&Import 4 contacts"
+
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    assert "4 new contacts" in wizard.done_page.summary.text()
+    wait_contacts(qtbot, window, 4)
+    assert contacts_shown(window) == [
+        "ann@example.org",
+        "bob@example.org",
+        "cat@gmail.com",
+        "dan@example.org",
+    ]
+    press(qtbot, wizard, QWizard.WizardButton.FinishButton)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+
+    assert window.imports.undo_action.isEnabled()
+    window.activateWindow()  # as the window manager does when the wizard closes
+    qtbot.waitUntil(window.isActiveWindow)
+    window.contacts_page.focus_search()  # even from the search box, Ctrl+Z undoes the import
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_contacts(qtbot, window, 0)
+    assert confirm
+    assert "people.csv" in confirm[0]
+    assert not window.imports.undo_action.isEnabled()
+    assert window.workspace.fetch("SELECT count(*) FROM consent_ledger") == [(0,)]
+
+
+def test_every_row_consented_needs_wording_and_source(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_text(tmp_path / "form.csv", [["Email"], ["a@example.org"], ["b@example.org"]])
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, path, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, CONSENT_PAGE)
+    page = wizard.consent_page
+    assert page.none_radio.isChecked()  # nothing in the file says so: nobody new by default
+    page.all_radio.click()
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentId() == CONSENT_PAGE
+    assert "wording" in page.message.text()
+    assert "where consent was collected" in page.message.text()
+    assert page.wording.hasFocus() or not wizard.isActiveWindow()
+    qtbot.keyClicks(page.wording, "I would like the newsletter.")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentId() == CONSENT_PAGE
+    assert "where consent was collected" in page.message.text()
+    qtbot.keyClicks(page.source, "Open day form 2025")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, REVIEW_PAGE)
+    assert wizard.state.plan is not None
+    assert wizard.state.plan.counts[Outcome.NEW] == 2
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    rows = window.workspace.fetch("SELECT wording, source_file FROM consent_ledger")
+    assert rows == [("I would like the newsletter.", "form.csv")] * 2
+
+
+def test_stopping_the_read_changes_nothing(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.ui import import_file_page
+
+    started: list[bool] = []
+
+    def slow_read(path: Path, sheet: str | None, progress: object, cancel: object) -> object:
+        started.append(True)
+        while True:  # a read that only ends when stopped
+            cancel.check()  # type: ignore[attr-defined]
+            time.sleep(0.01)
+
+    monkeypatch.setattr(import_file_page, "read_file", slow_read)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    strip = wizard.file_page.strip
+    qtbot.waitUntil(lambda: bool(started) and strip.isVisible())
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not strip.busy)
+    assert wizard.currentId() == FILE_PAGE
+    assert "Stopped" in wizard.file_page.error_label.text()
+    assert wizard.state.table is None
+    assert window.workspace.fetch("SELECT count(*) FROM import_batches") == [(0,)]
+
+
+def test_stopping_the_import_changes_nothing(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.ui import import_jobs
+
+    real = import_jobs.commit_rows
+
+    def commit_then_stop(workspace, plan, progress, cancel):  # type: ignore[no-untyped-def]
+        cancel.cancel()  # the user pressed Stop while the transaction was under way
+        return real(workspace, plan, progress, cancel)
+
+    monkeypatch.setattr(import_wizard, "commit_rows", commit_then_stop)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    qtbot.waitUntil(lambda: "Stopped" in wizard.review_page.message.text())
+    assert wizard.currentId() == REVIEW_PAGE
+    assert window.workspace.fetch("SELECT count(*) FROM contacts") == [(0,)]
+    assert window.workspace.fetch("SELECT count(*) FROM import_batches") == [(0,)]
+
+
+def test_a_bad_file_is_explained_and_nothing_is_lost(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = tmp_path / "list.xlsx"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    monkeypatch.setattr(import_wizard, "ask_open_file", lambda *_a: bad)
+    wizard.file_page.browse.click()
+    label = wizard.file_page.error_label
+    qtbot.waitUntil(label.isVisible, timeout=10_000)
+    assert "list.xlsx" in label.text()
+    assert wizard.currentId() == FILE_PAGE
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    # The next file works as if nothing had happened.
+    choose_file(qtbot, wizard, people_csv, monkeypatch)
+    assert not label.isVisible()
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    assert window.workspace.fetch("SELECT count(*) FROM contacts") == [(0,)]
+
+
+def test_workbook_sheets_are_offered_with_the_first_with_data_chosen(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        sheets=[
+            Sheet("Notes", []),
+            Sheet("Old", [["Email"], ["old@example.org"]], state="hidden"),
+            Sheet("People", ROWS),
+        ],
+    )
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, path, monkeypatch)
+    combo = wizard.file_page.sheet_combo
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert texts[0].startswith("Notes (")
+    assert "empty" in texts[0]
+    assert "hidden" in texts[1]
+    assert combo.currentText().startswith("People")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    assert wizard.state.table is not None
+    assert wizard.state.table.source.sheet == "People"
+    assert len(wizard.state.table) == 6
+
+
+def test_a_remembered_mapping_comes_back(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mjdesk.core.importing import Role
+
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    wizard.mapping_page.set_role("Team", Role.SKIP)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, CONSENT_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, REVIEW_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.FinishButton)
+
+    again = open_wizard(qtbot, window)
+    assert again is not wizard
+    choose_file(qtbot, again, people_csv, monkeypatch)
+    press(qtbot, again, QWizard.WizardButton.NextButton)
+    go_to(qtbot, again, MAPPING_PAGE)
+    assert again.mapping_page.remembered_note.isVisible()
+    assert again.mapping_page.mapping is not None
+    assert again.mapping_page.mapping.columns[5].role is Role.SKIP
+
+
+def drag_events(path: Path) -> tuple[QMimeData, QDragEnterEvent, QDropEvent]:
+    """A drag of ``path`` entering the window, and its drop (the data must outlive them)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    buttons = Qt.MouseButton.LeftButton
+    none = Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, buttons, none)
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, buttons, none)
+    return mime, enter, drop
+
+
+def test_dropping_a_file_on_the_window_opens_the_wizard(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path
+) -> None:
+    window = open_window()
+    _mime, enter, drop = drag_events(people_csv)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    wizard = window.imports.wizard
+    assert wizard is not None
+    qtbot.waitExposed(wizard)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=10_000)
+    assert wizard.file_page.path_edit.text() == str(people_csv)
+
+
+def test_a_dragged_picture_is_not_taken(open_window: OpenWindow, tmp_path: Path) -> None:
+    window = open_window()
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(b"\x89PNG")
+    _mime, enter, _drop = drag_events(picture)
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+    assert window.imports.wizard is None
+
+
+def test_the_welcome_panel_opens_the_wizard(qtbot: QtBot, open_window: OpenWindow) -> None:
+    window = open_window()
+    welcome = window.contacts_page.welcome
+    assert welcome.isVisible()
+    qtbot.mouseClick(welcome.import_button, Qt.MouseButton.LeftButton)
+    assert window.imports.wizard is not None
+    qtbot.waitExposed(window.imports.wizard)
+
+
+def cell(dialog: ImportsDialog, column: int) -> str:
+    item = dialog.table.item(0, column)
+    return item.text() if item is not None else ""
+
+
+def test_import_history_lists_imports_and_undoes_after_a_restart(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    confirm: list[str],
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    wait_contacts(qtbot, window, 2)
+    # A new window on the same workspace: the undo is still there, from the history.
+    window.close()
+    window.workspace.close()
+    reopened = open_window()
+    assert not reopened.imports.undo_action.isEnabled()
+    dialog = reopened.imports.open_history()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
+    assert cell(dialog, 0) == "people.csv"
+    assert cell(dialog, 4) == "2"
+    assert cell(dialog, 6) == "Imported"
+    assert dialog.undo_button.isEnabled()
+    qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    wait_contacts(qtbot, reopened, 0)
+    qtbot.waitUntil(lambda: cell(dialog, 6).startswith("Undone"))
+    assert not dialog.undo_button.isEnabled()
