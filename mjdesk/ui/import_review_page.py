@@ -80,9 +80,11 @@ class ReviewPage(QWizardPage):
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((50, 230, 140, 330, 150, 90)):
-            self.view.setColumnWidth(column, width)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)  # the reasons
+        for column, width in enumerate((50, 240, 150, 0, 150, 100)):
+            if column != DETAILS:
+                self.view.setColumnWidth(column, width)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_fixes())
 
         self.accept_button = QPushButton("&Accept suggestion", self)
@@ -155,7 +157,8 @@ class ReviewPage(QWizardPage):
             count = len(plan) if not outcomes else sum(counts[o] for o in outcomes)
             button.setText(f"{title}  {count:,}")
             button.setAccessibleName(f"Show {title.lower()} rows: {count:,}")
-            button.setEnabled(count > 0 or button.isChecked())
+            # Outcomes no row has are left out: the filters show what this file holds.
+            button.setVisible(count > 0 or not outcomes or button.isChecked())
         imported = sum(counts[o] for o in IMPORTED)
         held = len(plan) - imported - counts[Outcome.UNCHANGED]
         self.summary.setText(
