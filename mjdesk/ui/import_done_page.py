@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
 
 from mjdesk.core.importing import Outcome
+from mjdesk.ui.import_progress import JobStrip
+from mjdesk.ui.import_reports import report_writers
 from mjdesk.ui.import_review_model import OUTCOME_TEXT
 
 if TYPE_CHECKING:
     from mjdesk.ui.import_wizard import ImportWizard
-
-
-def report_module() -> object | None:
-    """The report writer of the core, when this build has it."""
-    try:
-        return importlib.import_module("mjdesk.core.importing.report")
-    except ImportError:
-        return None
 
 
 class DonePage(QWizardPage):
@@ -62,6 +55,8 @@ class DonePage(QWizardPage):
         layout.addLayout(buttons)
         layout.addWidget(self.report_note)
         layout.addStretch(1)
+        self.strip = JobStrip(wizard.runner, self)
+        layout.addWidget(self.strip)
         self.report_button.clicked.connect(self._export_report)
         self.annotated_button.clicked.connect(self._annotated_copy)
 
@@ -86,7 +81,7 @@ class DonePage(QWizardPage):
         )
         self.undo_button.setEnabled(True)
         self.undo_button.setText("&Undo import")
-        available = report_module() is not None
+        available = report_writers() is not None
         for button in (self.report_button, self.annotated_button):
             button.setEnabled(available)
         self.report_note.setText(
@@ -109,7 +104,18 @@ class DonePage(QWizardPage):
         )
 
     def _export_report(self) -> None:
-        pass  # wired when the core's report writer exists (the button is disabled till then)
+        self._save(annotated=False)
 
     def _annotated_copy(self) -> None:
-        pass
+        self._save(annotated=True)
+
+    def _save(self, *, annotated: bool) -> None:
+        from mjdesk.ui.import_reports import save
+
+        plan = self._wizard.state.plan
+        if plan is not None:
+            save(self, self.strip, plan, annotated=annotated, done=self._saved)
+
+    def _saved(self, text: str) -> None:
+        self.report_note.setText(text)
+        self.report_note.setVisible(True)

@@ -241,7 +241,8 @@ class ImportWizard(QWizard):
     # -- closing ------------------------------------------------------------------------
 
     def strips(self) -> list[JobStrip]:
-        return [self.file_page.strip, self.consent_page.strip, self.review_page.strip]
+        pages = (self.file_page, self.consent_page, self.review_page, self.done_page)
+        return [page.strip for page in pages]
 
     @property
     def busy(self) -> bool:

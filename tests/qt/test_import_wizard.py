@@ -456,3 +456,35 @@ def test_import_history_lists_imports_and_undoes_after_a_restart(
     wait_contacts(qtbot, reopened, 0)
     qtbot.waitUntil(lambda: cell(dialog, 6).startswith("Undone"))
     assert not dialog.undo_button.isEnabled()
+
+
+def test_the_report_and_the_annotated_copy_are_saved(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mjdesk.ui.import_reports import report_writers
+
+    if report_writers() is None:
+        pytest.skip("this build has no report writer")
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    done = wizard.done_page
+    assert done.report_button.isEnabled()
+    report = tmp_path / "out" / "report.csv"
+    report.parent.mkdir()
+    monkeypatch.setattr(import_wizard, "ask_save_file", lambda *_a: report)
+    qtbot.mouseClick(done.report_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved report.csv" in done.report_note.text(), timeout=10_000)
+    text = report.read_text(encoding="utf-8-sig")
+    assert "not an address" in text
+    copy = tmp_path / "out" / "marked"  # no suffix given: an .xlsx is written
+    monkeypatch.setattr(import_wizard, "ask_save_file", lambda *_a: copy)
+    qtbot.mouseClick(done.annotated_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved marked.xlsx" in done.report_note.text(), timeout=10_000)
+    assert copy.with_suffix(".xlsx").read_bytes()[:2] == b"PK"
