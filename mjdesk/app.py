@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
+        epilog="To import a spreadsheet without opening the window: mjdesk import FILE "
+        "(see mjdesk import --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -82,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["import"]:
+        # A command-line job with its own arguments (mjdesk import --help): no window, no Qt.
+        from mjdesk.cli_import import main as import_main
+
+        return import_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.

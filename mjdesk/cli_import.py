@@ -1,0 +1,333 @@
+"""``mjdesk import FILE ...``: the spreadsheet import from the command line, on the same core
+as the import wizard (read, map, clean, dry run, commit), without Qt.
+
+Exit codes: 0 done (every row imported, updated or unchanged); 1 done, but some rows were
+rejected (invalid, duplicate, no consent, erased, possible typo: see the report); 2 nothing
+done: unreadable input, bad arguments, or a workspace that cannot be opened; 3 an internal
+error (details in the log). Bad input never prints a stack trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import NoReturn
+
+from mjdesk import APP_NAME, __version__
+from mjdesk.core.clock import current_user
+from mjdesk.core.contacts import Cancelled
+from mjdesk.core.importing import (
+    CleanedImport,
+    ColumnMapping,
+    CommitError,
+    ConsentMode,
+    ConsentSpec,
+    ConsentSpecError,
+    ImportFileError,
+    Role,
+    Table,
+    clean_table,
+    guess_mapping,
+    parse_date,
+    plan_import,
+    read_table,
+    require_email_column,
+)
+from mjdesk.core.importing.commit import commit_import, plan_for_workspace
+from mjdesk.core.importing.errors import NoEmailColumnError
+from mjdesk.core.importing.headers import clean_header
+from mjdesk.core.importing.report import (
+    OUTCOME_LABELS,
+    REJECTED,
+    write_annotated_copy,
+    write_report,
+)
+from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
+from mjdesk.core.workspace import Workspace, WorkspaceError
+
+log = logging.getLogger("mjdesk.import")
+
+EXIT_DONE = 0
+EXIT_REJECTED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class UsageError(Exception):
+    """Bad arguments or input: the message is shown as it is and the exit code is 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{APP_NAME} import",
+        description="Import a spreadsheet (CSV, TSV, TXT, XLSX, XLSM, XLSB, XLS, ODS) into the "
+        "workspace: consented contacts only, with a dry run and a per-row report.",
+        epilog="Exit codes: 0 done; 1 some rows rejected (see --report); 2 unreadable input or "
+        "bad arguments, nothing imported; 3 internal error (see the log).",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="the spreadsheet to import")
+    parser.add_argument(
+        "--sheet",
+        metavar="S",
+        help="the sheet to read (default: the first visible sheet with data)",
+    )
+    parser.add_argument(
+        "--email-column", metavar="C", help="the column of addresses (default: guessed)"
+    )
+    consent = parser.add_mutually_exclusive_group()
+    consent.add_argument(
+        "--consent-column",
+        metavar="C",
+        help="the column that says, row by row, whether the person consented (yes/no...); "
+        "default: the column guessed from its header and values",
+    )
+    consent.add_argument(
+        "--all-consented",
+        action="store_true",
+        help="every row in this file consented (a sign-up form export); needs --wording "
+        "and --source",
+    )
+    parser.add_argument("--wording", metavar="TEXT", help="the text people agreed to")
+    parser.add_argument("--source", metavar="TEXT", help="where consent was collected")
+    parser.add_argument(
+        "--consent-date",
+        metavar="D",
+        help="the consent date for rows without one (YYYY-MM-DD, or day/month/year)",
+    )
+    parser.add_argument(
+        "--org-domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="your organisation's own mail domain, for typo suggestions (repeatable)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check and report only; change nothing"
+    )
+    parser.add_argument(
+        "--report", type=Path, metavar="OUT", help="write the per-row report (.csv or .xlsx)"
+    )
+    parser.add_argument(
+        "--annotated-copy",
+        type=Path,
+        metavar="OUT",
+        help="write a copy of the sheet (.xlsx) with every problem cell highlighted",
+    )
+    parser.add_argument("--data-dir", type=Path, metavar="D", help="keep data under D")
+    parser.add_argument("--profile", metavar="P", help="the profile (workspace) to import into")
+    parser.add_argument("--quiet", action="store_true", help="print only problems")
+    return parser
+
+
+def _say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _complain(text: str) -> None:
+    sys.stderr.write(f"{APP_NAME} import: {text}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``mjdesk import`` with ``argv`` (the arguments after "import")."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except UsageError as exc:
+        _complain(str(exc))
+        return EXIT_BAD_INPUT
+    except (Cancelled, KeyboardInterrupt):
+        _complain("cancelled; nothing was imported.")
+        return 130
+    except Exception as exc:  # a bug: logged, and reported in one line
+        log.exception("mjdesk import failed")
+        _complain(f"internal error ({type(exc).__name__}: {exc}); nothing was imported.")
+        return EXIT_INTERNAL
+
+
+def _consent_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    when = parse_date(text)
+    if when is None:
+        raise UsageError(f"--consent-date {text!r} is not a date (use YYYY-MM-DD).")
+    return when
+
+
+def _paths(args: argparse.Namespace) -> tuple[AppPaths, str]:
+    paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
+    profile = args.profile
+    if profile is None:
+        from mjdesk.core.settings import Settings
+
+        profile = Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
+    try:
+        profile_slug(profile)
+    except ValueError as exc:
+        raise UsageError(f"--profile: {exc}") from None
+    return paths, profile
+
+
+def _run(args: argparse.Namespace) -> int:
+    if (args.wording or args.source) and not args.all_consented:
+        raise UsageError("--wording and --source go with --all-consented.")
+    given_at = _consent_date(args.consent_date)
+    for out, suffixes in ((args.report, (".csv", ".xlsx")), (args.annotated_copy, (".xlsx",))):
+        if out is not None and out.suffix.lower() not in suffixes:
+            raise UsageError(f"{out.name}: write it as " + " or ".join(suffixes) + ".")
+    path: Path = args.file
+    if not path.exists():
+        raise UsageError(f"{path}: no such file.")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, not a spreadsheet.")
+    paths, profile = _paths(args)
+    try:
+        paths.ensure()
+    except OSError as exc:
+        raise UsageError(f"cannot create the data folders: {exc}") from None
+    from mjdesk.core.logs import setup_logging
+
+    setup_logging(paths.log_file)
+    log.info("mjdesk %s import of %s (user %s)", __version__, path, current_user())
+
+    try:
+        sheet: str | int | None = args.sheet
+        table = read_table(path, sheet=sheet)
+        where = table.source.file_name + (
+            f", sheet {table.source.sheet!r}" if table.source.sheet else ""
+        )
+        mapping = guess_mapping(table)
+        for wanted, role in ((args.email_column, Role.EMAIL), (args.consent_column, Role.CONSENT)):
+            if wanted:
+                mapping = mapping.with_role(_column(where, table.headers, wanted), role)
+        try:
+            require_email_column(table, mapping)  # before consent: no addresses, nothing to do
+        except NoEmailColumnError as exc:
+            raise UsageError(f"{exc.user_message} (Name it with --email-column.)") from None
+        if args.all_consented:
+            spec = ConsentSpec(
+                mode=ConsentMode.ALL_ROWS,
+                wording=args.wording or "",
+                source=args.source or "",
+                given_at=given_at,
+            )
+        else:
+            if mapping.header_for(Role.CONSENT) is None:
+                raise UsageError(
+                    f"{where}: no column says whether people consented (columns: "
+                    + ", ".join(repr(h) for h in table.headers[:12])
+                    + "). Name it with --consent-column, or use --all-consented with "
+                    "--wording and --source."
+                )
+            spec = ConsentSpec(mode=ConsentMode.COLUMN, given_at=given_at)
+        cleaned = clean_table(table, mapping, spec, org_domains=tuple(args.org_domain))
+    except ImportFileError as exc:
+        raise UsageError(exc.user_message) from None
+    except ConsentSpecError as exc:
+        raise UsageError(exc.user_message) from None
+    if not args.quiet:
+        _describe_input(where, table, mapping, cleaned)
+    return _plan_and_commit(args, paths, profile, cleaned)
+
+
+def _column(where: str, headers: Sequence[str], wanted: str) -> str:
+    """The header the user named (exactly, or ignoring case and spacing)."""
+    if wanted in headers:
+        return wanted
+    folded = clean_header(wanted).casefold()
+    matches = [h for h in headers if clean_header(h).casefold() == folded]
+    if len(matches) == 1:
+        return matches[0]
+    raise UsageError(
+        f"{where}: no column named {wanted!r} (columns: "
+        + ", ".join(repr(h) for h in headers[:12])
+        + (", ..." if len(headers) > 12 else "")
+        + ")."
+    )
+
+
+def _describe_input(
+    where: str, table: Table, mapping: ColumnMapping, cleaned: CleanedImport
+) -> None:
+    _say(f"{where}: {len(table):,} rows")
+    roles = ", ".join(
+        f"{c.header!r} -> {c.property_name if c.role is Role.PROPERTY else c.role.value}"
+        for c in mapping.columns
+        if c.role is not Role.SKIP
+    )
+    _say(f"  columns: {roles}")
+    for notice in table.notices:
+        _say(f"  note: {notice.message}")
+    if cleaned.unrecognised_consent:
+        values = sorted(cleaned.unrecognised_consent.items(), key=lambda kv: -kv[1])[:5]
+        shown = ", ".join(f"{v!r} ({n:,} rows)" for v, n in values)
+        _say(f"  note: consent values neither yes nor no, read as not given: {shown}")
+    guess = cleaned.date_order
+    if guess is not None and guess.order is None and guess.ambiguous:
+        _say("  note: consent dates such as 01/02/2025 were read day first (UK order)")
+
+
+def _plan_and_commit(
+    args: argparse.Namespace, paths: AppPaths, profile: str, cleaned: CleanedImport
+) -> int:
+    file = paths.workspace_file(profile)
+    result = None
+    if args.dry_run and not file.exists():
+        # Nothing to compare with, and a dry run creates nothing.
+        plan = plan_import(cleaned, lookup=lambda keys: {}, is_erased=lambda key: False)
+    else:
+        try:
+            workspace = Workspace.open(file)
+        except WorkspaceError as exc:
+            raise UsageError(f"profile {profile!r}: {exc.user_message}") from None
+        try:
+            plan = plan_for_workspace(workspace, cleaned)
+            if not args.dry_run:
+                try:
+                    result = commit_import(workspace, cleaned, plan, actor=current_user())
+                except CommitError as exc:
+                    raise UsageError(exc.user_message) from None
+        finally:
+            workspace.close()
+    rejected = sum(plan.counts.get(o, 0) for o in REJECTED)
+    if not args.quiet:
+        width = max(len(label) for label in OUTCOME_LABELS.values())
+        for outcome, label in OUTCOME_LABELS.items():
+            count = plan.counts.get(outcome, 0)
+            if count:
+                _say(f"  {label:<{width}}  {count:>10,}")
+    try:
+        if args.report is not None:
+            write_report(plan, args.report)
+            _say(f"Report: {args.report}")
+        if args.annotated_copy is not None:
+            write_annotated_copy(plan, args.annotated_copy)
+            _say(f"Annotated copy: {args.annotated_copy}")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report: {exc}") from None
+    if result is not None:
+        log.info("Import %d committed: %s", result.batch_id, result.summary)
+        _say(
+            f"Imported into profile {profile!r}: {result.summary}, "
+            f"{result.consent_records:,} consent records (import {result.batch_id}; "
+            "undo it in mjdesk under Imports)."
+        )
+    elif args.dry_run:
+        _say("Dry run: nothing was changed.")
+    if rejected:
+        _complain(
+            f"{rejected:,} row(s) not imported"
+            + ("" if args.report else "; --report OUT lists them with the reason")
+            + "."
+        )
+        return EXIT_REJECTED
+    return EXIT_DONE

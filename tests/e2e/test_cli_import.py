@@ -1,0 +1,235 @@
+"""``mjdesk import`` as a user runs it: a subprocess on generated files, exit codes, messages
+that name the file, sheet, row or column, and a workspace left unchanged by bad input."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from data.make_import_corpus import CASES
+
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.workspace import Workspace
+
+from support.importing import dump
+
+HEADER = ["Email", "First name", "Last name", "Consent", "Consent date", "Team"]
+ROWS = [
+    ["ann@example.org", "Ann", "Archer", "yes", "2025-01-10", "History"],
+    ["bob@example.org", "Bob", "Baker", "yes", "2025-01-11", "Physics"],
+]
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mjdesk", "import", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    return path
+
+
+def state(data_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with Workspace.open(AppPaths.under(data_dir).workspace_file("Default")) as ws:
+        return dump(ws)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose workspace holds one earlier import."""
+    root = tmp_path_factory.mktemp("cli")
+    source = write_csv(root / "first.csv", [HEADER, *ROWS])
+    done = run(source, "--data-dir", root / "data", cwd=root)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def test_a_clean_file_is_imported_and_summarised(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    done = run(source, "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "sign-ups.csv: 2 rows" in done.stdout
+    assert "new" in done.stdout
+    assert "2 new, 0 updated, 2 consent records" in done.stdout
+    assert done.stderr == ""
+    after = state(tmp_path / "data")
+    assert [row[2] for row in after["contacts"]] == ["ann@example.org", "bob@example.org"]
+    ledger = after["ledger"]
+    assert [(r[4], r[6], r[7]) for r in ledger] == [
+        ("sign-ups.csv", None, 2),
+        ("sign-ups.csv", None, 3),
+    ]
+    # Again: nothing new, every row unchanged, still exit 0.
+    again = run(source, "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in again.stdout
+    assert state(tmp_path / "data") == after
+
+
+def test_rejected_rows_exit_1_with_a_report(tmp_path: Path) -> None:
+    rows = [
+        HEADER,
+        *ROWS,
+        ["not-an-address", "X", "", "yes", "", ""],
+        ["c@x.org", "C", "", "no", "", ""],
+    ]
+    source = write_csv(tmp_path / "mixed.csv", rows)
+    report = tmp_path / "report.csv"
+    copy = tmp_path / "mixed annotated.xlsx"
+    done = run(
+        source,
+        "--data-dir",
+        tmp_path / "data",
+        "--report",
+        report,
+        "--annotated-copy",
+        copy,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "2 row(s) not imported" in done.stderr
+    assert "invalid address" in done.stdout
+    assert "skipped: no consent" in done.stdout
+    with report.open(encoding="utf-8-sig") as stream:
+        lines = list(csv.reader(stream))
+    assert [line[2] for line in lines[1:]] == [
+        "new",
+        "new",
+        "invalid address",
+        "skipped: no consent",
+    ]
+    assert copy.stat().st_size > 0
+    assert len(state(tmp_path / "data")["contacts"]) == 2
+
+
+def test_all_consented_records_the_wording(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "form.csv", [["Email", "Name"], ["a@x.org", "Ann Archer"]])
+    done = run(
+        source,
+        "--all-consented",
+        "--wording",
+        "Yes, send me the newsletter",
+        "--source",
+        "Open day form",
+        "--consent-date",
+        "2025-03-04",
+        "--data-dir",
+        tmp_path / "data",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    [row] = state(tmp_path / "data")["ledger"]
+    assert row[3] == "2025-03-04T00:00:00Z"
+    assert row[8] == "Yes, send me the newsletter"
+
+
+def test_a_dry_run_changes_nothing(seeded: Path) -> None:
+    before = state(seeded / "data")
+    source = write_csv(seeded / "more.csv", [HEADER, ["new@example.org", "N", "", "yes", "", ""]])
+    done = run(source, "--dry-run", "--data-dir", seeded / "data", cwd=seeded)
+    assert done.returncode == 0, done.stderr
+    assert "Dry run: nothing was changed." in done.stdout
+    assert state(seeded / "data") == before
+    # Without a workspace, a dry run does not create one.
+    fresh = seeded / "fresh"
+    done = run(source, "--dry-run", "--data-dir", fresh, cwd=seeded)
+    assert done.returncode == 0, done.stderr
+    assert not AppPaths.under(fresh).workspace_file("Default").exists()
+
+
+BAD_FILES = {
+    "empty.csv": ["empty.csv", "empty"],
+    "blank.xlsx": ["blank.xlsx", "no data"],
+    "header_only.csv": ["header_only.csv", "row 1", "no rows of data"],
+    "header_only.xlsx": ["header_only.xlsx", "sheet 'Sheet1'", "no rows of data"],
+    "no_addresses.csv": ["no_addresses.csv", "no column holds e-mail addresses"],
+    "binary.csv": ["binary.csv", "not a spreadsheet"],
+    "encrypted.xlsx": ["encrypted.xlsx", "password"],
+    "encrypted.ods": ["encrypted.ods", "password"],
+    "corrupt.xlsx": ["corrupt.xlsx", "damaged"],
+    "huge_cell.csv": ["huge_cell.csv", "row 2"],
+    "huge_cell.xlsx": ["huge_cell.xlsx", "sheet 'Sheet1'", "row 2", "column 'notes'"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_exit_2_and_leave_the_workspace_alone(seeded: Path, name: str) -> None:
+    before = state(seeded / "data")
+    source = CASES[name](seeded / name)
+    done = run(source, "--data-dir", seeded / "data", cwd=seeded)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    for words in BAD_FILES[name]:
+        assert words in done.stderr
+    assert done.stderr.startswith("mjdesk import: ")
+    assert state(seeded / "data") == before
+
+
+def _bad_arguments(root: Path) -> dict[str, tuple[list[str | Path], list[str]]]:
+    good = write_csv(root / "good.csv", [HEADER, *ROWS])
+    no_consent = write_csv(root / "plain.csv", [["Email", "Name"], ["a@x.org", "A"]])
+    book = CASES["good.xlsx"](root / "book.xlsx")
+    return {
+        "missing file": ([root / "nowhere.csv"], ["nowhere.csv", "no such file"]),
+        "a folder": ([root], ["is a folder"]),
+        "unknown sheet": ([book, "--sheet", "Nope"], ["book.xlsx", "Nope"]),
+        "unknown consent column": (
+            [good, "--consent-column", "Agreed"],
+            ["good.csv", "no column named 'Agreed'", "'Consent'"],
+        ),
+        "unknown email column": ([good, "--email-column", "Mail"], ["no column named 'Mail'"]),
+        "no consent column": ([no_consent], ["plain.csv", "--consent-column", "--all-consented"]),
+        "all consented without wording": (
+            [no_consent, "--all-consented", "--source", "form"],
+            ["wording"],
+        ),
+        "wording without all consented": ([good, "--wording", "x"], ["--all-consented"]),
+        "both consent ways": (
+            [good, "--consent-column", "Consent", "--all-consented"],
+            ["not allowed"],
+        ),
+        "bad date": ([good, "--consent-date", "someday"], ["'someday' is not a date"]),
+        "bad report type": ([good, "--report", root / "r.pdf"], ["r.pdf", ".csv or .xlsx"]),
+        "bad profile": ([good, "--profile", "///"], ["--profile"]),
+        "no file": ([], ["FILE"]),
+    }
+
+
+def test_bad_arguments_exit_2_with_a_clear_message(seeded: Path) -> None:
+    before = state(seeded / "data")
+    for case, (args, words) in _bad_arguments(seeded).items():
+        done = run(*args, "--data-dir", seeded / "data", cwd=seeded)
+        assert done.returncode == 2, (case, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr, case
+        for word in words:
+            assert word in done.stderr, (case, done.stderr)
+    assert state(seeded / "data") == before
+
+
+def test_a_workspace_open_elsewhere_is_reported(seeded: Path) -> None:
+    source = write_csv(seeded / "locked.csv", [HEADER, ["z@x.org", "Z", "", "yes", "", ""]])
+    with Workspace.open(AppPaths.under(seeded / "data").workspace_file("Default")) as ws:
+        before = dump(ws)
+        done = run(source, "--data-dir", seeded / "data", cwd=seeded)
+        assert done.returncode == 2, done.stderr
+        assert "open in another mjdesk window" in done.stderr
+        assert dump(ws) == before
+
+
+def test_version_still_answers(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mjdesk", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("mjdesk ")
