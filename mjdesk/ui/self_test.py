@@ -44,6 +44,7 @@ RUNTIME_MODULES: tuple[str, ...] = (
     "sqlite3",
     "python_calamine",
     "email_validator",
+    "xlsxwriter",
     "platformdirs",
     "keyring",
     "mailjet_rest",
