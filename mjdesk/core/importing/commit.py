@@ -520,7 +520,7 @@ def _add_new(
     existing = int(con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0])
     with (
         triggers_suspended(con, INSERT_TRIGGERS + LEDGER_INSERT_TRIGGERS) as suspended,
-        _bulk_cache(con),
+        bulk_cache(con),
         # Rebuilding the indexes beats inserting into them when the import at least
         # doubles the table: each is then written in order, once.
         indexes_suspended(con, "contacts" if len(rows) >= existing else None),
@@ -550,7 +550,8 @@ BULK_CACHE_KIB = 262_144
 
 
 @contextmanager
-def _bulk_cache(con: sqlite3.Connection) -> Iterator[None]:
+def bulk_cache(con: sqlite3.Connection) -> Iterator[None]:
+    """A big page cache for the block, then the connection's own size again."""
     before = int(con.execute("PRAGMA cache_size").fetchone()[0])
     con.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
