@@ -270,7 +270,9 @@ class Workspace:
             try:
                 yield self._con
             except BaseException:
-                self._con.execute("ROLLBACK")
+                # An interrupted statement (a cancelled import) may have rolled back already.
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
                 raise
             self._con.execute("COMMIT")
 

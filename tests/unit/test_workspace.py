@@ -229,3 +229,26 @@ def test_consent_ledger_is_append_only_except_for_a_released_batch(ws_path: Path
             con.execute("DELETE FROM ledger_release")
         row = ws.fetch("SELECT consent_status, consent_at FROM contacts")[0]
         assert row == ("none", None)
+
+
+def _interrupted_action(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("kept-out@x.org")], actor="t")
+        con.set_progress_handler(lambda: 1, 100)  # SQLite rolls the whole action back
+        try:
+            con.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 100000) INSERT INTO meta SELECT 'k' || i, 'v' FROM n"
+            )
+        finally:
+            con.set_progress_handler(None, 0)
+
+
+def test_an_interrupted_statement_inside_an_action_leaves_nothing(ws_path: Path) -> None:
+    with Workspace.open(ws_path) as ws:
+        with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+            _interrupted_action(ws)
+        assert ws.fetch("SELECT count(*) FROM contacts") == [(0,)]
+        with ws.transaction() as con:  # and the next action works
+            add_contacts(con, [NewContact("next@x.org")], actor="t")
+        assert ws.fetch("SELECT count(*) FROM contacts") == [(1,)]

@@ -240,10 +240,8 @@ class _Stop:
         except sqlite3.OperationalError as exc:
             if self.error is None:
                 raise
-            if not con.in_transaction:
-                # An interrupted INSERT/UPDATE/DELETE rolls the whole transaction back at
-                # once; an empty one keeps the caller's ROLLBACK (Workspace.transaction) valid.
-                con.execute("BEGIN")
+            # An interrupted INSERT/UPDATE/DELETE may roll the whole transaction back at once;
+            # Workspace.transaction only rolls back what is still open.
             raise self.error from exc
         finally:
             con.set_progress_handler(None, 0)
