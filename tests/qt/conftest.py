@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
+from mjdesk.ui.connection import Accounts
 from mjdesk.ui.main_window import MainWindow
 
 from support.generate import generate
@@ -44,13 +45,16 @@ def open_window(qtbot: QtBot, app_paths: AppPaths) -> Iterator[object]:
     """Call with a workspace path (or None for an empty one); returns a shown MainWindow."""
     opened: list[tuple[MainWindow, Workspace]] = []
 
-    def make(source: Path | None = None, profile: str = "Test") -> MainWindow:
+    def make(
+        source: Path | None = None, profile: str = "Test", accounts: Accounts | None = None
+    ) -> MainWindow:
         target = app_paths.workspace_file(profile)
         if source is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
         workspace = Workspace.open(target)
-        window = MainWindow(workspace, app_paths, Settings.load(app_paths.settings_file), profile)
+        settings = Settings.load(app_paths.settings_file)
+        window = MainWindow(workspace, app_paths, settings, profile, accounts=accounts)
         qtbot.addWidget(window)
         with qtbot.waitSignal(window.ready, timeout=10_000):
             window.show()

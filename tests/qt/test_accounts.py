@@ -5,7 +5,7 @@ connection label."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,6 @@ from unit.sandbox_fixtures import Practice, practice  # noqa: F401
 
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import ProfileBook
-from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet import errors
 from mjdesk.mailjet.credentials import SERVICE, Credentials, CredentialStore
@@ -30,25 +29,13 @@ MakeWindow = Callable[..., MainWindow]
 
 
 @pytest.fixture
-def make_window(qtbot: QtBot, app_paths: AppPaths) -> Iterator[MakeWindow]:
+def make_window(open_window: MakeWindow) -> MakeWindow:
     """``make_window(accounts, profile)``: a shown main window on that profile's empty workspace."""
-    opened: list[tuple[MainWindow, Workspace]] = []
 
     def make(accounts: Accounts, profile: str = "Dept") -> MainWindow:
-        workspace = Workspace.open(app_paths.workspace_file(profile))
-        window = MainWindow(
-            workspace, app_paths, Settings.load(app_paths.settings_file), profile, accounts=accounts
-        )
-        qtbot.addWidget(window)
-        window.show()
-        opened.append((window, workspace))
-        return window
+        return open_window(None, profile, accounts)
 
-    yield make
-    for window, workspace in opened:
-        window.close()
-        assert not window.runner.busy
-        workspace.close()
+    return make
 
 
 def accounts_for(paths: AppPaths, url: str) -> Accounts:
