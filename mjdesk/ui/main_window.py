@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QDialog
 
+    from mjdesk.ui.import_controller import ImportController
+
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +52,9 @@ def _from_b64(text: str) -> QByteArray:
 
 class MainWindow(QMainWindow):
     """The app's one main window on one workspace."""
+
+    #: File › Import…, Edit › Undo Import, drops: made once the first page is on screen
+    imports: ImportController
 
     #: the first page of contacts is on screen
     ready = Signal()
@@ -142,22 +147,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        from mjdesk.ui.import_controller import ImportController
-
-        self.imports = ImportController(self)
-        file_menu.addAction(self.imports.import_action)
-        file_menu.addAction(self.imports.history_action)
-        file_menu.addSeparator()
+        self.file_menu = file_menu = menus.addMenu("&File")
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
-        edit_menu = menus.addMenu("&Edit")
-        edit_menu.addAction(self.imports.undo_action)
-        edit_menu.addSeparator()
+        self.edit_menu = edit_menu = menus.addMenu("&Edit")
         self.find_action = QAction("&Find Contacts…", self)
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self._find)
@@ -203,10 +200,24 @@ class MainWindow(QMainWindow):
         if self._first_page and self.isVisible() and not self._announced:
             self._announced = True
             self.ready.emit()
-            # The totals scan the whole table, and the account check loads the keyring and
-            # the Mailjet client: both wait until the window is up.
+            # What the first page does not need waits until it is on screen: the import
+            # actions (their event filters would see every start-up event), the totals (a
+            # scan of the whole table) and the account check (the keyring and the client).
+            self._add_import_actions()
             self._update_counts()
             self.connection.refresh()
+
+    def _add_import_actions(self) -> None:
+        from mjdesk.ui.import_controller import ImportController
+
+        self.imports = ImportController(self)
+        quit_action = self.file_menu.actions()[0]
+        self.file_menu.insertActions(
+            quit_action, [self.imports.import_action, self.imports.history_action]
+        )
+        self.file_menu.insertSeparator(quit_action)
+        self.edit_menu.insertAction(self.find_action, self.imports.undo_action)
+        self.edit_menu.insertSeparator(self.find_action)
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))

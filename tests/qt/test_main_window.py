@@ -149,3 +149,11 @@ def test_a_broad_search_shows_its_first_page_then_the_rest(
     assert [page.table.model().index(r, 0).data() for r in range(20)] == first_rows
     last = page.table.model().index(total - 1, 0).data()
     assert "york" in last
+
+
+def test_menus_hold_the_import_actions_in_order(open_window: OpenWindow) -> None:
+    window = open_window(None)
+    file_items = [a.text() for a in window.file_menu.actions()]
+    assert file_items == ["&Import…", "Import &History…", "", "&Quit"]
+    edit_items = [a.text() for a in window.edit_menu.actions()]
+    assert edit_items == ["&Undo Import", "", "&Find Contacts…"]
