@@ -19,6 +19,11 @@ from mjdesk.core.contacts import Cancelled, CancelToken
 log = logging.getLogger(__name__)
 
 
+#: attributes of exceptions that carry their own explanation for the user (ImportFileError,
+#: WorkspaceError, UndoRefused: user_message; the Mailjet errors: explanation)
+_EXPLAINED = ("user_message", "explanation")
+
+
 class Pool(Enum):
     READ = "read"
     WRITE = "write"
@@ -47,7 +52,12 @@ class _Runnable(QRunnable):
         except Cancelled:
             self._signals.cancelled.emit()
         except Exception as exc:  # handed to the caller's error handler
-            log.exception("Background task failed")
+            if any(hasattr(exc, name) for name in _EXPLAINED):
+                # An expected refusal (wrong keys, offline, a file it cannot read) that the
+                # caller explains to the user: one line, not a traceback.
+                log.warning("Background task stopped: %s", exc)
+            else:
+                log.exception("Background task failed")
             self._signals.failed.emit(exc)
         else:
             self._signals.done.emit(result)

@@ -1,0 +1,71 @@
+"""Background tasks: results and errors come back on the GUI thread; logs stay readable."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from mjdesk.core.contacts import CancelToken
+from mjdesk.ui.tasks import TaskRunner
+
+
+class _Refused(Exception):
+    user_message = "The file is empty."
+
+
+def test_results_and_errors_arrive_on_the_gui_thread(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = TaskRunner()
+    seen: list[tuple[str, object, bool]] = []
+    gui = threading.current_thread()
+
+    def ok(_cancel: CancelToken) -> int:
+        return 42
+
+    def refused(_cancel: CancelToken) -> int:
+        raise _Refused("empty.csv is empty")
+
+    def broken(_cancel: CancelToken) -> int:
+        raise RuntimeError("bug")
+
+    for work in (ok, refused, broken):
+        runner.submit(
+            work,
+            lambda value: seen.append(("done", value, threading.current_thread() is gui)),
+            lambda exc: seen.append(("failed", type(exc), threading.current_thread() is gui)),
+        )
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=5_000)
+    assert runner.shutdown()
+    assert sorted(seen, key=str) == sorted(
+        [("done", 42, True), ("failed", _Refused, True), ("failed", RuntimeError, True)], key=str
+    )
+    records = {r.getMessage(): r for r in caplog.records if r.name == "mjdesk.ui.tasks"}
+    expected = records["Background task stopped: empty.csv is empty"]
+    assert expected.levelno == logging.WARNING
+    assert expected.exc_info is None  # an expected refusal: one line, no traceback
+    assert records["Background task failed"].exc_info is not None
+
+
+def test_shutdown_cancels_running_work_and_waits_for_it(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    started = threading.Event()
+    seen: list[object] = []
+
+    def slow(cancel: CancelToken) -> str:
+        started.set()
+        while not cancel.cancelled:  # long work checks its token between chunks
+            time.sleep(0.005)
+        cancel.check()
+        return "finished"
+
+    runner.submit(slow, seen.append)
+    assert started.wait(5)
+    assert runner.shutdown(timeout_ms=5_000)
+    assert not runner.busy
+    qtbot.wait(50)
+    assert seen == []  # it stopped instead of reporting a result
