@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
 
+from mjdesk.ui.import_store import org_domains, parse_domains, set_org_domains
 from mjdesk.ui.tasks import Pool
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ class ImportController(QObject):
         self.history_action = QAction("Import &History…", window)
         self.history_action.setStatusTip("Past imports, with undo")
         self.history_action.triggered.connect(self.open_history)
+        self.domains_action = QAction("Organisation &Domains…", window)
+        self.domains_action.setStatusTip(
+            "Your organisation's e-mail domains: imports offer fixes for their misspellings"
+        )
+        self.domains_action.triggered.connect(lambda: self.edit_domains())
         self.undo_action = QAction("&Undo Import", window)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setEnabled(False)
@@ -84,6 +90,7 @@ class ImportController(QObject):
                 window.settings,
                 window,
                 settings_path=window.paths.settings_file,
+                org_domains=org_domains(window.settings),
             )
             wizard.committed.connect(self._committed)
             wizard.undoRequested.connect(lambda batch: self.undo(batch))
@@ -95,6 +102,32 @@ class ImportController(QObject):
         if path is not None:
             wizard.open_file(path)
         return wizard
+
+    def edit_domains(self) -> tuple[str, ...] | None:
+        """Ask for the organisation's domains and keep them; None when the user cancels."""
+        from mjdesk.ui.import_wizard import ask_text, tell_problem
+
+        window = self.window
+        text = ask_text(
+            window,
+            "Organisation domains",
+            "Your organisation's e-mail domains, separated by commas. Addresses at a "
+            "misspelling of one of them (yrok.ac.uk for york.ac.uk) are held back in an "
+            "import, with the fix offered.",
+            ", ".join(org_domains(window.settings)),
+        )
+        if text is None:
+            return None
+        usable, refused = parse_domains(text)
+        if refused:
+            tell_problem(
+                window,
+                "Organisation domains",
+                f"These are not domain names, so they were left out: {', '.join(refused)}.",
+            )
+        set_org_domains(window.settings, usable)
+        window.save_layout()  # writes the settings file
+        return usable
 
     def _committed(self, result: ImportResult) -> None:
         self.last = result

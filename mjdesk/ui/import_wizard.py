@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget, QWizard
 
 from mjdesk.core.importing import (
     ColumnMapping,
@@ -70,6 +70,12 @@ def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is confirm
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    """A line of text from the user, or None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None
 
 
 def tell_problem(parent: QWidget, title: str, text: str) -> None:

@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
 
-        settings_menu = menus.addMenu("&Settings")
+        self.settings_menu = settings_menu = menus.addMenu("&Settings")
         self.accounts_action = QAction("&Accounts…", self)
         self.accounts_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.accounts_action.triggered.connect(self.open_accounts)
@@ -218,6 +218,7 @@ class MainWindow(QMainWindow):
         self.file_menu.insertSeparator(quit_action)
         self.edit_menu.insertAction(self.find_action, self.imports.undo_action)
         self.edit_menu.insertSeparator(self.find_action)
+        self.settings_menu.addAction(self.imports.domains_action)
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))

@@ -14,7 +14,10 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.importing import Outcome
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.settings import Settings
 from mjdesk.ui import import_wizard
+from mjdesk.ui.import_store import org_domains, parse_domains
 from mjdesk.ui.import_wizard import (
     CONSENT_PAGE,
     DONE_PAGE,
@@ -488,3 +491,48 @@ def test_the_report_and_the_annotated_copy_are_saved(
     qtbot.mouseClick(done.annotated_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Saved marked.xlsx" in done.report_note.text(), timeout=10_000)
     assert copy.with_suffix(".xlsx").read_bytes()[:2] == b"PK"
+
+
+def test_organisation_domains_are_kept_and_their_misspellings_held_back(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    app_paths: AppPaths,
+    confirm: list[str],
+) -> None:
+    window = open_window()
+    problems: list[str] = []
+    monkeypatch.setattr(import_wizard, "tell_problem", lambda _p, _t, text: problems.append(text))
+    monkeypatch.setattr(
+        import_wizard, "ask_text", lambda *_a: "York.ac.uk, @cs.york.ac.uk; not a domain"
+    )
+    assert window.imports.domains_action in window.settings_menu.actions()
+    window.imports.domains_action.trigger()
+    assert problems == ["These are not domain names, so they were left out: not, a, domain."]
+    saved = Settings.load(app_paths.settings_file)
+    assert org_domains(saved) == ("york.ac.uk", "cs.york.ac.uk")
+
+    rows = [["Email", "Consent"], ["ann@yrok.ac.uk", "yes"], ["bob@york.ac.uk", "yes"]]
+    wizard = open_wizard(qtbot, window)
+    assert wizard.org_domains == ("york.ac.uk", "cs.york.ac.uk")
+    to_review(qtbot, wizard, write_text(tmp_path / "staff.csv", rows), monkeypatch)
+    plan = wizard.state.plan
+    assert plan is not None
+    assert plan.counts[Outcome.TYPO_SUGGESTION] == 1
+    assert plan.counts[Outcome.NEW] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "usable", "refused"),
+    [
+        ("york.ac.uk", ("york.ac.uk",), ()),
+        (" @York.AC.uk.,cs.york.ac.uk ;york.ac.uk", ("york.ac.uk", "cs.york.ac.uk"), ()),
+        ("", (), ()),
+        ("localhost, -bad-.org, x.y", (), ("localhost", "-bad-.org", "x.y")),
+    ],
+)
+def test_domains_are_read_in_any_form(
+    text: str, usable: tuple[str, ...], refused: tuple[str, ...]
+) -> None:
+    assert parse_domains(text) == (usable, refused)
