@@ -96,6 +96,11 @@ class ReviewPage(QWizardPage):
         self.accept_all_button = QPushButton("Accept all s&uggestions", self)
         self.accept_all_button.setAccessibleName("Accept every suggested address")
         self.accept_all_button.clicked.connect(self._accept_all)
+        self.readmit_button = QPushButton("Confirm &new consent…", self)
+        self.readmit_button.setAccessibleName(
+            "Add the selected erased people again, on a new, dated consent"
+        )
+        self.readmit_button.clicked.connect(self._readmit_selected)
         self.edit_button = QPushButton("&Edit address", self)
         self.edit_button.setAccessibleName("Edit the address of the selected row")
         self.edit_button.clicked.connect(self._start_edit)
@@ -104,6 +109,7 @@ class ReviewPage(QWizardPage):
             self.accept_button,
             self.keep_button,
             self.accept_all_button,
+            self.readmit_button,
             self.edit_button,
         ):
             fixes.addWidget(button)
@@ -208,6 +214,10 @@ class ReviewPage(QWizardPage):
         self.accept_all_button.setEnabled(
             bool(plan and plan.counts[Outcome.TYPO_SUGGESTION]) and not busy
         )
+        erased = plan is not None and any(
+            plan.outcomes[i] is Outcome.BLOCKED_ERASED for i in selected
+        )
+        self.readmit_button.setEnabled(erased and not busy)
         self.edit_button.setEnabled(len(selected) == 1 and not busy)
 
     # -- fixing --------------------------------------------------------------------------
@@ -236,6 +246,26 @@ class ReviewPage(QWizardPage):
     def _keep_selected(self) -> None:
         self._wizard.dismiss_suggestions(self._typo_rows(self._selected_rows()))
         self.recheck()
+
+    def _readmit_selected(self) -> None:
+        from mjdesk.ui import import_wizard
+
+        plan = self.model.plan
+        assert plan is not None
+        rows = [i for i in self._selected_rows() if plan.outcomes[i] is Outcome.BLOCKED_ERASED]
+        if not rows:
+            return
+        who = "this person" if len(rows) == 1 else f"these {len(rows)} people"
+        if import_wizard.ask_confirm(
+            self,
+            "Erased on request",
+            f"{who.capitalize()} asked to be erased from this workspace. Add {who} again only "
+            "if they have consented anew since then: the consent date in the file is kept as "
+            "the proof, and a row without one stays blocked.",
+            "Add again",
+        ):
+            self._wizard.confirm_erased(rows)
+            self.recheck()
 
     def _start_edit(self) -> None:
         rows = self.view.selectionModel().selectedRows()

@@ -204,6 +204,10 @@ class ImportWizard(QWizard):
     def dismiss_suggestions(self, indexes: list[int]) -> None:
         self.state.dismissed.update(indexes)
 
+    def confirm_erased(self, indexes: list[int]) -> None:
+        """The user confirmed a new, dated consent for these erased people."""
+        self.state.confirmed_erased.update(indexes)
+
     # -- committing ---------------------------------------------------------------------
 
     @property

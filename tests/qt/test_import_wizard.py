@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from mjdesk.core.importing import Outcome
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
+from mjdesk.core.tombstones import add_tombstone
 from mjdesk.ui import import_wizard
 from mjdesk.ui.import_store import org_domains, parse_domains
 from mjdesk.ui.import_wizard import (
@@ -536,3 +537,43 @@ def test_domains_are_read_in_any_form(
     text: str, usable: tuple[str, ...], refused: tuple[str, ...]
 ) -> None:
     assert parse_domains(text) == (usable, refused)
+
+
+def test_an_erased_person_comes_back_only_on_a_confirmed_dated_consent(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    confirm: list[str],
+) -> None:
+    window = open_window()
+    with window.workspace.transaction() as con:
+        for email in ("ann@example.org", "bob@example.org"):
+            add_tombstone(con, email, actor="admin", reason="asked to be erased")
+    rows = [
+        ["Email", "Consent", "Consent date"],
+        ["ann@example.org", "yes", "01/06/2026"],
+        ["bob@example.org", "yes", ""],
+        ["cat@example.org", "yes", "01/06/2026"],
+    ]
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, write_text(tmp_path / "again.csv", rows), monkeypatch)
+    plan = wizard.state.plan
+    assert plan is not None
+    assert plan.counts[Outcome.BLOCKED_ERASED] == 2
+    review = wizard.review_page
+    assert not review.readmit_button.isEnabled()
+    review.show_only(Outcome.BLOCKED_ERASED)
+    review.view.selectAll()
+    assert review.readmit_button.isEnabled()
+    qtbot.mouseClick(review.readmit_button, Qt.MouseButton.LeftButton)
+    assert confirm
+    assert confirm[-1].startswith("Erased on request: These 2 people asked")
+    qtbot.waitUntil(
+        lambda: wizard.state.plan is not None and wizard.state.plan.counts[Outcome.NEW] == 2,
+        timeout=10_000,
+    )
+    plan = wizard.state.plan
+    assert plan is not None
+    assert plan.counts[Outcome.BLOCKED_ERASED] == 1  # bob: no consent date, no proof
+    assert plan.outcomes[0] is Outcome.NEW
