@@ -209,10 +209,10 @@ def plan_view(
 ) -> ContactView:
     """Count (and, for a search, collect) the contacts a query shows.
 
-    With ``first_page``, a search that matches many contacts returns its first
-    :data:`FIRST_MATCHES`, found by walking the sort order, as an incomplete view (listing
-    them all takes a while). A search that matches few is listed whole by the index at once:
-    for it, the index is the faster way to a first page too.
+    With ``first_page``, a search that matches more than :data:`FIRST_MATCHES` contacts
+    returns just its first page, as an incomplete view (listing them all takes a while):
+    found by walking the sort order when matches are dense there, by the index otherwise.
+    A search with fewer matches comes back whole.
     """
     if cancel is not None:
         cancel.check()
@@ -237,6 +237,12 @@ def plan_view(
             return ContactView(query, len(ids), ids, complete=False)
     where, params = _search_filter(terms)
     every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    if first_page:
+        # The index finds the matches; SQLite keeps only the first page of them in order,
+        # which spares sorting (and handing over) all of them before anything is shown.
+        page = f"{every} LIMIT {FIRST_MATCHES}"
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, page, params))
+        return ContactView(query, len(ids), ids, complete=len(ids) < FIRST_MATCHES)
     ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))
     return ContactView(query, len(ids), ids)
 

@@ -156,6 +156,26 @@ def test_a_broad_search_starts_with_its_first_page(sample: Workspace) -> None:
     assert list(rest.ids) == list(full.ids)
 
 
+def test_matches_far_down_the_sort_order_get_their_first_page_from_the_index(
+    sample: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "yusuf" addresses sort last: walking from the top finds none of them, so the index
+    # lists the matches and SQLite keeps the first page.
+    monkeypatch.setattr("mjdesk.core.contacts.FIRST_MATCHES", 20)
+    monkeypatch.setattr("mjdesk.core.contacts.PROBE_ROWS", 100)
+    con = sample.reader()
+    try:
+        full = plan_view(con, ContactQuery("yusuf"))
+        first = plan_view(con, ContactQuery("yusuf"), first_page=True)
+    finally:
+        con.close()
+    assert full.ids is not None
+    assert first.ids is not None
+    assert full.total > 20
+    assert not first.complete
+    assert list(first.ids) == list(full.ids[:20])
+
+
 def test_a_narrow_search_is_listed_whole_at_once(sample: Workspace) -> None:
     con = sample.reader()
     try:
