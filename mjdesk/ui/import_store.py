@@ -4,9 +4,12 @@ organisation's own e-mail domains (their misspellings are offered as typo fixes)
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from mjdesk.core.importing import ColumnMapping, Table, mapping_signature
 from mjdesk.core.settings import Settings
+
+if TYPE_CHECKING:  # the importing package is loaded when an import starts, not before
+    from mjdesk.core.importing import ColumnMapping, Table
 
 _MAPPING_PREFIX = "import.mapping."
 _ORG_DOMAINS = "import.org_domains"
@@ -24,6 +27,8 @@ def remembered_mappings(settings: Settings) -> dict[str, str]:
 
 def remember_mapping(settings: Settings, table: Table, mapping: ColumnMapping) -> None:
     """Keep ``mapping`` for the next file with the same headers."""
+    from mjdesk.core.importing import mapping_signature
+
     settings.extra[_MAPPING_PREFIX + mapping_signature(table.headers)] = mapping.to_json()
 
 
