@@ -22,6 +22,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from mjdesk.core.importing.formats import FileKind
+from mjdesk.core.importing.headers import column_letter
 from mjdesk.core.importing.table import SourceInfo, Table
 
 Cell = str | int | float | date | None
@@ -39,15 +40,6 @@ class Sheet:
     """Formula error cells, (row, column) from 0 -> the error text such as ``#N/A``."""
 
 
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 _EPOCH_1900 = date(1899, 12, 30)
 
 
@@ -60,7 +52,7 @@ def _sheet_xml(sheet: Sheet, strings: dict[str, int]) -> bytes:
     for r, row in enumerate(sheet.rows):
         cells = []
         for c, value in enumerate(row):
-            ref = f"{_column_letters(c)}{r + 1}"
+            ref = f"{column_letter(c)}{r + 1}"
             error = sheet.errors.get((r, c))
             if error is not None:
                 cells.append(f'<c r="{ref}" t="e"><f>NA()</f><v>{escape(error)}</v></c>')

@@ -245,30 +245,25 @@ def test_a_withdrawal_is_never_overridden_by_an_older_grant(ws: Workspace) -> No
     assert consent_of(ws)[0] == "withdrawn"
 
 
+def labels(ws: Workspace) -> tuple[str, str]:
+    return ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0]
+
+
 def test_list_and_subscription_labels_follow_memberships(ws: Workspace) -> None:
     with ws.transaction() as con:
         add_contacts(con, [NewContact("a@x.org")], actor="t")
         for name in ("Newsletter", "Alumni"):
             con.execute("INSERT INTO lists (name, created_at) VALUES (?, 'now')", (name,))
         con.execute("INSERT INTO memberships (contact_id, list_id, added_at) VALUES (1, 1, 'n')")
-    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
-        "Newsletter",
-        "subscribed",
-    )
+    assert labels(ws) == ("Newsletter", "subscribed")
     with ws.transaction() as con:
         con.execute("INSERT INTO memberships (contact_id, list_id, added_at) VALUES (1, 2, 'n')")
         con.execute("UPDATE memberships SET mailjet_status = 'unsubscribed' WHERE list_id = 2")
-    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
-        "Alumni, Newsletter",
-        "unsubscribed from 1 of 2",
-    )
+    assert labels(ws) == ("Alumni, Newsletter", "unsubscribed from 1 of 2")
     with ws.transaction() as con:
         con.execute("UPDATE lists SET name = 'Graduates' WHERE id = 2")
         con.execute("DELETE FROM memberships WHERE list_id = 1")
-    assert ws.fetch("SELECT lists_label, subscription_label FROM contacts")[0] == (
-        "Graduates",
-        "unsubscribed",
-    )
+    assert labels(ws) == ("Graduates", "unsubscribed")
 
 
 def test_search_index_follows_edits_and_deletes(ws: Workspace) -> None:
