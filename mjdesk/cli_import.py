@@ -46,6 +46,7 @@ from mjdesk.core.importing.report import (
     write_annotated_copy,
     write_report,
 )
+from mjdesk.core.indexing import catch_up
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
 from mjdesk.core.workspace import Workspace, WorkspaceError
 
@@ -296,6 +297,9 @@ def _plan_and_commit(
                     result = commit_import(workspace, cleaned, plan, actor=current_user())
                 except CommitError as exc:
                     raise UsageError(exc.user_message) from None
+                # The import is saved; the indexes it left for later are built now, so the
+                # app opens on a finished workspace (an interrupt here loses nothing).
+                catch_up(workspace)
         finally:
             workspace.close()
     rejected = sum(plan.counts.get(o, 0) for o in REJECTED)

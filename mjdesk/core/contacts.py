@@ -114,7 +114,12 @@ def _prefix_pattern(term: str) -> str:
     return f"{escaped}%"
 
 
-def _search_filter(terms: Sequence[str], *, walk: bool = False) -> tuple[str, list[object]]:
+def _search_filter(
+    terms: Sequence[str],
+    *,
+    walk: bool = False,
+    unindexed: Sequence[tuple[int, int]] = (),
+) -> tuple[str, list[object]]:
     """SQL that keeps the contacts a search finds, and its parameters.
 
     Terms of three characters or more must occur anywhere in the address or a name. When
@@ -123,6 +128,8 @@ def _search_filter(terms: Sequence[str], *, walk: bool = False) -> tuple[str, li
 
     Without ``walk`` the trigram index lists every match at once; with ``walk`` each row
     is checked on its own, which suits walking the sort order for one page of matches.
+    ``unindexed`` are ranges of contact ids the trigram index does not hold yet (after a
+    big import, `mjdesk.core.indexing`): their rows are read and checked instead.
     """
     long_terms = [t for t in terms if len(t) >= MIN_SUBSTRING]
     clauses: list[str] = []
@@ -139,15 +146,32 @@ def _search_filter(terms: Sequence[str], *, walk: bool = False) -> tuple[str, li
     if not walk:
         # A quoted string is a substring match for the trigram tokenizer.
         match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        clauses.append("id IN (SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?)")
+        indexed = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?"
         params.append(match)
+        if unindexed:
+            ranges = " OR ".join(["id BETWEEN ? AND ?"] * len(unindexed))
+            read, read_params = _substring_checks(long_terms)
+            indexed += f" UNION ALL SELECT id FROM contacts WHERE ({ranges}) AND {read}"
+            params += [bound for pair in unindexed for bound in pair] + read_params
+        clauses.append(f"id IN ({indexed})")
     # Short terms (and, when walking, all terms) are checked on the rows that remain.
-    for term in terms if walk else [t for t in terms if len(t) < MIN_SUBSTRING]:
+    checks, check_params = _substring_checks(
+        terms if walk else [t for t in terms if len(t) < MIN_SUBSTRING]
+    )
+    if checks:
+        clauses.append(checks)
+        params += check_params
+    return " AND ".join(clauses), params
+
+
+def _substring_checks(terms: Sequence[str]) -> tuple[str, list[object]]:
+    """SQL true for a row whose address or names hold every one of ``terms``."""
+    clauses = []
+    for term in terms:
         # SQLite's lower() is faster but folds ASCII only: enough for an ASCII term.
         lower = "lower" if term.isascii() else "mj_lower"
         clauses.append(f"instr({lower}({_SEARCHED}), ?) > 0")
-        params.append(term.lower())
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses), [term.lower() for term in terms]
 
 
 def _add_functions(con: sqlite3.Connection) -> None:
@@ -235,7 +259,11 @@ def plan_view(
             ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
-    where, params = _search_filter(terms)
+    unindexed = tuple(
+        (int(first), int(last))
+        for first, last in con.execute("SELECT first_id, last_id FROM search_backlog")
+    )
+    where, params = _search_filter(terms, unindexed=unindexed)
     every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
     if first_page:
         # The index finds the matches; SQLite keeps only the first page of them in order,

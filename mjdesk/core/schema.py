@@ -267,6 +267,23 @@ END;
 """
 
 
+V4_DEFERRED_INDEXING = """
+-- A big import writes its contacts and consent records first and leaves the indexes to
+-- catch up in the background (mjdesk.core.indexing): the sort indexes it dropped, by the
+-- statement that creates them again, and the ranges of contact ids not yet in the search
+-- index. Searches cover those ranges by reading the rows themselves until then.
+CREATE TABLE index_backlog (
+    name TEXT PRIMARY KEY,
+    sql TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE search_backlog (
+    first_id INTEGER PRIMARY KEY,
+    last_id INTEGER NOT NULL CHECK (last_id >= first_id)
+);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -279,6 +296,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "contacts, consent ledger, lists, journal, imports, tombstones", V1_CORE),
     Migration(2, "search indexes", V2_SEARCH),
     Migration(3, "contact counter", V3_COUNTERS),
+    Migration(4, "indexes that catch up after a big import", V4_DEFERRED_INDEXING),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

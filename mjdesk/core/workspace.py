@@ -276,6 +276,20 @@ class Workspace:
                 raise
             self._con.execute("COMMIT")
 
+    @contextmanager
+    def checkpoints_deferred(self) -> Iterator[None]:
+        """No automatic WAL checkpoint when a transaction in the block commits: copying a
+        big import's pages into the database file is left to the next write after it
+        (the index catch-up, in the background) instead of adding to the import."""
+        with self._write_lock:
+            before = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            self._con.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            yield
+        finally:
+            with self._write_lock:
+                self._con.execute(f"PRAGMA wal_autocheckpoint = {before}")
+
     def reader(self) -> sqlite3.Connection:
         """A new read-only connection for one thread (WAL lets it read while others write)."""
         return _read_only(self.path, READER_CACHE_KIB)

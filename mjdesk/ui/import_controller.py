@@ -137,6 +137,7 @@ class ImportController(QObject):
             f"Imported {result.file_name}: {result.summary}. Ctrl+Z undoes it.", 10_000
         )
         self._changed()
+        self.window.indexing.start()
 
     def _changed(self) -> None:
         self.window.contacts_model.refresh()

@@ -203,9 +203,17 @@ class MainWindow(QMainWindow):
             # What the first page does not need waits until it is on screen: the import
             # actions (their event filters would see every start-up event), the totals (a
             # scan of the whole table) and the account check (the keyring and the client).
+            self._start_indexing()
             self._add_import_actions()
             self._update_counts()
             self.connection.refresh()
+
+    def _start_indexing(self) -> None:
+        """Build what a big import left for later (also one from before a restart)."""
+        from mjdesk.ui.indexing import IndexCatchUp
+
+        self.indexing = IndexCatchUp(self, self.workspace, self.runner)
+        self.indexing.start()
 
     def _add_import_actions(self) -> None:
         from mjdesk.ui.import_controller import ImportController

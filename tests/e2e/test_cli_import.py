@@ -233,3 +233,21 @@ def test_version_still_answers(tmp_path: Path) -> None:
         [sys.executable, "-m", "mjdesk", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("mjdesk ")
+
+
+def test_a_big_import_leaves_a_finished_workspace(tmp_path: Path) -> None:
+    """From 20,000 new contacts the commit leaves its indexes for later; the command line
+    builds them before it exits, so the app opens on a workspace with nothing pending."""
+    rows = [[f"p{i}@example.org", f"P{i}", "Okafor", "yes", "", "T"] for i in range(20_000)]
+    source = write_csv(tmp_path / "big.csv", [HEADER, *rows])
+    done = run(source, "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "20,000 new" in done.stdout
+    file = AppPaths.under(tmp_path / "data").workspace_file("Default")
+    with Workspace.open(file) as ws:
+        assert ws.fetch("SELECT count(*) FROM index_backlog") == [(0,)]
+        assert ws.fetch("SELECT count(*) FROM search_backlog") == [(0,)]
+        hits = "SELECT count(*) FROM contacts_search WHERE contacts_search MATCH '\"okafor\"'"
+        assert ws.fetch(hits) == [(20_000,)]
+        names = {r[0] for r in ws.fetch("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"contacts_by_name", "consent_by_contact"} <= names

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mjdesk.core.contacts import Cancelled, CancelToken
+from mjdesk.core.contacts import Cancelled, CancelToken, ContactQuery, plan_view
 from mjdesk.core.importing import commit as commit_module
 from mjdesk.core.importing.commit import (
     StalePlanError,
@@ -23,6 +23,12 @@ from mjdesk.core.tombstones import add_tombstone
 from mjdesk.core.workspace import Workspace
 
 from support.importing import MIXED, check_derived, contact, dump, prepare, run_import, seed
+
+
+def search(ws: Workspace, text: str) -> list[int]:
+    with ws.reading() as con:
+        view = plan_view(con, ContactQuery(text))
+    return list(view.ids or [])
 
 
 @pytest.fixture
@@ -228,7 +234,7 @@ def test_cancel_before_commit_leaves_the_workspace_untouched(
 
     with pytest.raises(Cancelled):
         commit_import(ws, cleaned, plan, actor="t", progress=progress, cancel=token, bulk=bulk)
-    assert seen == [3, 6]
+    assert seen == [1, 4, 7]  # the update first, then the new contacts
     assert dump(ws) == state
     assert ws.fetch("SELECT count(*) FROM activity") == [(0,)]
     assert ws.fetch("SELECT count(*) FROM import_batches") == [(0,)]
@@ -280,12 +286,23 @@ def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> 
         [f"person{i}@example.org", f"Zoë{i}", "Ünal", ["yes", "withdrawn"][i % 2], "", f"T{i}"]
         for i in range(500)
     ]
-    result, _ = run_import(ws, rows, bulk=True)  # doubles the table: indexes rebuilt too
+    result, _ = run_import(ws, rows, bulk=True)  # doubles the table: indexes built later
+    backlog = ws.fetch("SELECT name, sql FROM index_backlog ORDER BY name")
+    assert backlog == [
+        row[1:]
+        for row in schema
+        if row[0] == "index"
+        and (" ON contacts " in str(row[2]) or " ON consent_ledger " in str(row[2]))
+    ]
+    assert "contacts_by_name" in str(backlog)
+    assert ws.fetch("SELECT first_id, last_id FROM search_backlog") == [(4, 503)]
+    # Searching works before the index catches up: the new rows are read instead.
+    assert len(search(ws, "ünal")) == 500
+    assert result.added == 500
+    check_derived(ws)  # which catches up
     assert ws.fetch("SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
     plan = ws.fetch("EXPLAIN QUERY PLAN SELECT id FROM contacts ORDER BY last_name, first_name")
     assert "contacts_by_name" in str(plan)
-    assert result.added == 500
-    check_derived(ws)
     assert contact(ws, "person1@example.org")["consent_status"] == "withdrawn"
     assert contact(ws, "person2@example.org")["consent_source"] == "people.csv"
     hits = ws.fetch("SELECT count(*) FROM contacts_search WHERE contacts_search MATCH '\"ünal\"'")

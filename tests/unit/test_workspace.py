@@ -35,6 +35,8 @@ TABLES = {
     "tombstones",
     "contacts_search",
     "counters",
+    "index_backlog",
+    "search_backlog",
 }
 
 
@@ -83,7 +85,7 @@ def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) 
 def test_migration_2_to_3_counts_existing_contacts_and_keeps_counting(ws_path: Path) -> None:
     with Workspace.open(ws_path, upto=2) as ws, ws.transaction() as con:
         add_contacts(con, [NewContact(f"p{i}@x.org") for i in range(5)], actor="t")
-    with Workspace.open(ws_path) as ws:
+    with Workspace.open(ws_path, upto=3) as ws:
         assert ws.schema_version == 3
         assert ws.fetch("SELECT value FROM counters WHERE name = 'contacts'") == [(5,)]
         with ws.transaction() as con:
