@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -15,12 +16,16 @@ from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, Conse
 from mjdesk.core.importing.dates import DateOrder
 from mjdesk.core.importing.mapping import guess_mapping
 from mjdesk.core.importing.validation import (
+    _CLEARLY_VALID,
     DomainAdvisor,
+    _short_in_utf8,
     address_problem,
     check_addresses,
     is_clearly_valid,
     is_role_address,
     normalise_address,
+    normalise_column,
+    role_addresses,
 )
 
 
@@ -69,7 +74,7 @@ def test_normalise_keeps_local_case_and_lowers_domain() -> None:
 
 
 _LOCAL = st.text(
-    alphabet=st.sampled_from("aZ09.-_+'!#éłß名²½@ \"\\\u0301\u00ad"), min_size=0, max_size=70
+    alphabet=st.sampled_from("aZ09.-_+'!#éłß名²½١@ \"\\\u0301\u00ad"), min_size=0, max_size=70
 )
 _DOMAIN = st.text(alphabet=st.sampled_from("ab9.-é"), min_size=0, max_size=12)
 _TLD = st.sampled_from(["com", "org", "c", "test", "invalid", "123", "co.uk", "x-y", ""])
@@ -92,6 +97,91 @@ def test_fast_path_never_accepts_what_email_validator_refuses(
     assert (0 in check_addresses([address])) == (address_problem(address) is not None)
 
 
+_CELL = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "Z",
+            "é",
+            "E\u0301",
+            "١",
+            "²",
+            "@",
+            ".",
+            "-",
+            "--",
+            " ",
+            "\t",
+            "<",
+            ">",
+            "mailto:",
+            "MailTo:",
+            "İ",
+            "ß",
+            "x" * 30,
+            "_",
+            "+",
+            '"',
+            "\n",
+            "Ä",
+            "ex",
+            "co",
+            "uk",
+            "test",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELL, max_size=8))
+def test_the_column_pass_normalises_exactly_as_one_by_one(cells: list[str]) -> None:
+    column = normalise_column(cells)
+    assert column.emails == [normalise_address(c) if c else "" for c in cells]
+    for email, local, domain in zip(*column, strict=True):
+        assert (local, domain) == (email.rpartition("@")[0], email.rpartition("@")[2])
+
+
+def _reference_fast_pass(address: str) -> bool:
+    """The one-pattern fast pass the column pass replaced, kept as its oracle."""
+    if _CLEARLY_VALID.fullmatch(address) is None:
+        return False
+    return address.isascii() or _short_in_utf8(address)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LOCAL, _DOMAIN, _TLD)
+def test_the_column_pass_accepts_what_the_one_pattern_accepted(
+    local: str, domain: str, tld: str
+) -> None:
+    address = f"{local}@{domain}.{tld}" if tld else f"{local}@{domain}"
+    if _reference_fast_pass(address):
+        assert is_clearly_valid(address)
+    elif is_clearly_valid(address):  # only for digits of other scripts before the @
+        assert re.search(r"(?![0-9])\d", address.rpartition("@")[0])
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a" * 65 + "@example.org",
+        "a@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 70 + ".com",
+        "zoë" * 22 + "@example.org",
+        "a@ab--c.org",
+        "a@xn--caf-dma.com",
+        "a@b.test",
+    ],
+)
+def test_limits_the_fast_pass_must_keep(address: str) -> None:
+    assert is_clearly_valid(address) == _reference_fast_pass(address)
+
+
+def test_digits_of_other_scripts_are_valid_before_the_at() -> None:
+    assert is_clearly_valid("a١@example.org")
+    assert address_problem("a١@example.org") is None
+
+
 def test_typo_domains_for_providers_and_the_organisation() -> None:
     advisor = DomainAdvisor(["york.ac.uk"])
     assert advisor.suggest("gmial.com") == "gmail.com"
@@ -109,6 +199,10 @@ def test_role_addresses() -> None:
     assert is_role_address("info@example.org")
     assert is_role_address("No-Reply+x@example.org")
     assert not is_role_address("ann@example.org")
+    assert not is_role_address("info")
+    assert not is_role_address("info@a@example.org")
+    column = ["ann@x.org", "Sales@x.org", "info", "help+me@x.org", "", "office@a@b.org"]
+    assert role_addresses(column) == {1, 3}
 
 
 def test_split_full_name() -> None:

@@ -20,7 +20,7 @@ from mjdesk.core.importing.table import Table, collector_paused
 from mjdesk.core.importing.validation import (
     DomainAdvisor,
     check_addresses,
-    normalise_address,
+    normalise_column,
     role_addresses,
 )
 
@@ -177,31 +177,34 @@ def _clean(
         return values
 
     raw = column(email_header)
-    emails = [normalise_address(value) if value else "" for value in raw]
-    keys = [email.casefold() for email in emails]
-    problems = check_addresses(emails)
+    addresses = normalise_column(raw)
+    emails = addresses.emails
+    # Case-folded in one call: folding never makes a NUL, so the split lines up.
+    keys = "\x00".join(emails).casefold().split("\x00") if emails else []
+    problems = check_addresses(addresses)
     advisor = DomainAdvisor(org_domains)
+    better = {
+        domain: fix
+        for domain in set(addresses.domains)
+        if domain and "@" not in domain and (fix := advisor.suggest(domain))
+    }
     suggestions: dict[int, str] = {}
-    by_domain: dict[str, list[int]] = {}
-    for index, email in enumerate(emails):
-        by_domain.setdefault(email[email.rfind("@") + 1 :], []).append(index)
-    for domain, indexes in by_domain.items():
-        better = advisor.suggest(domain) if "@" not in domain and domain else None
-        if better:
-            for index in indexes:
-                if index in problems:
-                    continue
-                email = emails[index]
-                suggestions[index] = email[: email.rfind("@") + 1] + better
-    roles = role_addresses(emails) - problems.keys()
+    if better:
+        for index, (local, domain) in enumerate(
+            zip(addresses.locals, addresses.domains, strict=True)
+        ):
+            if domain in better and index not in problems and "@" in emails[index]:
+                suggestions[index] = f"{local}@{better[domain]}"
+    roles = role_addresses(addresses) - problems.keys()
     duplicates: dict[int, int] = {}
-    first_seen: dict[str, int] = {}
-    for index, key in enumerate(keys):
-        if not key:
-            continue
-        earlier = first_seen.setdefault(key, index)
-        if earlier != index:
-            duplicates[index] = earlier
+    # Each key's first row: later rows overwrite earlier ones, so go backwards.
+    first_seen = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    if len(first_seen) < len(keys):
+        duplicates = {
+            index: first_seen[key]
+            for index, key in enumerate(keys)
+            if key and first_seen[key] != index
+        }
 
     n = len(emails)
     first_header = mapping.header_for(Role.FIRST_NAME)

@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import itemgetter
+from typing import NamedTuple
 
 # Dot-atom local part, LDH labels (none with "--" in third and fourth place, which IDNA
 # reserves), an alphabetic TLD that is not a special-use name (which email-validator
@@ -78,28 +82,107 @@ def _full_check(address: str) -> str | None:
     return None
 
 
-def check_addresses(addresses: Sequence[str]) -> dict[int, str]:
+# The fast pass, column by column: the local part against a pattern of its own, each
+# distinct domain (a file holds few) once. Together they accept what `_CLEARLY_VALID`
+# accepts, and letters or digits of any script in the local part (email-validator accepts
+# them too; property tests hold the pass to both), several times faster.
+_LOCAL_FAST = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*")
+_DOMAIN_FAST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?!(?:arpa|invalid|local|localhost|onion|test)$)[A-Za-z]{2,63}"
+)
+
+
+class AddressColumn(NamedTuple):
+    """A column of addresses as `normalise_address` leaves them, split at the last @."""
+
+    emails: list[str]
+    locals: list[str]
+    """What precedes the last @ ('' when there is none)."""
+    domains: list[str]
+    """What follows the last @ (the whole text when there is none)."""
+
+
+_FIX_BY_HAND = re.compile(r"<|mailto:", re.IGNORECASE)
+
+
+def normalise_column(raw: Sequence[str]) -> AddressColumn:
+    """`normalise_address` of every cell (an empty cell stays empty), in passes that run
+    in C: trimming, splitting, and lower-casing each distinct domain once. The rare cells
+    that need more (``mailto:``, ``<...>``, Unicode not in NFC) go through
+    `normalise_address` one by one."""
+    emails = list(map(str.strip, raw))
+    blob = "\x00".join(emails)
+    by_hand: set[int] = set()
+    if not blob.isascii() and not unicodedata.is_normalized("NFC", blob):
+        by_hand.update(i for i, e in enumerate(emails) if not e.isascii())
+    if "<" in blob or "mailto:" in blob.lower():
+        starts = list(accumulate(map((1).__add__, map(len, emails)), initial=0))
+        by_hand.update(bisect_right(starts, m.start()) - 1 for m in _FIX_BY_HAND.finditer(blob))
+    for i in by_hand:
+        emails[i] = normalise_address(raw[i])
+    parts = list(map(str.rpartition, emails, repeat("@")))
+    locals_ = list(map(itemgetter(0), parts))
+    domains = list(map(itemgetter(2), parts))
+    lowered = {d: d.lower() for d in set(domains)}
+    changed = {d for d, low in lowered.items() if d != low}
+    if changed:
+        for i, (local, domain) in enumerate(zip(locals_, domains, strict=True)):
+            if domain in changed and local:
+                domains[i] = lowered[domain]
+                emails[i] = f"{local}@{domains[i]}"
+    return AddressColumn(emails, locals_, domains)
+
+
+def _domain_ok(domain: str) -> bool:
+    # IDNA reserves "--" in the third and fourth place of a label.
+    return _DOMAIN_FAST.fullmatch(domain) is not None and not any(
+        label[2:4] == "--" for label in domain.split(".")
+    )
+
+
+def _undecided(column: AddressColumn) -> list[int]:
+    """Rows the fast pass does not accept (in order)."""
+    emails, locals_, domains = column
+    good = {d for d in set(domains) if _domain_ok(d)}
+    undecided = {
+        i
+        for i, (match, domain) in enumerate(
+            zip(map(_LOCAL_FAST.fullmatch, locals_), domains, strict=True)
+        )
+        if match is None or domain not in good
+    }
+    # Limits of 64 octets before the @ and 254 in all, counted in UTF-8: only an address
+    # longer than 64 octets can break either.
+    octets = map(len, emails) if "".join(emails).isascii() else map(len, map(str.encode, emails))
+    undecided.update(
+        i
+        for i, size in enumerate(octets)
+        if size > 64 and (size > 254 or len(locals_[i].encode()) > 64)
+    )
+    return sorted(undecided)
+
+
+def check_addresses(addresses: Sequence[str] | AddressColumn) -> dict[int, str]:
     """Problems by index for the addresses that are not valid (all valid: an empty dict).
 
-    Pass normalised addresses (`normalise_address`).
+    Pass normalised addresses (`normalise_address`), or a column from `normalise_column`.
     """
-    fast = list(map(_CLEARLY_VALID.fullmatch, addresses))
+    column = addresses if isinstance(addresses, AddressColumn) else _split(list(addresses))
     problems: dict[int, str] = {}
-    undecided = [i for i, match in enumerate(fast) if match is None]
-    if not "".join(addresses).isascii():
-        undecided += [
-            i
-            for i, (match, address) in enumerate(zip(fast, addresses, strict=True))
-            if match is not None and not address.isascii() and not _short_in_utf8(address)
-        ]
-    for index in undecided:
-        address = addresses[index]
+    for index in _undecided(column):
+        address = column.emails[index]
         reason = _quick_reason(address)
         if reason is None:
             reason = _full_check(address)
         if reason is not None:
             problems[index] = reason
     return problems
+
+
+def _split(emails: list[str]) -> AddressColumn:
+    parts = list(map(str.rpartition, emails, repeat("@")))
+    return AddressColumn(emails, list(map(itemgetter(0), parts)), list(map(itemgetter(2), parts)))
 
 
 def _short_in_utf8(address: str) -> bool:
@@ -110,9 +193,7 @@ def _short_in_utf8(address: str) -> bool:
 
 def is_clearly_valid(address: str) -> bool:
     """Whether the fast pass alone accepts ``address`` (exposed for tests)."""
-    if _CLEARLY_VALID.fullmatch(address) is None:
-        return False
-    return address.isascii() or _short_in_utf8(address)
+    return not _undecided(_split([address]))
 
 
 def address_problem(address: str) -> str | None:
@@ -231,17 +312,28 @@ _ROLE_WORDS = (
     "admissions press media feedback"
 )
 ROLE_LOCAL_PARTS = frozenset(_ROLE_WORDS.split())
-_ROLE = re.compile(
-    "(?:" + "|".join(map(re.escape, sorted(ROLE_LOCAL_PARTS))) + r")(?:\+[^@]*)?@[^@]*",
+_LONGEST_ROLE = max(map(len, ROLE_LOCAL_PARTS))
+_ROLE_LOCAL = re.compile(
+    "(?:" + "|".join(map(re.escape, sorted(ROLE_LOCAL_PARTS))) + r")(?:\+[^@]*)?",
     re.IGNORECASE,
 )
 
 
 def is_role_address(address: str) -> bool:
     """A shared mailbox rather than a person (info@, noreply@...): flagged, not refused."""
-    return _ROLE.fullmatch(address) is not None
+    local, at, _domain = address.rpartition("@")
+    return bool(at) and _ROLE_LOCAL.fullmatch(local) is not None
 
 
-def role_addresses(addresses: Sequence[str]) -> set[int]:
+def role_addresses(addresses: Sequence[str] | AddressColumn) -> set[int]:
     """Indexes of the role addresses in a column."""
-    return {i for i, match in enumerate(map(_ROLE.fullmatch, addresses)) if match is not None}
+    column = addresses if isinstance(addresses, AddressColumn) else _split(list(addresses))
+    locals_ = column.locals
+    # Only a short local part, or one with a +tag, can be a role word: the pattern runs on
+    # those alone (lengths are measured in C).
+    candidates = [i for i, size in enumerate(map(len, locals_)) if 0 < size <= _LONGEST_ROLE]
+    if "+" in "".join(locals_):
+        candidates += [
+            i for i, local in enumerate(locals_) if len(local) > _LONGEST_ROLE and "+" in local
+        ]
+    return {i for i in candidates if _ROLE_LOCAL.fullmatch(locals_[i]) is not None}
