@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mjdesk import APP_NAME, __version__
 from mjdesk.core.clock import current_user
@@ -111,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from PySide6.QtCore import QTimer
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mjdesk.core.profiles import PRACTICE_PROFILE
@@ -120,12 +120,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from mjdesk.ui.connection import Accounts
     from mjdesk.ui.crash_handler import CrashHandler
     from mjdesk.ui.main_window import MainWindow
-    from mjdesk.ui.practice import PracticeSession
     from mjdesk.ui.theme import apply_theme
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        QGuiApplication.highDpiScaleFactorRoundingPolicy().PassThrough
-    )
+    if TYPE_CHECKING:
+        from mjdesk.ui.practice import PracticeSession
+
+    # High DPI: Qt 6 scales by the screen's exact factor (rounding policy PassThrough) by
+    # default. Nothing on the way to the first paint touches the Qt namespace's enums:
+    # PySide builds all of them at the first touch (~20 ms).
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -155,6 +157,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         while True:
             if profile == PRACTICE_PROFILE and practice is None:
                 try:
+                    from mjdesk.ui.practice import PracticeSession
+
                     practice = PracticeSession().start()
                 except OSError as exc:
                     log.error("Practice sandbox not started: %s", exc)

@@ -9,6 +9,7 @@ opens (and after the accounts change) and says what it found in the status bar.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -16,24 +17,34 @@ from PySide6.QtWidgets import QLabel
 
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import PRACTICE_PROFILE, ProfileBook
-from mjdesk.mailjet.credentials import (
-    REGION_NAMES,
-    Credentials,
-    CredentialsError,
-    CredentialStore,
-    api_url_for,
-)
 from mjdesk.ui.tasks import Pool, TaskRunner
 
 if TYPE_CHECKING:
     from mjdesk.core.contacts import CancelToken
     from mjdesk.mailjet.account import User
     from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.mailjet.credentials import Credentials, CredentialStore
 
 log = logging.getLogger(__name__)
 
 OFFLINE_TEXT = "Offline: working locally"
 OFFLINE_TIP = "No Mailjet account is connected. Everything you do is saved on this computer."
+
+
+class _LazyStore:
+    """The credential store, made on first use (from whichever thread), shared by copies."""
+
+    def __init__(self, store: CredentialStore | None = None) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+
+    def get(self) -> CredentialStore:
+        with self._lock:
+            if self._store is None:
+                from mjdesk.mailjet.credentials import CredentialStore
+
+                self._store = CredentialStore()
+            return self._store
 
 
 class PracticeLink:
@@ -49,22 +60,27 @@ class Accounts:
     def __init__(
         self,
         book: ProfileBook,
-        store: CredentialStore,
+        store: CredentialStore | _LazyStore | None = None,
         api_url: str | None = None,  # --api-url: every profile talks to this base instead
         practice: PracticeLink | None = None,
     ) -> None:
         self.book = book
-        self.store = store
+        self._store = store if isinstance(store, _LazyStore) else _LazyStore(store)
         self.api_url = api_url
         self.practice = practice
 
     @classmethod
     def for_paths(cls, paths: AppPaths, api_url: str | None = None) -> Accounts:
-        return cls(ProfileBook(paths.config / "profiles.json"), CredentialStore(), api_url)
+        return cls(ProfileBook(paths.config / "profiles.json"), None, api_url)
+
+    @property
+    def store(self) -> CredentialStore:
+        """Where the keys are kept (the keyring), opened on first use: after start-up."""
+        return self._store.get()
 
     def practising(self, practice: PracticeLink | None) -> Accounts:
         """The same accounts, with (or without) the practice sandbox connected."""
-        return Accounts(self.book, self.store, self.api_url, practice)
+        return Accounts(self.book, self._store, self.api_url, practice)
 
     def has_account(self, profile: str) -> bool:
         if profile == PRACTICE_PROFILE:
@@ -74,6 +90,8 @@ class Accounts:
     def api_url_for(self, profile: str) -> str:
         if profile == PRACTICE_PROFILE and self.practice is not None:
             return self.practice.url
+        from mjdesk.mailjet.credentials import api_url_for
+
         entry = self.book.get(profile)
         return api_url_for(entry.region if entry else "default", self.api_url)
 
@@ -101,6 +119,7 @@ class Accounts:
 def explain(error: BaseException) -> tuple[str, str]:
     """A short status and a sentence for the user about why keys could not be used."""
     from mjdesk.mailjet import errors
+    from mjdesk.mailjet.credentials import CredentialsError
 
     if isinstance(error, errors.WrongCredentials):
         return "keys refused", (
@@ -184,6 +203,8 @@ class ConnectionStatus(QObject):
         self._token = self.runner.submit(work, self._on_done, self._on_error, pool=Pool.NETWORK)
 
     def _on_done(self, user: User) -> None:
+        from mjdesk.mailjet.credentials import REGION_NAMES
+
         self._token = None
         self.connected, self.user, self.reason = True, user, ""
         if self.profile == PRACTICE_PROFILE:

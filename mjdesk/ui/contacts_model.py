@@ -7,14 +7,13 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    Qt,
     Signal,
 )
 from PySide6.QtGui import QColor
@@ -29,15 +28,26 @@ from mjdesk.core.contacts import (
     fetch_rows,
     plan_view,
 )
+from mjdesk.ui.qt_numbers import (
+    ASCENDING,
+    DESCENDING,
+    DISPLAY_ROLE,
+    FOREGROUND_ROLE,
+    HORIZONTAL,
+    TOOLTIP_ROLE,
+)
 from mjdesk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import Qt
 
 log = logging.getLogger(__name__)
 
 _BLOCK = 128  # rows read at once: a screenful or two, so the first paint reads little
 _CACHED_BLOCKS = 128
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_DISPLAY = DISPLAY_ROLE
+_TOOLTIP = TOOLTIP_ROLE
+_FOREGROUND = FOREGROUND_ROLE
 _CONSENT_COLOURS: dict[str, QColor] = {}
 
 
@@ -237,20 +247,23 @@ class ContactsModel(QAbstractTableModel):
             return text or None
         return text
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        # What screen readers announce for a column header. The table's header shows
+        # ContactsPage's titles instead: PySide builds every Qt enum to hand this method
+        # its orientation, which the first paint must not wait for.
+        if role != _DISPLAY:
             return None
-        if orientation == Qt.Orientation.Horizontal:
+        if getattr(orientation, "value", orientation) == HORIZONTAL:
             return COLUMNS[section][0] if 0 <= section < len(COLUMNS) else None
         return section + 1
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order: Qt.SortOrder | int = ASCENDING) -> None:
         if not 0 <= column < len(COLUMNS):
             return
-        descending = order == Qt.SortOrder.DescendingOrder
+        descending = getattr(order, "value", order) == DESCENDING
         query = ContactQuery(self._view.query.text, COLUMNS[column][1], descending)
+        if query == self._view.query:
+            return  # (the view asks once when sorting is turned on)
         if self._started:
             self.set_query(query)
         else:  # the view is still being set up: remember the order, run nothing yet

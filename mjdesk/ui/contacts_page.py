@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -17,10 +19,37 @@ from PySide6.QtWidgets import (
 )
 
 from mjdesk.core.contacts import ContactQuery
-from mjdesk.ui.contacts_model import ContactsModel
-from mjdesk.ui.welcome import WelcomePanel
+from mjdesk.ui.contacts_model import COLUMNS, ContactsModel
+
+if TYPE_CHECKING:
+    from mjdesk.ui.welcome import WelcomePanel
 
 SEARCH_DELAY_MS = 150
+
+
+class _ContactsTable(QTableView):
+    """A table whose column header shows fixed titles from a model of its own, in C++.
+
+    Nothing then asks the contacts model for header data before the first paint: PySide
+    builds every Qt enum (~20 ms) to hand a Python headerData() its orientation. Screen
+    readers still read the titles from the contacts model's headerData().
+    """
+
+    def __init__(self, titles: list[str], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.titles = QStandardItemModel(0, len(titles), self)
+        self.titles.setHorizontalHeaderLabels(titles)
+        self.horizontalHeader().setModel(self.titles)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        # As QTableView's own, but the column header keeps its titles (no spans here).
+        self.verticalHeader().setModel(model)
+        QAbstractItemView.setModel(self, model)
+
+    def setSelectionModel(self, selection: QItemSelectionModel) -> None:
+        # Rows are selected, never columns: the column header keeps a selection of its own.
+        self.verticalHeader().setSelectionModel(selection)
+        QAbstractItemView.setSelectionModel(self, selection)
 
 
 class ContactsPage(QWidget):
@@ -46,22 +75,20 @@ class ContactsPage(QWidget):
         self.summary.setObjectName("contactSummary")
         self.summary.setAccessibleName("Contacts shown")
 
-        self.table = QTableView(self)
+        self.table = _ContactsTable([title for title, _key, _show in COLUMNS], self)
         self.table.setObjectName("contactsTable")
         self.table.setAccessibleName("Contacts")
+        self.table.verticalHeader().setVisible(False)
+        # A fixed row height and column widths spare Qt from measuring a million rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setModel(model)
-        self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        # A fixed row height and column widths spare Qt from measuring a million rows.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         for column, width in enumerate((260, 180, 100, 100, 180, 160, 110, 120)):
             self.table.setColumnWidth(column, width)
 
@@ -83,7 +110,7 @@ class ContactsPage(QWidget):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._run_search)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self.search.clear)
+        QShortcut(QKeySequence("Esc"), self.search, self.search.clear)
 
         model.viewChanged.connect(self._on_view)
         model.busyChanged.connect(self._on_busy)
@@ -92,11 +119,26 @@ class ContactsPage(QWidget):
     @property
     def welcome(self) -> WelcomePanel:
         if self._welcome is None:
+            from mjdesk.ui.welcome import WelcomePanel
+
             self._welcome = WelcomePanel(self)
             self.stack.addWidget(self._welcome)
         return self._welcome
 
+    def show_sort_order(self) -> None:
+        """The arrow on the sorted column's title, and sorting by a click on a title: once
+        the first page is on screen (both hand Python a Qt enum, see _ContactsTable)."""
+        from PySide6.QtCore import Qt
+
+        query = self.model.query
+        column = next(i for i, c in enumerate(COLUMNS) if c[1] is query.sort)
+        order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(column, order)
+        self.table.setSortingEnabled(True)  # sorts by the arrow: the query it already shows
+
     def focus_search(self) -> None:
+        from PySide6.QtCore import Qt
+
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 

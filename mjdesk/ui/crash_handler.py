@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from mjdesk import __version__
@@ -53,7 +53,9 @@ class CrashHandler(QObject):
         self._on_quit = on_quit
         self._showing = False
         self._relay = _Relay()
-        self._relay.raised.connect(self._show, Qt.ConnectionType.QueuedConnection)
+        # From a worker thread the signal is queued to the GUI thread (its receiver lives
+        # there); an error on the GUI thread is shown after the handler returns, too.
+        self._relay.raised.connect(self._show)
         self._previous = (sys.excepthook, threading.excepthook)
         #: set by tests: called with the dialog instead of exec() (pytest-qt "dialogs")
         self.ask: Callable[[CrashDialog], int] = lambda dialog: dialog.exec()
@@ -73,7 +75,11 @@ class CrashHandler(QObject):
             return
         log.critical("Unexpected error", exc_info=(exc_type, exc, tb))
         summary = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
-        self._relay.raised.emit(summary, describe(exc_type, exc, tb))
+        details = describe(exc_type, exc, tb)
+        if QThread.currentThread() is self.thread():
+            QTimer.singleShot(0, lambda: self._show(summary, details))
+        else:
+            self._relay.raised.emit(summary, details)
 
     def _handle_thread(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None:

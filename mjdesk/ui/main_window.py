@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSize, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QIcon,
@@ -31,6 +31,7 @@ from mjdesk.core.workspace import Workspace
 from mjdesk.ui.connection import Accounts, ConnectionStatus
 from mjdesk.ui.contacts_model import ContactsModel
 from mjdesk.ui.contacts_page import ContactsPage
+from mjdesk.ui.qt_numbers import ACCESSIBLE_TEXT_ROLE
 from mjdesk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter = QSplitter()  # side by side (parented by setCentralWidget below)
         splitter.setObjectName("mainSplitter")
         splitter.addWidget(self.nav)
         splitter.addWidget(self.pages)
@@ -141,34 +142,29 @@ class MainWindow(QMainWindow):
 
     def _add_page(self, title: str, page: QWidget, icon: str) -> None:
         item = QListWidgetItem(QIcon.fromTheme(icon), title)
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title} page")
+        item.setData(ACCESSIBLE_TEXT_ROLE, f"{title} page")
         self.nav.addItem(item)
         self.pages.addWidget(page)
 
     def _build_menus(self) -> None:
         menus = self.menuBar()
         self.file_menu = file_menu = menus.addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action = quit_action = QAction("&Quit", self)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
         self.edit_menu = edit_menu = menus.addMenu("&Edit")
         self.find_action = QAction("&Find Contacts…", self)
-        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self._find)
         edit_menu.addAction(self.find_action)
 
         view_menu = menus.addMenu("&View")
-        refresh = QAction("&Refresh", self)
-        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action = refresh = QAction("&Refresh", self)
         refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
 
         self.settings_menu = settings_menu = menus.addMenu("&Settings")
         self.accounts_action = QAction("&Accounts…", self)
-        self.accounts_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.accounts_action.triggered.connect(self.open_accounts)
         settings_menu.addAction(self.accounts_action)
 
@@ -180,10 +176,25 @@ class MainWindow(QMainWindow):
             action = QAction(title, self)
             action.triggered.connect(lambda _=False, f=folder: self._open_folder(f))
             help_menu.addAction(action)
-        about = QAction("&About mjdesk", self)
-        about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action = about = QAction("&About mjdesk", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _finish_menus(self) -> None:
+        """Shortcuts and the macOS menu roles, set once the first page is on screen: the
+        first use of either makes PySide build every Qt enum (see mjdesk.ui.qt_numbers)."""
+        for action, key in (
+            (self.quit_action, QKeySequence.StandardKey.Quit),
+            (self.find_action, QKeySequence.StandardKey.Find),
+            (self.refresh_action, QKeySequence.StandardKey.Refresh),
+        ):
+            action.setShortcut(key)
+        for action, role in (
+            (self.quit_action, QAction.MenuRole.QuitRole),
+            (self.accounts_action, QAction.MenuRole.PreferencesRole),
+            (self.about_action, QAction.MenuRole.AboutRole),
+        ):
+            action.setMenuRole(role)
 
     # -- behaviour -----------------------------------------------------------------------
 
@@ -200,6 +211,8 @@ class MainWindow(QMainWindow):
         if self._first_page and self.isVisible() and not self._announced:
             self._announced = True
             self.ready.emit()
+            self._finish_menus()
+            self.contacts_page.show_sort_order()
             # What the first page does not need waits until it is on screen: the import
             # actions (their event filters would see every start-up event), the totals (a
             # scan of the whole table) and the account check (the keyring and the client).
@@ -259,6 +272,8 @@ class MainWindow(QMainWindow):
 
     def open_accounts(self) -> QDialog:
         """Settings › Accounts (window-modal; returned for tests)."""
+        from PySide6.QtCore import Qt
+
         from mjdesk.ui.accounts_dialog import AccountsDialog
 
         dialog = AccountsDialog(self.accounts, self.runner, self.paths, self.profile, self)

@@ -24,6 +24,68 @@ def shown_rows(window: MainWindow, column: int, first: int = 20) -> list[str]:
     return [model.index(r, column).data() for r in range(min(first, model.rowCount()))]
 
 
+def test_column_titles_reach_the_header_and_screen_readers(
+    qtbot: QtBot, open_window: OpenWindow, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(50))
+    table = window.contacts_page.table
+    titles = [table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(8)]
+    assert titles == [
+        "Email",
+        "Name",
+        "Consent",
+        "Consent date",
+        "Source",
+        "Lists",
+        "Subscription",
+        "Flags",
+    ]
+    header = table.horizontalHeader()
+    assert header.model().headerData(2, Qt.Orientation.Horizontal) == "Consent"
+    assert header.count() == 8
+    # What a screen reader is told for a column header: asked of the table's model.
+    assert (
+        table.model().headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        == "Email"
+    )
+    # The arrow shows the workspace's order once the window is up.
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        0,
+        Qt.SortOrder.AscendingOrder,
+    )
+
+
+def test_the_first_paint_builds_no_qt_enum(tmp_path: Path, samples: Callable[[int], Path]) -> None:
+    """PySide builds every enum of the Qt namespace at the first touch (~20 ms): nothing on
+    the way to the first page of contacts may touch one (see mjdesk.ui.qt_numbers)."""
+    import subprocess
+    import sys
+
+    target = AppPaths.under(tmp_path).workspace_file("Default")
+    target.parent.mkdir(parents=True)
+    target.write_bytes(samples(50).read_bytes())
+    code = (
+        "import sys\n"
+        "import mjdesk.ui.main_window as mw\n"
+        "seen = []\n"
+        "orig = mw.MainWindow._announce_when_ready\n"
+        "def hook(self):\n"
+        "    if self._first_page and self.isVisible() and not seen:\n"
+        "        seen.append('Qt' in sys.modules['PySide6.QtCore'].__dict__)\n"
+        "        print('Qt enums built before the first page:', seen[0], flush=True)\n"
+        "    return orig(self)\n"
+        "mw.MainWindow._announce_when_ready = hook\n"
+        "from mjdesk.app import main\n"
+        f"sys.argv = ['mjdesk', '--data-dir', {str(tmp_path)!r}, '--exit-when-ready']\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert "Qt enums built before the first page: False" in done.stdout, done.stderr
+    assert "main window ready (50 contacts)" in done.stdout
+
+
 def click_header(qtbot: QtBot, header: QHeaderView, section: int) -> None:
     x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
