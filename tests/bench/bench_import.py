@@ -7,6 +7,8 @@ Each run commits into a fresh workspace in a temporary folder. Targets (issue #3
   of the same file, measured in the same run;
 - the same as CSV: at most 1.0 s;
 - 1,000,000-row CSV: at most 12 s and 1.5 GB peak memory (measured in a child process).
+The import ends when its commit does (the contacts are saved and shown); the search and sort
+indexes a big import leaves are then built in the background, printed beside it.
 A naive baseline (openpyxl or pandas to read, email-validator called per row, one INSERT
 per row) is printed beside them. Files are generated once into tests/bench/.data/ (git-ignored).
 """
@@ -65,6 +67,7 @@ def pipeline(path: Path) -> dict[str, float]:
         read_table,
     )
     from mjdesk.core.importing.commit import commit_import, plan_for_workspace
+    from mjdesk.core.indexing import catch_up
     from mjdesk.core.workspace import Workspace
 
     times = {}
@@ -87,6 +90,11 @@ def pipeline(path: Path) -> dict[str, float]:
             result = commit_import(workspace, cleaned, plan, actor="bench")
             times["commit"] = time.perf_counter() - mark
             times["total"] = time.perf_counter() - began
+            # Not part of the import: the app does this in the background afterwards (the
+            # contacts are saved and shown already); printed so the whole cost is in view.
+            mark = time.perf_counter()
+            catch_up(workspace)
+            times["indexes_after"] = time.perf_counter() - mark
         finally:
             workspace.close()
     assert len(plan) == len(table)
@@ -168,7 +176,9 @@ def in_child(path: Path) -> dict[str, float]:
 
 
 def stages(times: dict[str, float]) -> str:
-    return ", ".join(f"{k} {v:.2f}" for k, v in times.items() if k not in ("total", "peak_mb"))
+    steps = ("read", "map", "clean", "plan", "commit")
+    text = ", ".join(f"{k} {times[k]:.2f}" for k in steps)
+    return f"{text}; then indexes built in the background: {times['indexes_after']:.2f} s"
 
 
 def main() -> None:
