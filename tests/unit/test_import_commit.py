@@ -9,6 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from data.make_import_corpus import make_table
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mjdesk.core.contacts import Cancelled, CancelToken, ContactQuery, plan_view
 from mjdesk.core.importing import commit as commit_module
@@ -344,3 +347,42 @@ def test_lookup_reads_what_the_plan_compares(ws: Workspace) -> None:
     assert found["old@example.org"].properties == {"team": "A"}
     assert found["gone@example.org"].consent_at == datetime(2025, 3, 1)
     assert found["gone@example.org"].consent_status == "withdrawn"
+
+
+_CELLS = st.text(alphabet=st.sampled_from('ab Zé"\\\t\n\x01{}ü\u0301 ,:'), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_CELLS, _CELLS), min_size=1, max_size=6), st.booleans())
+def test_properties_json_is_what_sqlite_json_object_writes(
+    rows: list[tuple[str, str]], same_name: bool
+) -> None:
+    """The bulk path writes the properties JSON in Python; it must match byte for byte what
+    the row-by-row SQL (json_patch over json_object) writes, for any cell text."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from mjdesk.core.importing.mapping import ColumnChoice, ColumnMapping, Role
+
+    names = ("team", "team") if same_name else ("te{a}m", 'sc"ore')
+    table = make_table(["A", "B"], *[list(r) for r in rows])
+    mapping = ColumnMapping(
+        (ColumnChoice("A", Role.PROPERTY, names[0]), ColumnChoice("B", Role.PROPERTY, names[1]))
+    )
+    ctx = SimpleNamespace(mapping=mapping, cleaned=SimpleNamespace(table=table))
+    ours = commit_module._PropertiesJson(ctx).texts(range(len(rows)))  # type: ignore[arg-type]
+    con = sqlite3.connect(":memory:")
+    sql = "SELECT json_patch('{}', json_object(?, ?, ?, ?))"
+    expected = [
+        con.execute(
+            sql,
+            (
+                names[0],
+                commit_module._property_value(a),
+                names[1],
+                commit_module._property_value(b),
+            ),
+        ).fetchone()[0]
+        for a, b in rows
+    ]
+    assert list(ours) == expected
