@@ -35,7 +35,10 @@ $(VENV)/.installed-build: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[build]'
 	@touch $@ $(VENV)/.installed-app
 
+# Byte-compiled first, as an installed app is (pip compiles at install, the bundle holds .pyc):
+# where PYTHONDONTWRITEBYTECODE is set, every start would otherwise compile mjdesk again.
 run: $(VENV)/.installed-app
+	@$(PY) -m compileall -q mjdesk
 	$(PY) -m mjdesk $(ARGS)
 
 lint: $(VENV)/.installed-dev
