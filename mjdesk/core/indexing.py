@@ -28,8 +28,15 @@ from mjdesk.core.workspace import Workspace
 SEARCH_TEXT = "email || ' ' || first_name || ' ' || last_name"
 #: contacts added to the search index per transaction (about a third of a second each)
 SEARCH_CHUNK = 40_000
-#: an index build counts as this many rows in the progress of `catch_up`
-INDEX_WEIGHT = 25_000
+#: building an index costs about as much as adding this share of its rows to the search
+#: index (progress is counted in such rows)
+INDEX_SHARE = 20
+
+
+def index_weight(contacts: int) -> int:
+    """What building one index of a table of ``contacts`` rows counts for in progress."""
+    return max(1, contacts // INDEX_SHARE)
+
 
 Progress = Callable[[int, int], None]
 
@@ -39,6 +46,7 @@ class Backlog(NamedTuple):
 
     indexes: tuple[str, ...]
     search_ranges: tuple[tuple[int, int], ...]
+    contacts: int = 0
 
     @property
     def empty(self) -> bool:
@@ -51,12 +59,17 @@ class Backlog(NamedTuple):
 
     @property
     def work(self) -> int:
-        return len(self.indexes) * INDEX_WEIGHT + self.search_rows
+        return len(self.indexes) * index_weight(self.contacts) + self.search_rows
 
 
 def backlog(con: sqlite3.Connection) -> Backlog:
     indexes = tuple(r[0] for r in con.execute("SELECT name FROM index_backlog ORDER BY name"))
-    return Backlog(indexes, search_ranges(con))
+    return Backlog(indexes, search_ranges(con), _contacts(con))
+
+
+def _contacts(con: sqlite3.Connection) -> int:
+    row = con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def search_ranges(con: sqlite3.Connection) -> tuple[tuple[int, int], ...]:
@@ -109,7 +122,7 @@ def catch_up_step(workspace: Workspace) -> Step:
             if exists is None:
                 con.execute(sql)
             con.execute("DELETE FROM index_backlog WHERE name = ?", (name,))
-            return Step(int(exists is None), 0, INDEX_WEIGHT)
+            return Step(int(exists is None), 0, index_weight(_contacts(con)))
         row = con.execute(
             "SELECT first_id, last_id FROM search_backlog ORDER BY first_id LIMIT 1"
         ).fetchone()

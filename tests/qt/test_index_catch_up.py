@@ -43,7 +43,7 @@ def test_a_backlog_from_before_a_restart_is_built_in_the_background(
     qtbot.waitUntil(lambda: not catch_up.running, timeout=15_000)
     assert pending(window) == (0, 0)
     # The status bar followed it to the end, and hides when done.
-    total = 10 * indexing.INDEX_WEIGHT + 400  # 8 sort and 2 ledger indexes
+    total = 10 * indexing.index_weight(400) + 400  # 8 sort and 2 ledger indexes
     assert (catch_up.bar.maximum(), catch_up.bar.value()) == (total, total)
     assert not catch_up.bar.isVisible()
     assert not catch_up.label.isVisible()
@@ -74,6 +74,6 @@ def test_an_import_from_the_wizard_is_searchable_at_once_and_indexed_after(
     assert pending(window) == (0, 0)
     assert shown == sorted(shown)
     assert len(shown) > 5
-    assert shown[-1] == 10 * 25_000 + 400
+    assert shown[-1] == 10 * indexing.index_weight(400) + 400
     window.contacts_page.search.setText("smith ann1")
     qtbot.waitUntil(lambda: window.contacts_model.rowCount() == 56, timeout=10_000)
