@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -91,6 +92,8 @@ class ReviewModel(QAbstractTableModel):
         self._plan: Plan | None = None
         self._indexes: array[int] | None = None  # None: every row, in file order
         self._filter: frozenset[Outcome] = frozenset()
+        self._order: tuple[int, bool] | None = None  # (column, descending); None: file order
+        self._where: array[int] | None = None  # plan row -> view row, made when first asked
         self._cache: OrderedDict[int, ReviewRow] = OrderedDict()
 
     # -- contents ------------------------------------------------------------------------
@@ -107,21 +110,65 @@ class ReviewModel(QAbstractTableModel):
         self.beginResetModel()
         self._plan = plan
         self._cache.clear()
-        self._indexes = self._select(plan, self._filter)
+        self._indexes = self._select()
         self.endResetModel()
 
     def set_filter(self, outcomes: frozenset[Outcome]) -> None:
         """Show only rows with these outcomes (empty: every row)."""
         self.beginResetModel()
         self._filter = outcomes
-        self._indexes = self._select(self._plan, outcomes)
+        self._indexes = self._select()
         self.endResetModel()
 
-    @staticmethod
-    def _select(plan: Plan | None, outcomes: frozenset[Outcome]) -> array[int] | None:
-        if plan is None or not outcomes:
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by a column (Row ascending: the file's order). "What happens"
+        sorts by outcome, as its text starts with the outcome's reason."""
+        descending = order == Qt.SortOrder.DescendingOrder
+        wanted = None if column in (ROW, -1) and not descending else (column, descending)
+        if wanted == self._order:
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._order = wanted
+        self._indexes = self._select()
+        self.layoutChanged.emit()
+
+    def _select(self) -> array[int] | None:
+        """The plan rows shown, in order; None: every row in file order."""
+        plan = self._plan
+        self._where = None
+        if plan is None:
             return None
-        return array("q", (i for i, o in enumerate(plan.outcomes) if o in outcomes))
+        if self._filter:
+            shown = [i for i, o in enumerate(plan.outcomes) if o in self._filter]
+        elif self._order is None:
+            return None
+        else:
+            shown = list(range(len(plan)))
+        if self._order is not None:
+            column, descending = self._order
+            keys = self._sort_keys(plan, column)
+            # Stable, so rows that tie stay in file order (reversed with the rest).
+            shown.sort(key=keys.__getitem__, reverse=descending)
+        return array("q", shown)
+
+    def _sort_keys(self, plan: Plan, column: int) -> Sequence[Any]:
+        cleaned = plan.cleaned
+        if column == ROW:
+            return range(len(plan))
+        if column == EMAIL:
+            raw = cleaned.table.column(self._email_header())
+            return [(e or r).casefold() for e, r in zip(cleaned.emails, raw, strict=True)]
+        if column in (OUTCOME, DETAILS):
+            rank = {o: OUTCOME_TEXT[o] for o in Outcome}
+            return [rank[o] for o in plan.outcomes]
+        if column == NAME:
+            return [
+                f"{first} {last}".strip().casefold()
+                for first, last in zip(cleaned.first_names, cleaned.last_names, strict=True)
+            ]
+        if column == CONSENT:
+            return [_CONSENT_TEXT[c] for c in cleaned.consent]
+        return range(len(plan))
 
     def row_index(self, row: int) -> int:
         """The table row index (into the plan) shown at view row ``row``."""
@@ -131,10 +178,16 @@ class ReviewModel(QAbstractTableModel):
         """The view row showing plan row ``index``, or None if filtered out."""
         if self._indexes is None:
             return index if self._plan is not None and index < len(self._plan) else None
-        import bisect
-
-        pos = bisect.bisect_left(self._indexes, index)
-        return pos if pos < len(self._indexes) and self._indexes[pos] == index else None
+        if self._where is None:
+            assert self._plan is not None
+            where = array("q", [-1]) * len(self._plan)
+            for row, shown in enumerate(self._indexes):
+                where[shown] = row
+            self._where = where
+        if not 0 <= index < len(self._where):
+            return None
+        row = self._where[index]
+        return row if row >= 0 else None
 
     def review_row(self, row: int) -> ReviewRow | None:
         plan = self._plan

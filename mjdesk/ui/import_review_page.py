@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -21,7 +22,7 @@ from mjdesk.core.importing import Outcome, Plan
 from mjdesk.ui.import_file_page import error_text
 from mjdesk.ui.import_jobs import check_rows
 from mjdesk.ui.import_progress import JobStrip
-from mjdesk.ui.import_review_model import DETAILS, EMAIL, OUTCOME_TEXT, ReviewModel
+from mjdesk.ui.import_review_model import DETAILS, EMAIL, OUTCOME_TEXT, ROW, ReviewModel
 
 if TYPE_CHECKING:
     from mjdesk.ui.import_wizard import ImportWizard
@@ -79,6 +80,9 @@ class ReviewPage(QWizardPage):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.view.horizontalHeader()
+        # Click a title to sort (Row: the file's order, where the review starts).
+        header.setSortIndicator(ROW, Qt.SortOrder.AscendingOrder)
+        self.view.setSortingEnabled(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(DETAILS, QHeaderView.ResizeMode.Stretch)  # the reasons

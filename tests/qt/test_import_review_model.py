@@ -95,3 +95,34 @@ def test_a_hundred_thousand_rows_cost_nothing_to_show() -> None:
     assert model.rowCount() == 10_000
     assert model.index(9_999, EMAIL).data() == "p99990@example.org"
     assert time.perf_counter() - started < 1.0
+
+
+def test_sorting_by_a_column_keeps_filters_and_finds_rows_again(
+    qtmodeltester: ModelTester,
+) -> None:
+    model = ReviewModel()
+    model.set_plan(small_plan())
+    emails = lambda: [model.index(r, EMAIL).data() for r in range(model.rowCount())]  # noqa: E731
+    model.sort(EMAIL, Qt.SortOrder.AscendingOrder)
+    assert emails() == sorted(emails(), key=str.casefold)
+    assert emails()[0] == "ann@example.org"
+    qtmodeltester.check(model, force_py=True)
+    model.sort(EMAIL, Qt.SortOrder.DescendingOrder)
+    assert emails()[0] == "nope"
+    # Rows that tie keep the file's order: the two ann@ rows, 1 before 5.
+    model.sort(OUTCOME, Qt.SortOrder.AscendingOrder)
+    outcomes = [model.index(r, OUTCOME).data() for r in range(model.rowCount())]
+    assert outcomes == sorted(outcomes)
+    # A filter keeps the order; the view finds a plan row wherever it went.
+    model.sort(EMAIL, Qt.SortOrder.DescendingOrder)
+    model.set_filter(frozenset({Outcome.NEW, Outcome.DUPLICATE}))
+    assert [model.row_index(r) for r in range(model.rowCount())] == [6, 0, 4]
+    assert model.view_row_of(4) == 2
+    assert model.view_row_of(3) is None
+    # A new plan (after a fix) is shown in the same order.
+    model.set_plan(small_plan())
+    assert [model.row_index(r) for r in range(model.rowCount())] == [6, 0, 4]
+    # Row, ascending: back to the file's order.
+    model.set_filter(frozenset())
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [model.row_index(r) for r in range(model.rowCount())] == list(range(7))

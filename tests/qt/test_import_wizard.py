@@ -577,3 +577,32 @@ def test_an_erased_person_comes_back_only_on_a_confirmed_dated_consent(
     assert plan is not None
     assert plan.counts[Outcome.BLOCKED_ERASED] == 1  # bob: no consent date, no proof
     assert plan.outcomes[0] is Outcome.NEW
+
+
+def test_review_sorts_by_a_click_on_a_column_title(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    review = wizard.review_page
+    view, model = review.view, review.model
+    rows = lambda column: [model.index(r, column).data() for r in range(model.rowCount())]  # noqa: E731
+    assert rows(0) == ["2", "3", "4", "5", "6", "7"]  # the file's order to start with
+    in_file_order = rows(2)
+    header = view.horizontalHeader()
+    x = header.sectionViewportPosition(2) + header.sectionSize(2) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    outcomes = rows(2)
+    assert outcomes == sorted(in_file_order) != in_file_order
+    assert header.sortIndicatorSection() == 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert rows(2) == sorted(outcomes, reverse=True)
+    # Filters keep the order, and a fix keeps it too.
+    review.filter_buttons["New"].click()
+    assert rows(2) == ["New", "New"]
+    review.filter_buttons["All"].click()
+    assert rows(2) == sorted(outcomes, reverse=True)
