@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from mjdesk import __version__
-from mjdesk.core.contacts import CancelToken, ContactCounts, ContactQuery, count_contacts
+from mjdesk.core.contacts import (
+    CancelToken,
+    ContactCounts,
+    ContactQuery,
+    SortKey,
+    count_contacts,
+)
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import PRACTICE_PROFILE
 from mjdesk.core.settings import Settings
@@ -41,6 +47,10 @@ if TYPE_CHECKING:
     from mjdesk.ui.import_controller import ImportController
 
 log = logging.getLogger(__name__)
+
+#: Settings.extra key: the Contacts table's order, "EMAIL asc" (the header's arrow is only
+#: shown once the first page is up, so it cannot carry the order over a restart)
+SORT_SETTING = "contacts_sort"
 
 
 def _b64(data: QByteArray) -> str:
@@ -136,7 +146,7 @@ class MainWindow(QMainWindow):
         self.contacts_model.viewChanged.connect(self._on_view)
         self._counts_token: CancelToken | None = None
         self._restore_layout()
-        self.contacts_model.set_query(self.contacts_model.query)
+        self.contacts_model.set_query(self._remembered_order())
 
     # -- building ------------------------------------------------------------------------
 
@@ -326,7 +336,18 @@ class MainWindow(QMainWindow):
             header = self.contacts_page.table.horizontalHeader()
             header.restoreState(_from_b64(self.settings.contacts_header))
 
+    def _remembered_order(self) -> ContactQuery:
+        """The order the Contacts table had when the window last closed."""
+        words = self.settings.extra.get(SORT_SETTING, "").split()
+        if len(words) == 2 and words[0] in SortKey.__members__ and words[1] in ("asc", "desc"):
+            return ContactQuery("", SortKey[words[0]], words[1] == "desc")
+        return self.contacts_model.query
+
     def save_layout(self) -> None:
+        query = self.contacts_model.query
+        self.settings.extra[SORT_SETTING] = (
+            f"{query.sort.name} {'desc' if query.descending else 'asc'}"
+        )
         self.settings.window_geometry = _b64(self.saveGeometry())
         self.settings.window_state = _b64(self.saveState())
         header = self.contacts_page.table.horizontalHeader()

@@ -102,7 +102,10 @@ def test_sorting_by_a_column_keeps_filters_and_finds_rows_again(
 ) -> None:
     model = ReviewModel()
     model.set_plan(small_plan())
-    emails = lambda: [model.index(r, EMAIL).data() for r in range(model.rowCount())]  # noqa: E731
+
+    def emails() -> list[str]:
+        return [model.index(r, EMAIL).data() for r in range(model.rowCount())]
+
     model.sort(EMAIL, Qt.SortOrder.AscendingOrder)
     assert emails() == sorted(emails(), key=str.casefold)
     assert emails()[0] == "ann@example.org"

@@ -590,7 +590,10 @@ def test_review_sorts_by_a_click_on_a_column_title(
     to_review(qtbot, wizard, people_csv, monkeypatch)
     review = wizard.review_page
     view, model = review.view, review.model
-    rows = lambda column: [model.index(r, column).data() for r in range(model.rowCount())]  # noqa: E731
+
+    def rows(column: int) -> list[str]:
+        return [model.index(r, column).data() for r in range(model.rowCount())]
+
     assert rows(0) == ["2", "3", "4", "5", "6", "7"]  # the file's order to start with
     in_file_order = rows(2)
     header = view.horizontalHeader()

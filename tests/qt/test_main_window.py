@@ -181,6 +181,43 @@ def test_window_layout_is_remembered(
     assert (again.width(), again.height()) == (700, 500)
 
 
+def test_the_contacts_order_is_remembered(
+    qtbot: QtBot, open_window: OpenWindow, app_paths: AppPaths, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(200))
+    header = window.contacts_page.table.horizontalHeader()
+    click_header(qtbot, header, 1)  # Name: ascending
+    click_header(qtbot, header, 1)  # Name: descending
+    qtbot.waitUntil(lambda: window.contacts_model.query.descending, timeout=5_000)
+    window.close()
+    assert Settings.load(app_paths.settings_file).extra["contacts_sort"] == "NAME desc"
+    window.workspace.close()
+    again = open_window(samples(200))
+    query = again.contacts_model.query
+    assert (query.sort.name, query.descending) == ("NAME", True)
+    header = again.contacts_page.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        1,
+        Qt.SortOrder.DescendingOrder,
+    )
+    names = [again.contacts_model.row_at(r) for r in range(again.contacts_model.rowCount())]
+    keys = [(r.last_name.casefold(), r.first_name.casefold()) for r in names if r]
+    ascii_keys = [k for k in keys if all(part.isascii() for part in k)]
+    assert ascii_keys == sorted(ascii_keys, reverse=True)
+
+
+def test_qt_numbers_are_the_qt_values() -> None:
+    from mjdesk.ui import qt_numbers
+
+    assert Qt.ItemDataRole.DisplayRole.value == qt_numbers.DISPLAY_ROLE
+    assert Qt.ItemDataRole.ToolTipRole.value == qt_numbers.TOOLTIP_ROLE
+    assert Qt.ItemDataRole.ForegroundRole.value == qt_numbers.FOREGROUND_ROLE
+    assert Qt.ItemDataRole.AccessibleTextRole.value == qt_numbers.ACCESSIBLE_TEXT_ROLE
+    assert Qt.Orientation.Horizontal.value == qt_numbers.HORIZONTAL
+    assert Qt.SortOrder.AscendingOrder.value == qt_numbers.ASCENDING
+    assert Qt.SortOrder.DescendingOrder.value == qt_numbers.DESCENDING
+
+
 def test_refresh_and_about_do_not_fail(qtbot: QtBot, open_window: OpenWindow) -> None:
     window = open_window(None)
     window.refresh()
