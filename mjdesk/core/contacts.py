@@ -94,7 +94,7 @@ class ContactView(NamedTuple):
 
 
 #: how many matches an incomplete view starts with (a few screens' worth)
-FIRST_MATCHES = 200
+FIRST_MATCHES = 100
 #: how far down the sort order a search looks for its first page before it asks the index
 WALK_ROWS = 20_000
 #: the sample of the sort order that tells whether walking it will pay
@@ -107,11 +107,6 @@ WALK_DENSITY = 0.02
 _SEARCHED = "(email || ' ' || first_name || ' ' || last_name)"
 #: substring terms shorter than this cannot use the trigram index
 MIN_SUBSTRING = 3
-
-
-def _prefix_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"{escaped}%"
 
 
 def _search_filter(
@@ -132,46 +127,68 @@ def _search_filter(
     big import, `mjdesk.core.indexing`): their rows are read and checked instead.
     """
     long_terms = [t for t in terms if len(t) >= MIN_SUBSTRING]
-    clauses: list[str] = []
     params: list[object] = []
     if not long_terms:
+        clauses = []
         for term in terms:
             key = term.casefold()
+            # (The names compare without regard to ASCII case, as their columns' NOCASE.)
             clauses.append(
-                "(email_key >= ? AND email_key < ? OR first_name LIKE ? ESCAPE '\\' "
-                "OR last_name LIKE ? ESCAPE '\\')"
+                "(email_key >= ? AND email_key < ? OR first_name >= ? AND first_name < ? "
+                "OR last_name >= ? AND last_name < ?)"
             )
-            params += [key, key + "\U0010ffff", _prefix_pattern(term), _prefix_pattern(term)]
+            high = "\U0010ffff"
+            params += [key, key + high, term, term + high, term, term + high]
         return " AND ".join(clauses), params
-    if not walk:
-        # A quoted string is a substring match for the trigram tokenizer.
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        indexed = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?"
-        params.append(match)
-        if unindexed:
-            ranges = " OR ".join(["id BETWEEN ? AND ?"] * len(unindexed))
-            read, read_params = _substring_checks(long_terms)
-            indexed += f" UNION ALL SELECT id FROM contacts WHERE ({ranges}) AND {read}"
-            params += [bound for pair in unindexed for bound in pair] + read_params
-        clauses.append(f"id IN ({indexed})")
-    # Short terms (and, when walking, all terms) are checked on the rows that remain.
-    checks, check_params = _substring_checks(
-        terms if walk else [t for t in terms if len(t) < MIN_SUBSTRING]
-    )
-    if checks:
-        clauses.append(checks)
+    if walk:
+        return _substring_checks(terms)
+    # A quoted string is a substring match for the trigram tokenizer; shorter terms are
+    # checked on the text the index holds, so the contacts it rules out are never read.
+    match = " AND ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+    short_terms = [t for t in terms if len(t) < MIN_SUBSTRING]
+    indexed = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH ?"
+    params.append(match)
+    if short_terms:
+        checks, check_params = _substring_checks(short_terms, "text")
+        indexed += f" AND {checks}"
         params += check_params
-    return " AND ".join(clauses), params
+    if unindexed:
+        ranges = " OR ".join(["id BETWEEN ? AND ?"] * len(unindexed))
+        read, read_params = _substring_checks(terms)
+        indexed += f" UNION ALL SELECT id FROM contacts WHERE ({ranges}) AND {read}"
+        params += [bound for pair in unindexed for bound in pair] + read_params
+    return f"id IN ({indexed})", params
 
 
-def _substring_checks(terms: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL true for a row whose address or names hold every one of ``terms``."""
+def _substring_checks(terms: Sequence[str], text: str = _SEARCHED) -> tuple[str, list[object]]:
+    """SQL true for a row whose ``text`` (address and names) holds every one of ``terms``."""
     clauses = []
     for term in terms:
         # SQLite's lower() is faster but folds ASCII only: enough for an ASCII term.
         lower = "lower" if term.isascii() else "mj_lower"
-        clauses.append(f"instr({lower}({_SEARCHED}), ?) > 0")
+        clauses.append(f"instr({lower}({text}), ?) > 0")
     return " AND ".join(clauses), [term.lower() for term in terms]
+
+
+def _prefix_page(term: str, descending: bool) -> tuple[str, list[object]]:
+    """The first page, in address order, of the contacts whose address, first name or last
+    name starts with ``term``: each from its own index, which carries the address key (one
+    query over all three would read and sort every match, tens of thousands for "ma")."""
+    way = " DESC" if descending else ""
+    key = term.casefold()
+    high = "\U0010ffff"
+    arms = [
+        ("email_key >= ? AND email_key < ?", [key, key + high]),
+        ("first_name >= ? AND first_name < ?", [term, term + high]),
+        ("last_name >= ? AND last_name < ?", [term, term + high]),
+    ]
+    order = f"ORDER BY email_key{way}, id{way} LIMIT {FIRST_MATCHES}"
+    merged = " UNION ".join(
+        f"SELECT * FROM (SELECT id, email_key FROM contacts WHERE {where} {order})"
+        for where, _params in arms
+    )
+    params: list[object] = [value for _where, arm_params in arms for value in arm_params]
+    return f"SELECT id FROM ({merged}) {order}", params
 
 
 def _add_functions(con: sqlite3.Connection) -> None:
@@ -269,6 +286,8 @@ def plan_view(
         # The index finds the matches; SQLite keeps only the first page of them in order,
         # which spares sorting (and handing over) all of them before anything is shown.
         page = f"{every} LIMIT {FIRST_MATCHES}"
+        if len(terms) == 1 and len(terms[0]) < MIN_SUBSTRING and query.sort is SortKey.EMAIL:
+            page, params = _prefix_page(terms[0], query.descending)
         ids = _run_cancellable(con, cancel, lambda: _collect(con, page, params))
         return ContactView(query, len(ids), ids, complete=len(ids) < FIRST_MATCHES)
     ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))

@@ -284,6 +284,17 @@ CREATE TABLE search_backlog (
 """
 
 
+V5_PREFIX_PAGES = """
+-- A search by one or two letters, in address order, takes its first page from the indexes
+-- alone: each name index carries the address key, so the names that start with the letters
+-- are put in address order without reading their rows.
+DROP INDEX IF EXISTS contacts_by_first_name;
+DELETE FROM index_backlog WHERE name = 'contacts_by_first_name';
+CREATE INDEX contacts_by_first_name ON contacts (first_name, email_key);
+CREATE INDEX contacts_by_last_name ON contacts (last_name, email_key);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -297,6 +308,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "search indexes", V2_SEARCH),
     Migration(3, "contact counter", V3_COUNTERS),
     Migration(4, "indexes that catch up after a big import", V4_DEFERRED_INDEXING),
+    Migration(5, "name indexes that carry the address key", V5_PREFIX_PAGES),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

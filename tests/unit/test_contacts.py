@@ -283,3 +283,40 @@ def test_search_index_follows_edits_and_deletes(ws: Workspace) -> None:
     with ws.transaction() as con:
         con.execute("DELETE FROM contacts")
     assert found("ann") == 0
+
+
+@pytest.mark.parametrize("text", ["ma", "Ma", "s", "yu", "ó", "zz", "a_", "o'"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_search_by_one_or_two_letters_takes_its_first_page_from_the_indexes(
+    sample: Workspace, monkeypatch: pytest.MonkeyPatch, text: str, descending: bool
+) -> None:
+    # Matches far from the top of the address order: the first page comes from the three
+    # indexes (address, first name, last name) merged, and must be the whole view's start.
+    monkeypatch.setattr("mjdesk.core.contacts.FIRST_MATCHES", 20)
+    monkeypatch.setattr("mjdesk.core.contacts.PROBE_ROWS", 10)
+    con = sample.reader()
+    try:
+        query = ContactQuery(text, SortKey.EMAIL, descending)
+        full = plan_view(con, query)
+        first = plan_view(con, query, first_page=True)
+    finally:
+        con.close()
+    assert full.ids is not None
+    assert first.ids is not None
+    assert list(first.ids) == list(full.ids[:20])
+    assert first.complete == (full.total < 20)
+    # And the whole view is what the words mean: an address or a name starts with them.
+    rows = sample.fetch("SELECT id, email_key, first_name, last_name FROM contacts")
+    wanted = {
+        i
+        for i, key, first_name, last_name in rows
+        if key.startswith(text.casefold())
+        or _ascii_fold(first_name).startswith(_ascii_fold(text))
+        or _ascii_fold(last_name).startswith(_ascii_fold(text))
+    }
+    assert set(full.ids) == wanted
+
+
+def _ascii_fold(text: str) -> str:
+    """Lower case for A-Z only, as SQLite's NOCASE (and LIKE) compare."""
+    return text.translate({c: c + 32 for c in range(ord("A"), ord("Z") + 1)})
