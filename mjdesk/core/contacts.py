@@ -99,6 +99,8 @@ FIRST_MATCHES = 100
 WALK_ROWS = 20_000
 #: the sample of the sort order that tells whether walking it will pay
 PROBE_ROWS = 1_000
+#: how far down the sort order a search looks up its indexed matches for a first page
+IN_ORDER_ROWS = 30_000
 #: walking finds a page faster than the index lists every match above this share of rows
 WALK_DENSITY = 0.02
 
@@ -114,6 +116,7 @@ def _search_filter(
     *,
     walk: bool = False,
     unindexed: Sequence[tuple[int, int]] = (),
+    in_order: bool = False,
 ) -> tuple[str, list[object]]:
     """SQL that keeps the contacts a search finds, and its parameters.
 
@@ -124,7 +127,9 @@ def _search_filter(
     Without ``walk`` the trigram index lists every match at once; with ``walk`` each row
     is checked on its own, which suits walking the sort order for one page of matches.
     ``unindexed`` are ranges of contact ids the trigram index does not hold yet (after a
-    big import, `mjdesk.core.indexing`): their rows are read and checked instead.
+    big import, `mjdesk.core.indexing`): their rows are read and checked instead. With
+    ``in_order`` SQLite is steered to walk the sort order's index and look each contact up
+    in the matches, rather than sort every match (the faster way when matches are many).
     """
     long_terms = [t for t in terms if len(t) >= MIN_SUBSTRING]
     params: list[object] = []
@@ -157,7 +162,8 @@ def _search_filter(
         read, read_params = _substring_checks(terms)
         indexed += f" UNION ALL SELECT id FROM contacts WHERE ({ranges}) AND {read}"
         params += [bound for pair in unindexed for bound in pair] + read_params
-    return f"id IN ({indexed})", params
+    # (+id: no rowid lookups, so the index of the sort order drives the query)
+    return f"{'+' if in_order else ''}id IN ({indexed})", params
 
 
 def _substring_checks(terms: Sequence[str], text: str = _SEARCHED) -> tuple[str, list[object]]:
@@ -264,22 +270,32 @@ def plan_view(
         return ContactView(query, int(total))
     _add_functions(con)
     order = query.sort.order_by(query.descending)
-    if first_page:
-        where, params = _search_filter(terms, walk=True)
-        walk = (
-            f"SELECT id FROM (SELECT id, {where} AS hit FROM contacts ORDER BY {order} "
-            f"LIMIT ?) WHERE hit LIMIT {FIRST_MATCHES}"
-        )
-        # A sample first: only a search that matches many contacts is worth walking for.
-        ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, PROBE_ROWS]))
-        if FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
-            ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
-        if len(ids) == FIRST_MATCHES:
-            return ContactView(query, len(ids), ids, complete=False)
     unindexed = tuple(
         (int(first), int(last))
         for first, last in con.execute("SELECT first_id, last_id FROM search_backlog")
     )
+    long_terms = any(len(t) >= MIN_SUBSTRING for t in terms)
+    if first_page:
+        page = f"SELECT id FROM (SELECT id, {{}} AS hit FROM contacts ORDER BY {order} LIMIT ?) "
+        page += f"WHERE hit LIMIT {FIRST_MATCHES}"
+        where, params = _search_filter(terms, walk=True)
+        walk = page.format(where)
+        # A sample of the sort order first, each row checked on its own: a search that
+        # matches many contacts finds its first page right there.
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, PROBE_ROWS]))
+        if long_terms and all(len(t) >= MIN_SUBSTRING for t in terms):
+            if len(ids) < FIRST_MATCHES:
+                # The index lists the matches; walking the sort order's own index, each
+                # row is looked up among them (no row read), within a budget.
+                where, params = _search_filter(terms, unindexed=unindexed, in_order=True)
+                walk = page.format(where)
+                ids = _run_cancellable(
+                    con, cancel, lambda: _collect(con, walk, [*params, IN_ORDER_ROWS])
+                )
+        elif FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
+            ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
+        if len(ids) == FIRST_MATCHES:
+            return ContactView(query, len(ids), ids, complete=False)
     where, params = _search_filter(terms, unindexed=unindexed)
     every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
     if first_page:

@@ -320,3 +320,28 @@ def test_a_search_by_one_or_two_letters_takes_its_first_page_from_the_indexes(
 def _ascii_fold(text: str) -> str:
     """Lower case for A-Z only, as SQLite's NOCASE (and LIKE) compare."""
     return text.translate({c: c + 32 for c in range(ord("A"), ord("Z") + 1)})
+
+
+@pytest.mark.parametrize("text", ["smith", "york", "yusuf", "ólafs", "smith 1", "gmail.com"])
+@pytest.mark.parametrize("sort", [SortKey.EMAIL, SortKey.NAME, SortKey.CONSENT_DATE])
+@pytest.mark.parametrize("budget", [50, 100_000])
+def test_every_way_to_a_first_page_gives_the_whole_views_start(
+    sample: Workspace, monkeypatch: pytest.MonkeyPatch, text: str, sort: SortKey, budget: int
+) -> None:
+    # Small samples and budgets make each way run: the row-by-row probe, the walk that
+    # looks rows up among the indexed matches, and the index listing them all.
+    monkeypatch.setattr("mjdesk.core.contacts.FIRST_MATCHES", 15)
+    monkeypatch.setattr("mjdesk.core.contacts.PROBE_ROWS", 20)
+    monkeypatch.setattr("mjdesk.core.contacts.IN_ORDER_ROWS", budget)
+    con = sample.reader()
+    try:
+        for descending in (False, True):
+            query = ContactQuery(text, sort, descending)
+            full = plan_view(con, query)
+            first = plan_view(con, query, first_page=True)
+            assert full.ids is not None
+            assert first.ids is not None
+            assert list(first.ids) == list(full.ids[:15]), (text, sort, descending)
+            assert first.complete == (full.total < 15)
+    finally:
+        con.close()
