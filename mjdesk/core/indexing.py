@@ -78,17 +78,24 @@ def search_ranges(con: sqlite3.Connection) -> tuple[tuple[int, int], ...]:
     return tuple((int(first), int(last)) for first, last in rows)
 
 
-def defer_indexes(con: sqlite3.Connection, table: str) -> list[str]:
-    """Drop ``table``'s own indexes (not those of its constraints), writing each down in
-    the backlog to be built again. Inside the caller's transaction."""
+def drop_own_indexes(con: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
+    """Drop ``table``'s own indexes (not those of its constraints); returns each one's name
+    and the statement that creates it again."""
     saved = con.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
         "AND sql IS NOT NULL",
         (table,),
     ).fetchall()
-    for name, sql in saved:
+    for name, _sql in saved:
         con.execute(f'DROP INDEX "{name}"')
-        con.execute("INSERT OR REPLACE INTO index_backlog (name, sql) VALUES (?, ?)", (name, sql))
+    return [(str(name), str(sql)) for name, sql in saved]
+
+
+def defer_indexes(con: sqlite3.Connection, table: str) -> list[str]:
+    """Drop ``table``'s own indexes, writing each down in the backlog to be built again.
+    Inside the caller's transaction."""
+    saved = drop_own_indexes(con, table)
+    con.executemany("INSERT OR REPLACE INTO index_backlog (name, sql) VALUES (?, ?)", saved)
     return [name for name, _sql in saved]
 
 

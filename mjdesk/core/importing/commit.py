@@ -41,7 +41,7 @@ from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, Conse
 from mjdesk.core.importing.mapping import ColumnMapping, Role
 from mjdesk.core.importing.plan import ExistingContact, Lookup, Outcome, Plan, plan_import
 from mjdesk.core.importing.table import SourceInfo, collector_paused
-from mjdesk.core.indexing import defer_indexes, defer_search
+from mjdesk.core.indexing import defer_indexes, defer_search, drop_own_indexes
 from mjdesk.core.tombstones import address_hash
 from mjdesk.core.workspace import Workspace
 
@@ -642,13 +642,7 @@ def indexes_suspended(con: sqlite3.Connection, table: str | None) -> Iterator[No
     if table is None:
         yield
         return
-    saved = con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL",
-        (table,),
-    ).fetchall()
-    for name, _sql in saved:
-        con.execute(f'DROP INDEX "{name}"')
+    saved = drop_own_indexes(con, table)
     yield
     for _name, sql in saved:
         con.execute(sql)
