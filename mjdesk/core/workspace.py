@@ -277,17 +277,20 @@ class Workspace:
             self._con.execute("COMMIT")
 
     @contextmanager
-    def checkpoints_deferred(self) -> Iterator[None]:
-        """No automatic WAL checkpoint when a transaction in the block commits: copying a
-        big import's pages into the database file is left to the next write after it
-        (the index catch-up, in the background) instead of adding to the import."""
+    def bulk_writing(self) -> Iterator[None]:
+        """For a bulk write that makes its own references (a big import): no foreign-key
+        lookups (each would search a table for the row the writer has just put there) and
+        no automatic WAL checkpoint when a transaction in the block commits (copying the
+        pages into the database file is left to the next write, the index catch-up in the
+        background). No other writer runs meanwhile; both come back afterwards."""
         with self._write_lock:
             before = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
             self._con.execute("PRAGMA wal_autocheckpoint = 0")
-        try:
-            yield
-        finally:
-            with self._write_lock:
+            self._con.execute("PRAGMA foreign_keys = OFF")
+            try:
+                yield
+            finally:
+                self._con.execute("PRAGMA foreign_keys = ON")
                 self._con.execute(f"PRAGMA wal_autocheckpoint = {before}")
 
     def reader(self) -> sqlite3.Connection:

@@ -313,6 +313,11 @@ def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> 
     assert ws.fetch("SELECT value FROM counters") == [(503,)]
     triggers = {r[0] for r in ws.fetch("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert set(commit_module.INSERT_TRIGGERS + commit_module.LEDGER_INSERT_TRIGGERS) <= triggers
+    # References were not looked up while writing; they all hold, and lookups are back on.
+    with ws.transaction() as con:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone() == (1000,)
 
 
 def test_every_row_consented_records_the_wording(ws: Workspace) -> None:
