@@ -666,6 +666,33 @@ def _next_contact_id(con: sqlite3.Connection) -> int:
     return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0])
 
 
+LEDGER_COLUMNS = (
+    "contact_id, status, given_at, source_row, wording, source_file, source_sha256, "
+    "source_sheet, lawful_basis, recorded_by, recorded_at, batch_id"
+)
+_CODE_BITS = 6
+_WORDING_CODES = 1 << _CODE_BITS
+"""Distinct wordings up to which records are made from the contacts' summaries."""
+
+
+def _ledger_from_summaries(provenance: str, codes: Mapping[str | None, int]) -> str:
+    """SQL adding the consent records of a chunk of new contacts from their summary
+    columns. ?1 is a JSON array with one number per contact in id order (the row number,
+    shifted left by `_CODE_BITS`, plus the code of its wording in ``codes``); ?2 is the
+    id of the chunk's first contact. Contacts whose summary says 'none' get no record."""
+    if len(codes) == 1:
+        wording = literal(next(iter(codes)))
+    else:
+        cases = " ".join(f"WHEN {code} THEN {literal(text)}" for text, code in codes.items())
+        wording = f"CASE r.value & {_WORDING_CODES - 1} {cases} END"
+    return (
+        f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) "
+        f"SELECT c.id, c.consent_status, c.consent_at, r.value >> {_CODE_BITS}, {wording}, "
+        f"{provenance} FROM json_each(?1) AS r CROSS JOIN contacts AS c ON c.id = ?2 + r.key "
+        "WHERE c.consent_status <> 'none'"
+    )
+
+
 def _insert_new(
     con: sqlite3.Connection,
     ctx: _Context,
@@ -710,12 +737,13 @@ def _insert_new(
         f"properties, created_at, updated_at{summary_columns}) VALUES ({', '.join(marks)})"
     )
     wording_mark = "?" if consent_cells is not None else literal(fixed_wording)
+    provenance = (
+        f"{literal(source.file_name)}, {literal(source.sha256)}, {literal(source.sheet)}, "
+        f"{literal(spec.lawful_basis)}, {literal(ctx.actor)}, {now}, {ctx.batch_id}"
+    )
     ledger_sql = (
-        "INSERT INTO consent_ledger (contact_id, status, given_at, source_row, wording, "
-        "source_file, source_sha256, source_sheet, lawful_basis, recorded_by, recorded_at, "
-        f"batch_id) VALUES (?, ?, ?, ?, {wording_mark}, {literal(source.file_name)}, "
-        f"{literal(source.sha256)}, {literal(source.sheet)}, {literal(spec.lawful_basis)}, "
-        f"{literal(ctx.actor)}, {now}, {ctx.batch_id})"
+        f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) "
+        f"VALUES (?, ?, ?, ?, {wording_mark}, {provenance})"
     )
     journal_sql = f"INSERT INTO activity_changes VALUES ({ctx.activity_id}, ?, NULL)"
     emails, keys = cleaned.emails, cleaned.keys
@@ -731,14 +759,19 @@ def _insert_new(
     added = records = 0
     wordings: dict[str, str | None] = {}
 
-    def wording_column(chunk: Sequence[int]) -> list[Iterable[str | None]]:
+    codes: dict[str | None, int] = {fixed_wording: 0} if consent_cells is None else {}
+
+    def wording_column(chunk: Sequence[int]) -> list[list[str | None]]:
         if consent_cells is None:
             return []
         cells = list(map(consent_cells.__getitem__, chunk))
         for cell in set(cells).difference(wordings):
             text = cell.strip()
             wordings[cell] = f"{consent_header}: {text}" if text else None
-        return [map(wordings.__getitem__, cells)]
+        column = list(map(wordings.__getitem__, cells))
+        for wording in set(column).difference(codes):
+            codes[wording] = len(codes)
+        return [column]
 
     for chunk in _chunks(rows):
         stop.check()
@@ -766,19 +799,7 @@ def _insert_new(
             fields.append(properties.texts(chunk))
         if summaries:
             fields += [statuses, givens]
-        ledger = list(
-            filter(
-                _HAS_STATUS,
-                zip(
-                    ids,
-                    statuses,
-                    givens,
-                    map(numbers.__getitem__, chunk),
-                    *wording_column(chunk),
-                    strict=True,
-                ),
-            )
-        )
+        wording = wording_column(chunk)
         try:
             con.executemany(contact_sql, zip(*fields, strict=True))
         except sqlite3.IntegrityError as exc:
@@ -786,12 +807,30 @@ def _insert_new(
                 "Some addresses this import would add are already in the workspace (it "
                 "changed since the dry run). Run the dry run again."
             ) from exc
-        con.executemany(ledger_sql, ledger)
+        chunk_numbers = list(map(numbers.__getitem__, chunk))
+        if summaries and len(codes) <= _WORDING_CODES:
+            # The records of new contacts repeat what their summaries now say: made in
+            # one statement from them, with each row number and wording (as a code).
+            coded = (
+                [n << _CODE_BITS | codes[w] for n, w in zip(chunk_numbers, wording[0], strict=True)]
+                if wording
+                else [n << _CODE_BITS for n in chunk_numbers]
+            )
+            con.execute(_ledger_from_summaries(provenance, codes), (json.dumps(coded), ids[0]))
+            records += len(statuses) - statuses.count(None)
+        else:
+            ledger = list(
+                filter(
+                    _HAS_STATUS,
+                    zip(ids, statuses, givens, chunk_numbers, *wording, strict=True),
+                )
+            )
+            con.executemany(ledger_sql, ledger)
+            records += len(ledger)
         if not summaries:  # the bulk path journals its new contacts in one statement
             con.executemany(journal_sql, ((i,) for i in ids))
         next_id += len(chunk)
         added += len(chunk)
-        records += len(ledger)
         if progress is not None:
             progress(added, total)
     return added, records
