@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress, count, repeat
 
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
@@ -190,11 +191,10 @@ def _clean(
     }
     suggestions: dict[int, str] = {}
     if better:
-        for index, (local, domain) in enumerate(
-            zip(addresses.locals, addresses.domains, strict=True)
-        ):
-            if domain in better and index not in problems and "@" in emails[index]:
-                suggestions[index] = f"{local}@{better[domain]}"
+        for index in compress(count(), map(better.__contains__, addresses.domains)):
+            if index not in problems and "@" in emails[index]:
+                fix = better[addresses.domains[index]]
+                suggestions[index] = f"{addresses.locals[index]}@{fix}"
     roles = role_addresses(addresses) - problems.keys()
     duplicates: dict[int, int] = {}
     # Each key's first row: later rows overwrite earlier ones, so go backwards.
@@ -242,17 +242,14 @@ def _clean(
         values = column(date_header)
         date_guess = guess_date_order(values)
         order = spec.date_order or date_guess.order or DateOrder.DMY
-        parsed: dict[str, datetime | None] = {}
-        for index, value in enumerate(values):
-            if not value.strip():
-                continue
-            if value not in parsed:
-                parsed[value] = parse_date(value, order)
-            when = parsed[value]
-            if when is None:
-                date_problems[index] = f"{value!r} is not a date."
-            else:
-                consent_at[index] = when
+        # Each distinct value parsed once; empty cells keep the date the user gave.
+        parsed = {value: parse_date(value, order) for value in set(values) if value.strip()}
+        if any(when is None for when in parsed.values()):
+            for index, value in enumerate(values):
+                if value in parsed and parsed[value] is None:
+                    date_problems[index] = f"{value!r} is not a date."
+        dated = {value: when for value, when in parsed.items() if when is not None}
+        consent_at = list(map(dated.get, values, repeat(spec.given_at)))
 
     return CleanedImport(
         table=table,

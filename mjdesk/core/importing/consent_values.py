@@ -88,14 +88,9 @@ class ConsentValues:
 
     def classify_column(self, values: Iterable[str]) -> list[ConsentState]:
         """Every cell's state, working out each distinct value once."""
-        seen: dict[str, ConsentState] = {}
-        out = []
-        for value in values:
-            state = seen.get(value)
-            if state is None:
-                state = seen[value] = self.classify(value)
-            out.append(state)
-        return out
+        values = values if isinstance(values, list) else list(values)
+        states = {value: self.classify(value) for value in set(values)}
+        return list(map(states.__getitem__, values))
 
     def with_value(self, value: str, state: ConsentState) -> ConsentValues:
         """A copy where ``value`` means ``state`` (the user teaching the list a new word)."""

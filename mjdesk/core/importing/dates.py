@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
+from itertools import compress, count, islice
 
 
 class DateOrder(Enum):
@@ -123,25 +124,36 @@ def parse_date(text: str, order: DateOrder = DateOrder.DMY) -> datetime | None:
     return _build(_year(y), named, int(d), None, None, None) if named else None
 
 
+def _first_rows(values: list[str], wanted: set[str], limit: int) -> list[int]:
+    """The indexes of the first ``limit`` values in ``wanted``."""
+    if not wanted:
+        return []
+    return list(islice(compress(count(), map(wanted.__contains__, values)), limit))
+
+
 def guess_date_order(values: Iterable[str]) -> DateOrderGuess:
     """Whether the numeric dates in a column are day-first or month-first.
 
     A first number above 12 proves day-first, a second number above 12 month-first; when
     neither appears (every date could be either) the order is ambiguous and must be asked.
     """
-    day_first: list[int] = []
-    month_first: list[int] = []
-    numeric = 0
-    for index, value in enumerate(values):
+    values = values if isinstance(values, list) else list(values)
+    # Each distinct value is looked at once (a column holds few).
+    day_values: set[str] = set()
+    month_values: set[str] = set()
+    numeric = False
+    for value in set(values):
         match = _NUMERIC.fullmatch(value.strip())
         if not match:
             continue
-        numeric += 1
+        numeric = True
         a, b = int(match[1]), int(match[2])
         if a > 12 >= b:
-            day_first.append(index)
+            day_values.add(value)
         elif b > 12 >= a:
-            month_first.append(index)
+            month_values.add(value)
+    day_first = _first_rows(values, day_values, 5)
+    month_first = _first_rows(values, month_values, 5)
     both = (DateOrder.DMY, DateOrder.MDY)
     if not numeric:
         return DateOrderGuess(None, False)

@@ -15,8 +15,8 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import accumulate, repeat
-from operator import itemgetter
+from itertools import accumulate, compress, count, repeat
+from operator import itemgetter, not_
 from typing import NamedTuple
 
 # Dot-atom local part, LDH labels (none with "--" in third and fourth place, which IDNA
@@ -127,10 +127,10 @@ def normalise_column(raw: Sequence[str]) -> AddressColumn:
     lowered = {d: d.lower() for d in set(domains)}
     changed = {d for d, low in lowered.items() if d != low}
     if changed:
-        for i, (local, domain) in enumerate(zip(locals_, domains, strict=True)):
-            if domain in changed and local:
-                domains[i] = lowered[domain]
-                emails[i] = f"{local}@{domains[i]}"
+        for i in compress(count(), map(changed.__contains__, domains)):
+            if locals_[i]:
+                domains[i] = lowered[domains[i]]
+                emails[i] = f"{locals_[i]}@{domains[i]}"
     return AddressColumn(emails, locals_, domains)
 
 
@@ -144,14 +144,11 @@ def _domain_ok(domain: str) -> bool:
 def _undecided(column: AddressColumn) -> list[int]:
     """Rows the fast pass does not accept (in order)."""
     emails, locals_, domains = column
-    good = {d for d in set(domains) if _domain_ok(d)}
-    undecided = {
-        i
-        for i, (match, domain) in enumerate(
-            zip(map(_LOCAL_FAST.fullmatch, locals_), domains, strict=True)
-        )
-        if match is None or domain not in good
-    }
+    # Indexes picked in C: each local part against the pattern, each distinct domain once.
+    undecided = set(compress(count(), map(not_, map(_LOCAL_FAST.fullmatch, locals_))))
+    bad = {d for d in set(domains) if not _domain_ok(d)}
+    if bad:
+        undecided.update(compress(count(), map(bad.__contains__, domains)))
     # Limits of 64 octets before the @ and 254 in all, counted in UTF-8: only an address
     # longer than 64 octets can break either.
     octets = map(len, emails) if "".join(emails).isascii() else map(len, map(str.encode, emails))
