@@ -666,6 +666,46 @@ def _next_contact_id(con: sqlite3.Connection) -> int:
     return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0])
 
 
+ROWS_PER_STATEMENT = 200
+"""Rows one INSERT carries (its VALUES list repeated): the per-statement work of SQLite and
+of the sqlite3 module is then paid once per 200 rows, a quarter of a bulk insert's time."""
+
+
+def _insert_rows(con: sqlite3.Connection, sql: str, fields: Sequence[Iterable[object]]) -> None:
+    """``sql`` (an INSERT ... VALUES (...) with numbered parameters ?1..?N, N = the
+    number of ``fields``) for every row of the columns ``fields``, `ROWS_PER_STATEMENT`
+    rows at a time."""
+    width = len(fields)
+    values = list(chain.from_iterable(zip(*fields, strict=True)))
+    rows = len(values) // width
+    whole = rows - rows % ROWS_PER_STATEMENT
+    step = ROWS_PER_STATEMENT * width
+    if whole:
+        con.executemany(
+            _repeated(sql, width, ROWS_PER_STATEMENT),
+            (values[start : start + step] for start in range(0, whole * width, step)),
+        )
+    if rows > whole:
+        con.execute(_repeated(sql, width, rows - whole), values[whole * width :])
+
+
+_PARAMETER_OR_TEXT = re.compile(r"'(?:[^']|'')*'|\?(\d+)")
+
+
+def _repeated(sql: str, width: int, rows: int) -> str:
+    """``sql``, whose VALUES (...) ends it, with that list once per row, each row's
+    parameters numbered on (?1..?N, ?N+1..?2N, ...); text in quotes is left as it is."""
+    head, _, row = sql.partition(" VALUES ")
+
+    def renumbered(base: int) -> str:
+        def one(match: re.Match[str]) -> str:
+            return match[0] if match[1] is None else f"?{int(match[1]) + base}"
+
+        return _PARAMETER_OR_TEXT.sub(one, row)
+
+    return f"{head} VALUES " + ", ".join(renumbered(n * width) for n in range(rows))
+
+
 LEDGER_COLUMNS = (
     "contact_id, status, given_at, source_row, wording, source_file, source_sha256, "
     "source_sheet, lawful_basis, recorded_by, recorded_at, batch_id"
@@ -801,7 +841,7 @@ def _insert_new(
             fields += [statuses, givens]
         wording = wording_column(chunk)
         try:
-            con.executemany(contact_sql, zip(*fields, strict=True))
+            _insert_rows(con, contact_sql, fields)
         except sqlite3.IntegrityError as exc:
             raise StalePlanError(
                 "Some addresses this import would add are already in the workspace (it "
