@@ -265,18 +265,38 @@ def test_cancel_inside_a_long_statement_rolls_back(ws: Workspace) -> None:
     assert dump(ws) == state
 
 
+#: new contacts only, each with a consent to record, in several wordings and on two dates
+GRANTED_ONLY = [
+    [f"p{i}@example.org", f"P{i}", "", ["yes", "Yes", "I agree", "x"][i % 4], "", ""]
+    for i in range(9)
+] + [["q-dated@example.org", "D", "", "yes", "2024-02-29", "T"]]  # in address order, as bulk ids go
+
+
+@pytest.mark.parametrize(
+    ("rows", "wording_codes", "chunk"),
+    [(MIXED, 64, 50_000), (GRANTED_ONLY, 64, 50_000), (GRANTED_ONLY, 3, 3)],
+    ids=["mixed", "granted-only", "more-wordings-than-codes"],
+)
 def test_bulk_and_row_by_row_commits_give_the_same_workspace(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[list[str]],
+    wording_codes: int,
+    chunk: int,
 ) -> None:
     import mjdesk.core.contacts
 
+    # With few codes, the first chunk's records are made from the summaries and later
+    # ones (once the file has shown more wordings) row by row.
+    monkeypatch.setattr(commit_module, "_WORDING_CODES", wording_codes)
+    monkeypatch.setattr(commit_module, "CHUNK", chunk)
     for module in (commit_module, mjdesk.core.contacts):
         monkeypatch.setattr(module, "now_iso", lambda: "2025-09-01T12:00:00Z")
     states = []
     for bulk in (True, False):
         with Workspace.open(tmp_path / f"{bulk}.sqlite3") as ws:
             seed(ws)
-            run_import(ws, MIXED, bulk=bulk)
+            run_import(ws, rows, bulk=bulk)
             check_derived(ws)
             states.append(dump(ws))
     assert states[0] == states[1]

@@ -725,7 +725,7 @@ def _ledger_from_summaries(provenance: str, codes: Mapping[str | None, int]) -> 
         wording = literal(next(iter(codes)))
     else:
         cases = " ".join(f"WHEN {code} THEN {literal(text)}" for text, code in codes.items())
-        wording = f"CASE r.value & {_WORDING_CODES - 1} {cases} END"
+        wording = f"CASE r.value & {(1 << _CODE_BITS) - 1} {cases} END"
     return (
         f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) "
         f"SELECT c.id, c.consent_status, c.consent_at, r.value >> {_CODE_BITS}, {wording}, "
@@ -796,6 +796,7 @@ def _insert_new(
     # by the state's value (a plain attribute; hashing an Enum member runs Python code)
     status_of = {ConsentState.GRANTED.value: "granted", ConsentState.WITHDRAWN.value: "withdrawn"}
     state_value = attrgetter("_value_")
+    granted = ConsentState.GRANTED
     next_id = _next_contact_id(con)
     added = records = 0
     wordings: dict[str, str | None] = {}
@@ -818,15 +819,21 @@ def _insert_new(
         stop.check()
         # Column by column, then zipped into rows: map, zip and filter run in C.
         ids = range(next_id, next_id + len(chunk))
-        states = map(state_value, map(consent.__getitem__, chunk))
-        statuses = [
-            status_of.get(state) if wanted else None
-            for state, wanted in zip(states, map(record.__getitem__, chunk), strict=True)
-        ]
-        givens = [
-            iso[when] if status else None
-            for when, status in zip(map(consent_at.__getitem__, chunk), statuses, strict=True)
-        ]
+        states = list(map(consent.__getitem__, chunk))
+        wanted = bytes(map(record.__getitem__, chunk))
+        whens = map(consent_at.__getitem__, chunk)
+        if states.count(granted) == len(states) and wanted.count(0) == 0:
+            # the usual new contacts: each with a consent to record
+            statuses: list[str | None] = ["granted"] * len(chunk)
+            givens: list[str | None] = list(map(iso.__getitem__, whens))
+        else:
+            statuses = [
+                status_of.get(state) if want else None
+                for state, want in zip(map(state_value, states), wanted, strict=True)
+            ]
+            givens = [
+                iso[when] if status else None for when, status in zip(whens, statuses, strict=True)
+            ]
         fields: list[Iterable[object]] = [
             ids,
             map(keys.__getitem__, chunk),
