@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from data.make_import_corpus import Sheet, build, write_ods, write_text, write_xlsx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mjdesk.core.importing import errors
+from mjdesk.core.importing import errors, sheets
 from mjdesk.core.importing.errors import NoticeKind
 from mjdesk.core.importing.formats import FileKind
 from mjdesk.core.importing.readers import NO_HEADER, file_sha256, list_sheets, read_table
@@ -248,3 +251,70 @@ def test_progress_and_cancel(tmp_path: Path) -> None:
         read_table(
             write_xlsx(tmp_path / "x.xlsx", [["email"], ["a@example.org"]]), check_cancel=stop
         )
+
+
+_CELLS = st.one_of(
+    st.text(max_size=12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(10**16), max_value=10**16).map(float),
+    st.booleans(),
+    st.integers(),
+    st.datetimes(min_value=datetime(1900, 1, 1)),
+    st.dates(min_value=date(1900, 1, 1)).map(lambda d: datetime(d.year, d.month, d.day)),
+    st.dates(),
+    st.times(),
+    st.timedeltas(min_value=timedelta(days=-5), max_value=timedelta(days=5)),
+)
+
+
+@given(
+    st.one_of(
+        st.lists(_CELLS, max_size=30),
+        st.lists(st.integers(-(10**16), 10**16).map(float), max_size=30),  # whole numbers
+        st.lists(  # midnight dates, now and then an empty cell
+            st.one_of(
+                st.dates(min_value=date(1900, 1, 1)).map(
+                    lambda d: datetime(d.year, d.month, d.day)
+                ),
+                st.just(""),
+            ),
+            max_size=30,
+        ),
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_a_column_converts_as_each_cell_would(values: list[object]) -> None:
+    """The column-wise conversion of a sheet gives each cell's own text."""
+    assert sheets._column_text(values) == [  # type: ignore[arg-type]
+        v if isinstance(v, str) else sheets.cell_text(v)  # type: ignore[arg-type]
+        for v in values
+    ]
+
+
+@pytest.mark.parametrize("header_row", [None, 3, NO_HEADER])
+def test_a_sheet_read_by_columns_matches_the_same_rows_read_one_by_one(
+    tmp_path: Path, header_row: int | None
+) -> None:
+    """A workbook's rectangle is read column by column; a CSV of the same cells row by row.
+    Both give the same table: blank rows left out, cells beyond the header kept (and
+    reported), row numbers as the spreadsheet shows them."""
+    rows: list[list[object]] = [
+        ["Mailing list export", None, None, None],
+        [None, None, None, None],
+        ["E-mail", "Name", None, None],
+        ["a@example.org", "Ann", None, None],
+        [None, None, None, None],
+        [None, "Bo (no address)", None, "note"],
+        ["c@example.org", None, "extra", None],
+        ["d@example.org", "Di", None, None],
+    ]
+    text = [["" if v is None else str(v) for v in row] for row in rows]
+    by_rows = read_table(write_text(tmp_path / "same.csv", text), header_row=header_row)
+    for path in (write_xlsx(tmp_path / "same.xlsx", rows), write_ods(tmp_path / "same.ods", rows)):
+        table = read_table(path, header_row=header_row)
+        assert table.headers == by_rows.headers
+        assert table.columns == by_rows.columns
+        assert table.row_numbers.tolist() == by_rows.row_numbers.tolist()
+        assert [(n.kind, n.message, n.rows) for n in table.notices] == [
+            (n.kind, n.message, n.rows) for n in by_rows.notices
+        ]

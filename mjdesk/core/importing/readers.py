@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain, islice
+from itertools import chain, compress, count, islice
 from pathlib import Path
 
 from mjdesk.core.importing import sheets, textfiles
@@ -64,6 +64,7 @@ class _Assembler:
 
     def __init__(self, width: int) -> None:
         self.width = width
+        self.header_width = width
         self.columns: list[list[str]] = [[] for _ in range(width)]
         self.row_numbers: array[int] = array("q")
         self.pending: list[list[str]] = []
@@ -84,6 +85,40 @@ class _Assembler:
         self.columns.extend([""] * done for _ in range(width - self.width))
         self.width = width
 
+    def add_columns(self, columns: list[list[str]], first_number: int) -> None:
+        """Rows given as columns of one length (a sheet is a rectangle): blank rows left
+        out, cells beyond the header kept in columns of their own, all column by column."""
+        if not columns or not columns[0]:
+            return
+        self.flush()
+        width = self.width
+        stored = len(self.row_numbers)
+        # Cells beyond the header, up to the last column holding a value, make long rows.
+        assert width == self.header_width, "columns come in one piece, before any row"
+        extra = list(columns[width:])
+        while extra and not any(extra[-1]):
+            extra.pop()
+        if extra:
+            marks = map(any, zip(*extra, strict=True))
+            long_rows = [first_number + i for i, x in enumerate(marks) if x]
+            self.long_count += len(long_rows)
+            self.long += long_rows[: max(0, _SAMPLE_ROWS - len(self.long))]
+            self.columns.extend([""] * stored for _ in extra)
+            self.width = width + len(extra)
+        data = [*columns[:width], *extra]
+        data += [[""] * len(columns[0]) for _ in range(self.width - len(data))]
+        # A blank row has no value in any column; with the first column full, there is none.
+        blank = not all(data[0]) and not all(map(any, zip(*data, strict=True)))
+        if blank:
+            kept = list(map(any, zip(*data, strict=True)))
+            data = [list(compress(column, kept)) for column in data]
+            numbers: Iterable[int] = compress(count(first_number), kept)
+        else:
+            numbers = range(first_number, first_number + len(data[0]))
+        self.row_numbers.extend(numbers)
+        for column, values in zip(self.columns, data, strict=True):
+            column.extend(values)
+
     def add(self, rows: Iterable[list[str]], first_number: int, check: CheckCancel | None) -> None:
         width = self.width
         pending = self.pending
@@ -92,23 +127,25 @@ class _Assembler:
             if not any(row):
                 continue
             numbers.append(number)
-            if len(row) != width:
-                if len(row) < width:
+            if len(row) != width or width != self.header_width:
+                # Short and long are measured against the header, not against the
+                # columns that earlier long rows added.
+                if len(row) < self.header_width:
                     self.short_count += 1
                     if len(self.short) < _SAMPLE_ROWS:
                         self.short.append(number)
-                    row = row + [""] * (width - len(row))
-                else:
+                elif len(row) > self.header_width:
                     while row and not row[-1]:
                         row = row[:-1]
-                    if len(row) > width:
+                    if len(row) > self.header_width:
                         self.long_count += 1
                         if len(self.long) < _SAMPLE_ROWS:
                             self.long.append(number)
+                    if len(row) > width:
                         self.widen(len(row))
                         width = self.width
                         pending = self.pending
-                    row = row + [""] * (width - len(row))
+                row = row + [""] * (width - len(row))
             pending.append(row)
             if len(pending) >= _CHUNK:
                 self.flush()
@@ -120,18 +157,23 @@ class _Assembler:
 
 def _build(
     path: Path,
-    records: Iterator[list[str]],
+    records: Iterator[list[str]] | list[list[str]],
     source: SourceInfo,
     notices: list[Notice],
     header_row: int | None,
     check: CheckCancel | None,
     sheet: str | None,
 ) -> Table:
-    """Find the header in the first rows, then stream the rest into columns."""
+    """Find the header in the first rows, then stream the rest into columns. ``records``
+    is a stream of rows, or a list of columns of one length (a sheet's rectangle)."""
     name = path.name
     where = f"{name}, sheet {sheet!r}" if sheet else name
     wanted = HEAD_ROWS if header_row is None else max(HEAD_ROWS, header_row + 1)
-    head = list(islice(records, wanted))
+    given_columns = records if isinstance(records, list) else None
+    if given_columns is not None:
+        head = [list(row) for row in zip(*(c[:wanted] for c in given_columns), strict=True)]
+    else:
+        head = list(islice(records, wanted))
     if not any(any(value.strip() for value in row) for row in head):
         # Leading blank rows beyond the scan window are as good as an empty file.
         raise EmptyFileError(name, f"{where} is empty: it holds no values.", sheet=sheet)
@@ -148,7 +190,13 @@ def _build(
     while header_cells and not header_cells[-1].strip():
         header_cells.pop()
     assembler = _Assembler(max(1, len(header_cells)))
-    assembler.add(chain(head[header_index + 1 :], records), header_index + 2, check)
+    if given_columns is not None:
+        first = header_index + 1
+        assembler.add_columns([c[first:] for c in given_columns], header_index + 2)
+        if check is not None:
+            check()
+    else:
+        assembler.add(chain(head[header_index + 1 :], records), header_index + 2, check)
     if not assembler.row_numbers:
         raise HeaderOnlyError(
             name,
@@ -350,7 +398,8 @@ def _read_workbook(
     notices.extend(read.notices)
     if check_cancel is not None:
         check_cancel()
-    table = _build(path, iter(read.rows), source, notices, header_row, check_cancel, read.name)
+    cells = read.columns if read.columns is not None else iter(read.rows)
+    table = _build(path, cells, source, notices, header_row, check_cancel, read.name)
     if progress is not None:
         progress(size, size)
     return table

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, count, repeat
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
@@ -29,7 +32,7 @@ from mjdesk.core.importing.formats import FileKind
 from mjdesk.core.importing.table import SheetInfo
 
 if TYPE_CHECKING:
-    from python_calamine import CalamineSheet, CalamineWorkbook
+    from python_calamine import CalamineSheet, CalamineWorkbook, SheetMetadata
 
 Value = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 
@@ -133,37 +136,95 @@ def _repair_utf16(text: str) -> str:
 
 @dataclass
 class SheetRows:
-    """The chosen sheet's rows as text, from row 1 and column A (empty ones included)."""
+    """The chosen sheet's cells as text, from row 1 and column A (empty ones included):
+    as ``columns`` when every row is as wide (nearly always), else as ``rows``."""
 
     name: str
     rows: list[list[str]]
     notices: list[Notice]
+    columns: list[list[str]] | None = None
 
 
-def _text_rows(sheet: CalamineSheet, kind: FileKind, notices: list[Notice]) -> list[list[str]]:
+def _text_cells(
+    sheet: CalamineSheet, kind: FileKind, notices: list[Notice]
+) -> tuple[list[list[str]], list[list[str]] | None]:
+    """The sheet's text as (rows, None), or as ([], columns) when it is rectangular."""
     raw = sheet.to_python(skip_empty_area=False)
+    if raw and len(set(map(len, raw))) == 1:
+        columns: list[list[str]] = [_column_text(c) for c in zip(*raw, strict=True)]
+        del raw
+        if kind is FileKind.XLS:
+            _repair_all(columns, notices)
+        return [], columns
     rows = [[v if type(v) is str else cell_text(v) for v in row] for row in raw]
     del raw
     if kind is FileKind.XLS:
-        repaired = False
-        for row in rows:
-            for i, value in enumerate(row):
-                if "\x00" in value:
-                    row[i] = _repair_utf16(value)
-                    repaired = True
-        if repaired:
-            notices.append(
-                Notice(
-                    NoticeKind.REPAIRED_TEXT,
-                    "Some text cells were stored in a form this reader misreads and were "
-                    "repaired; check names with accents in the review.",
-                )
+        _repair_all(rows, notices)
+    return rows, None
+
+
+def _repair_all(lines: list[list[str]], notices: list[Notice]) -> None:
+    """`_repair_utf16` on every text of rows or columns that needs it, with a notice."""
+    repaired = False
+    for line in lines:
+        for i, value in enumerate(line):
+            if "\x00" in value:
+                line[i] = _repair_utf16(value)
+                repaired = True
+    if repaired:
+        notices.append(
+            Notice(
+                NoticeKind.REPAIRED_TEXT,
+                "Some text cells were stored in a form this reader misreads and were "
+                "repaired; check names with accents in the review.",
             )
-    return rows
+        )
 
 
-def _has_text(rows: list[list[str]]) -> bool:
-    return any(value.strip() for row in rows for value in row)
+def _has_text(lines: list[list[str]] | None) -> bool:
+    return any(value.strip() for line in lines or () for value in line)
+
+
+def _column_text(values: Sequence[Value]) -> list[str]:
+    """`cell_text` of a column's cells: the cells not text yet (found in C) converted
+    together, in C where they are all whole numbers or all midnight dates."""
+    texts: list[str] = list(values)  # type: ignore[arg-type]  # the others replaced below
+    others = list(compress(count(), map(is_not, map(type, values), repeat(str))))
+    if not others:
+        return texts
+    if len(others) == len(texts):
+        return list(_texts(texts))
+    for index, text in zip(others, _texts([values[i] for i in others]), strict=True):
+        texts[index] = text
+    return texts
+
+
+_MIDNIGHT = " 00:00:00"
+
+
+def _texts(values: Sequence[Value]) -> Iterable[str]:
+    kinds = set(map(type, values))
+    if kinds == {float}:
+        numbers: Sequence[float] = values  # type: ignore[assignment]
+        if max(map(abs, numbers)) >= 1e15:
+            return map(cell_text, values)
+        whole = list(map(float.is_integer, numbers))
+        if all(whole):
+            return map(str, map(int, numbers))
+        texts = list(map(repr, numbers))
+        for index in compress(count(), whole):
+            texts[index] = str(int(numbers[index]))
+        return texts
+    if kinds == {dt.date}:
+        return map(dt.date.isoformat, values)  # type: ignore[arg-type]
+    if kinds == {dt.datetime}:
+        # str() gives "YYYY-MM-DD HH:MM:SS" (19 characters, more with microseconds), in
+        # which " 00:00:00" fits only once, after the date.
+        stamps = list(map(str, values))
+        midnights = "".join(stamps).count(_MIDNIGHT)
+        if midnights == len(stamps) and sum(map(len, stamps)) == 19 * len(stamps):
+            return map(itemgetter(slice(0, 10)), stamps)
+    return map(cell_text, values)
 
 
 def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows:
@@ -172,14 +233,17 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
     Hidden, very hidden and chart sheets are skipped when choosing, and named in a notice.
     """
     notices: list[Notice] = []
-    with _open(path, kind) as book:
+    with _open(path, kind) as book, _ErrorScan(path, kind) as errors:
         metas = book.sheets_metadata
         if not metas:
             raise EmptyFileError(path.name, f"{path.name} has no sheets.")
         if sheet is not None:
             index = _find(path, [m.name for m in metas], sheet)
-            rows = _text_rows(_load(book, index, metas[index].name, path, kind), kind, notices)
-            if not _has_text(rows):
+            errors.start(index)
+            rows, columns = _text_cells(
+                _load(book, index, metas[index].name, path, kind), kind, notices
+            )
+            if not (_has_text(rows) or _has_text(columns)):
                 raise EmptyFileError(
                     path.name,
                     f"{path.name}: sheet {metas[index].name!r} is empty.",
@@ -189,6 +253,7 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
         else:
             import python_calamine
 
+            errors.start(_likely_choice(metas))
             skipped = []
             for index, meta in enumerate(metas):
                 if meta.typ is not python_calamine.SheetTypeEnum.WorkSheet:
@@ -196,8 +261,10 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
                 if meta.visible is not python_calamine.SheetVisibleEnum.Visible:
                     skipped.append(meta.name)
                     continue
-                rows = _text_rows(_load(book, index, meta.name, path, kind), kind, notices)
-                if _has_text(rows):
+                rows, columns = _text_cells(
+                    _load(book, index, meta.name, path, kind), kind, notices
+                )
+                if _has_text(rows) or _has_text(columns):
                     chosen = index
                     break
             else:
@@ -211,10 +278,62 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
                         "Hidden sheets were not read: " + ", ".join(skipped) + ".",
                     )
                 )
-    name = metas[chosen].name
-    if kind is FileKind.XLSX:
-        notices.extend(_xlsx_error_cells(path, chosen, name))
-    return SheetRows(name, rows, notices)
+        name = metas[chosen].name
+        notices.extend(errors.result(chosen, name))
+    return SheetRows(name, rows, notices, columns)
+
+
+class _ErrorScan:
+    """`_error_cells` of an .xlsx sheet, run in a thread while calamine parses it
+    (which it does without holding the GIL): the scan reads the sheet's XML a second
+    time, and would otherwise add a tenth to the read."""
+
+    def __init__(self, path: Path, kind: FileKind) -> None:
+        self.path = path
+        self.kind = kind
+        self.index: int | None = None
+        self.found: tuple[int, list[str]] | None = None
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _ErrorScan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def start(self, index: int | None) -> None:
+        if self.kind is not FileKind.XLSX or index is None:
+            return
+        self.index = index
+        self.thread = threading.Thread(target=self._run, name="xlsx-error-scan", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        assert self.index is not None
+        self.found = _error_cells(self.path, self.index)
+
+    def result(self, index: int, name: str) -> list[Notice]:
+        """The notices for sheet ``index`` (named ``name``)."""
+        if self.kind is not FileKind.XLSX:
+            return []
+        if self.thread is not None:
+            self.thread.join()
+        found = self.found if index == self.index and self.found is not None else None
+        return _error_notice(name, *(found or _error_cells(self.path, index)))
+
+
+def _likely_choice(metas: Sequence[SheetMetadata]) -> int | None:
+    """The sheet a read without a sheet name most likely takes: the first visible one."""
+    import python_calamine
+
+    for index, meta in enumerate(metas):
+        if (
+            meta.typ is python_calamine.SheetTypeEnum.WorkSheet
+            and meta.visible is python_calamine.SheetVisibleEnum.Visible
+        ):
+            return index
+    return None
 
 
 def _find(path: Path, names: list[str], wanted: str | int) -> int:
@@ -275,17 +394,21 @@ def _scan(stream: Iterator[bytes]) -> tuple[int, list[str]]:
     return count, refs
 
 
-def _xlsx_error_cells(path: Path, index: int, name: str) -> list[Notice]:
-    """A notice naming cells whose formula gave an error (#N/A...): calamine reads them as ''."""
+def _error_cells(path: Path, index: int) -> tuple[int, list[str]]:
+    """How many cells of sheet ``index`` hold a formula error (#N/A...: calamine reads
+    them as ''), and the first few of their references."""
     try:
         with zipfile.ZipFile(path) as package:
             part = _sheet_part(package, index)
             if part is None or part not in package.namelist():
-                return []
+                return 0, []
             with package.open(part) as stream:
-                count, refs = _scan(iter(lambda: stream.read(1 << 20), b""))
+                return _scan(iter(lambda: stream.read(1 << 20), b""))
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
-        return []  # only a notice is lost; the data was read already
+        return 0, []  # only a notice is lost; the data was read already
+
+
+def _error_notice(name: str, count: int, refs: list[str]) -> list[Notice]:
     if not count:
         return []
     listed = ", ".join(refs) + (" ..." if count > len(refs) else "")
