@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -252,6 +254,54 @@ def test_progress_and_cancel(tmp_path: Path) -> None:
             write_xlsx(tmp_path / "x.xlsx", [["email"], ["a@example.org"]]), check_cancel=stop
         )
 
+    # A workbook reports its steps (calamine parses a sheet in one call).
+    book = write_xlsx(tmp_path / "y.xlsx", [["email"], ["a@example.org"]])
+    steps: list[tuple[int, int]] = []
+    read_table(book, progress=lambda done, total: steps.append((done, total)))
+    size = book.stat().st_size
+    assert [done for done, _ in steps] == sorted(done for done, _ in steps)
+    assert len(steps) >= 3
+    assert steps[-1] == (size, size)
+
+
+def test_a_cancel_does_not_wait_for_a_long_sheet_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """calamine parses without holding the GIL: the reader polls for a cancel meanwhile,
+    and the abandoned parse ends in the background (closing the workbook)."""
+    path = write_xlsx(tmp_path / "big.xlsx", [["email"], ["a@example.org"]])
+    release = threading.Event()
+    real = sheets._Parser._parse
+
+    def slow(self: sheets._Parser, index: int, name: str) -> object:
+        release.wait(30)  # a parse that would take long
+        return real(self, index, name)
+
+    monkeypatch.setattr(sheets._Parser, "_parse", slow)
+
+    class Stop(Exception):
+        pass
+
+    polls: list[float] = []
+
+    def stop() -> None:
+        polls.append(time.monotonic())
+        if len(polls) > 2:
+            raise Stop
+
+    began = time.monotonic()
+    with pytest.raises(Stop):
+        read_table(path, check_cancel=stop)
+    assert time.monotonic() - began < 10  # far less than the parse would have taken
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "sheet-parse":
+            thread.join(10)
+            assert not thread.is_alive()
+    # Nothing is left holding the file: it can be read again at once.
+    monkeypatch.setattr(sheets._Parser, "_parse", real)
+    assert read_table(path).column("email") == ["a@example.org"]
+
 
 _CELLS = st.one_of(
     st.text(max_size=12),
@@ -298,7 +348,7 @@ def test_a_sheet_read_by_columns_matches_the_same_rows_read_one_by_one(
     """A workbook's rectangle is read column by column; a CSV of the same cells row by row.
     Both give the same table: blank rows left out, cells beyond the header kept (and
     reported), row numbers as the spreadsheet shows them."""
-    rows: list[list[object]] = [
+    rows: list[list[str | None]] = [
         ["Mailing list export", None, None, None],
         [None, None, None, None],
         ["E-mail", "Name", None, None],

@@ -394,7 +394,12 @@ def _read_workbook(
     check_cancel: CheckCancel | None,
 ) -> Table:
     size = source.size
-    read = sheets.read_sheet(path, kind=source.kind, sheet=sheet)
+
+    def share(done: float) -> None:  # calamine reads a sheet in one call: steps, not bytes
+        if progress is not None:
+            progress(int(size * done), size)
+
+    read = sheets.read_sheet(path, source.kind, sheet, check_cancel, share)
     notices.extend(read.notices)
     if check_cancel is not None:
         check_cancel()

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import is_not, itemgetter
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from python_calamine import CalamineSheet, CalamineWorkbook, SheetMetadata
 
 Value = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
+Check = Callable[[], object] | None
+"""Called now and then during a long step; it raises to cancel."""
 
 
 def _open(path: Path, kind: FileKind) -> CalamineWorkbook:
@@ -146,10 +148,9 @@ class SheetRows:
 
 
 def _text_cells(
-    sheet: CalamineSheet, kind: FileKind, notices: list[Notice]
+    raw: list[list[Value]], kind: FileKind, notices: list[Notice]
 ) -> tuple[list[list[str]], list[list[str]] | None]:
     """The sheet's text as (rows, None), or as ([], columns) when it is rectangular."""
-    raw = sheet.to_python(skip_empty_area=False)
     if raw and len(set(map(len, raw))) == 1:
         columns: list[list[str]] = [_column_text(c) for c in zip(*raw, strict=True)]
         del raw
@@ -227,22 +228,108 @@ def _texts(values: Sequence[Value]) -> Iterable[str]:
     return map(cell_text, values)
 
 
-def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows:
+class _Parser:
+    """Parses sheets of an open workbook in a worker thread. calamine holds no lock while
+    it parses, so the calling thread polls ``check`` meanwhile: a cancel takes effect at
+    once rather than when a big sheet is done. An abandoned parse finishes in the
+    background and closes the workbook; its result is dropped."""
+
+    POLL = 0.05
+
+    def __init__(self, book: CalamineWorkbook, path: Path, kind: FileKind, check: Check) -> None:
+        self.book, self.path, self.kind, self.check = book, path, kind, check
+        self.lock = threading.Lock()
+        self.busy = False
+        self.abandoned = False
+
+    def rows(self, index: int, name: str) -> list[list[Value]]:
+        """The cells of sheet ``index`` (named ``name``), rows from row 1 and column A."""
+        if self.check is None:
+            return self._parse(index, name)
+        outcome: list[object] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self._parse(index, name))
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+                outcome.append(exc)
+            with self.lock:
+                self.busy = False
+                if self.abandoned:
+                    self.book.close()
+
+        self.busy = True
+        thread = threading.Thread(target=work, name="sheet-parse", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(self.POLL)
+                if thread.is_alive():
+                    self.check()
+        except BaseException:
+            with self.lock:  # whoever comes last closes the book
+                self.abandoned = True
+                if not self.busy:
+                    self.book.close()
+            raise
+        if isinstance(outcome[0], BaseException):
+            raise outcome[0]
+        return outcome[0]  # type: ignore[return-value]
+
+    def _parse(self, index: int, name: str) -> list[list[Value]]:
+        raw: list[list[Value]] = _load(self.book, index, name, self.path, self.kind).to_python(
+            skip_empty_area=False
+        )
+        return raw
+
+    def close(self) -> None:
+        """Close the workbook, unless an abandoned parse still uses it (it closes it)."""
+        if not self.abandoned:
+            self.book.close()
+
+
+def read_sheet(
+    path: Path,
+    kind: FileKind,
+    sheet: str | int | None,
+    check: Check = None,
+    progress: Callable[[float], None] | None = None,
+) -> SheetRows:
     """The rows of one sheet: by name, by 0-based index, or (None) the first one with data.
 
     Hidden, very hidden and chart sheets are skipped when choosing, and named in a notice.
+    ``check`` is called every 50 ms while a sheet is parsed (it raises to cancel);
+    ``progress`` gets the share of the work done (0 to 1) after each step.
     """
     notices: list[Notice] = []
-    with _open(path, kind) as book, _ErrorScan(path, kind) as errors:
+    parser = _Parser(_open(path, kind), path, kind, check)
+    try:
+        return _read_sheet(parser, path, kind, sheet, notices, progress or (lambda share: None))
+    finally:
+        parser.close()
+
+
+def _read_sheet(
+    parser: _Parser,
+    path: Path,
+    kind: FileKind,
+    sheet: str | int | None,
+    notices: list[Notice],
+    progress: Callable[[float], None],
+) -> SheetRows:
+    book = parser.book
+    progress(0.05)
+    with _ErrorScan(path, kind) as errors:
         metas = book.sheets_metadata
         if not metas:
             raise EmptyFileError(path.name, f"{path.name} has no sheets.")
         if sheet is not None:
             index = _find(path, [m.name for m in metas], sheet)
             errors.start(index)
-            rows, columns = _text_cells(
-                _load(book, index, metas[index].name, path, kind), kind, notices
-            )
+            raw = parser.rows(index, metas[index].name)
+            progress(0.7)
+            rows, columns = _text_cells(raw, kind, notices)
+            del raw
             if not (_has_text(rows) or _has_text(columns)):
                 raise EmptyFileError(
                     path.name,
@@ -261,9 +348,10 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
                 if meta.visible is not python_calamine.SheetVisibleEnum.Visible:
                     skipped.append(meta.name)
                     continue
-                rows, columns = _text_cells(
-                    _load(book, index, meta.name, path, kind), kind, notices
-                )
+                raw = parser.rows(index, meta.name)
+                progress(0.7)
+                rows, columns = _text_cells(raw, kind, notices)
+                del raw
                 if _has_text(rows) or _has_text(columns):
                     chosen = index
                     break
@@ -280,6 +368,7 @@ def read_sheet(path: Path, kind: FileKind, sheet: str | int | None) -> SheetRows
                 )
         name = metas[chosen].name
         notices.extend(errors.result(chosen, name))
+    progress(0.9)
     return SheetRows(name, rows, notices, columns)
 
 
