@@ -184,7 +184,7 @@ def stages(times: dict[str, float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-million", action="store_true")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     xlsx = dataset("people-100k.xlsx", 100_000)
     csv_100k = dataset("people-100k.csv", 100_000)

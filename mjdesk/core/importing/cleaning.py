@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import compress, count, repeat
-from operator import not_
+from operator import ne, not_
 
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
@@ -209,10 +209,12 @@ def _clean(
     # Each key's first row: later rows overwrite earlier ones, so go backwards.
     first_seen = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
     if len(first_seen) < len(keys):
+        # The rows whose key was first seen on another row, found in C.
+        first_rows = list(map(first_seen.__getitem__, keys))
         duplicates = {
-            index: first_seen[key]
-            for index, key in enumerate(keys)
-            if key and first_seen[key] != index
+            index: first_rows[index]
+            for index in compress(count(), map(ne, first_rows, count()))
+            if keys[index]
         }
 
     n = len(emails)

@@ -116,7 +116,8 @@ def normalise_column(raw: Sequence[str]) -> AddressColumn:
     by_hand: set[int] = set()
     if not blob.isascii() and not unicodedata.is_normalized("NFC", blob):
         by_hand.update(i for i, e in enumerate(emails) if not e.isascii())
-    if "<" in blob or "mailto:" in blob.lower():
+    # (lower-casing a long text with any non-ASCII in it is slow: only when a ":" is there)
+    if "<" in blob or (":" in blob and "mailto:" in blob.lower()):
         starts = list(accumulate(map((1).__add__, map(len, emails)), initial=0))
         by_hand.update(bisect_right(starts, m.start()) - 1 for m in _FIX_BY_HAND.finditer(blob))
     for i in by_hand:
@@ -154,8 +155,8 @@ def _undecided(column: AddressColumn) -> list[int]:
     octets = map(len, emails) if "".join(emails).isascii() else map(len, map(str.encode, emails))
     undecided.update(
         i
-        for i, size in enumerate(octets)
-        if size > 64 and (size > 254 or len(locals_[i].encode()) > 64)
+        for i in compress(count(), map((64).__lt__, octets))
+        if len(emails[i].encode()) > 254 or len(locals_[i].encode()) > 64
     )
     return sorted(undecided)
 
