@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from mjdesk.core.importing import errors, sheets
 from mjdesk.core.importing.errors import NoticeKind
 from mjdesk.core.importing.formats import FileKind
-from mjdesk.core.importing.readers import NO_HEADER, file_sha256, list_sheets, read_table
+from mjdesk.core.importing.readers import (
+    ERROR_TEXTS,
+    NO_HEADER,
+    file_sha256,
+    list_sheets,
+    read_table,
+)
 from mjdesk.core.importing.textfiles import detect_encoding, sniff_dialect
 
 
@@ -368,3 +374,8 @@ def test_a_sheet_read_by_columns_matches_the_same_rows_read_one_by_one(
         assert [(n.kind, n.message, n.rows) for n in table.notices] == [
             (n.kind, n.message, n.rows) for n in by_rows.notices
         ]
+
+
+def test_every_error_text_holds_what_the_quick_search_looks_for() -> None:
+    """Columns are searched for "#" and "Err:" before their cells are compared."""
+    assert all("#" in text or "Err:" in text for text in ERROR_TEXTS)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, compress, count, repeat
 from json.encoder import encode_basestring
-from operator import attrgetter, is_, itemgetter
+from operator import attrgetter, is_, itemgetter, lshift, or_
 
 from mjdesk.core.clock import current_user, now_iso, to_iso
 from mjdesk.core.contacts import CancelToken
@@ -539,7 +539,8 @@ class _PropertiesJson:
     faster than SQLite's JSON functions; text is escaped by the json module's C encoder."""
 
     def __init__(self, ctx: _Context) -> None:
-        self.columns = _property_columns(ctx)
+        # trimmed once, in file order (chunks then pick their rows from these)
+        self.columns = [list(map(str.strip, column)) for column in _property_columns(ctx)]
         self.keys = [encode_basestring(c.property_name) + ":" for c in ctx.mapping.properties()]
 
     def texts(self, chunk: Sequence[int]) -> Sequence[str]:
@@ -559,7 +560,7 @@ class _PropertiesJson:
     def _plain(self, chunk: Sequence[int]) -> list[str] | None:
         """The usual case, joined in C: every cell filled, nothing to escape or normalise
         (checked column by column); None otherwise."""
-        cells = [list(map(str.strip, map(column.__getitem__, chunk))) for column in self.columns]
+        cells = [list(map(column.__getitem__, chunk)) for column in self.columns]
         if not all(map(all, cells)):
             return None
         blob = "".join(chain.from_iterable(cells))
@@ -859,10 +860,9 @@ def _insert_new(
         if summaries and len(codes) <= _WORDING_CODES:
             # The records of new contacts repeat what their summaries now say: made in
             # one statement from them, with each row number and wording (as a code).
-            coded = (
-                [n << _CODE_BITS | codes[w] for n, w in zip(chunk_numbers, wording[0], strict=True)]
-                if wording
-                else [n << _CODE_BITS for n in chunk_numbers]
+            shifted = map(lshift, chunk_numbers, repeat(_CODE_BITS))
+            coded = list(
+                map(or_, shifted, map(codes.__getitem__, wording[0])) if wording else shifted
             )
             con.execute(_ledger_from_summaries(provenance, codes), (json.dumps(coded), ids[0]))
             records += len(statuses) - statuses.count(None)
