@@ -235,6 +235,103 @@ def ole2_with_stream(name: str) -> bytes:
     return bytes(header) + bytes(root) + bytes(entry) + bytes(256) + bytes(1024)
 
 
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def write_xls(
+    path: Path,
+    rows: Sequence[Sequence[str | float | None]],
+    *,
+    sheet: str = "Sheet1",
+    errors: dict[tuple[int, int], int] | None = None,
+    error_kind: str = "formula",
+) -> Path:
+    """Write a legacy Excel workbook (BIFF8 in an OLE2 compound file) with one sheet.
+
+    ``errors`` maps (row, column), 0-based, to an Excel error code (0x2A is #N/A, 0x07
+    #DIV/0!), written as a formula whose cached result is that error, or as a plain error
+    cell (a BOOLERR record) with ``error_kind="cell"``.
+    """
+    errors = errors or {}
+    strings = sorted({v for row in rows for v in row if isinstance(v, str)})
+    index = {text: n for n, text in enumerate(strings)}
+    sst = struct.pack("<II", len(strings), len(strings)) + b"".join(
+        struct.pack("<HB", len(t), 1) + t.encode("utf-16-le") for t in strings
+    )
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6)
+    sheet_name = sheet.encode("utf-16-le")
+    boundsheet_size = 4 + 8 + len(sheet_name)
+    globals_ = [_record(0x0809, bof), _record(0x0042, struct.pack("<H", 1200))]
+    xf = struct.pack("<HHHBBBBIIH", 0, 0, 0x0001, 0x20, 0, 0, 0, 0, 0, 0x20C0)
+    globals_ += [_record(0x00E0, xf)] * 16  # the default cell formats Excel writes
+    globals_.append(_record(0x00FC, sst))
+    offset = sum(map(len, globals_)) + boundsheet_size + 4  # + the EOF record
+    globals_.append(
+        _record(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(sheet), 1) + sheet_name)
+    )
+    globals_.append(_record(0x000A, b""))
+    width = max((len(r) for r in rows), default=0)
+    cells = [
+        _record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6)),
+        _record(0x0200, struct.pack("<IIHHH", 0, len(rows), 0, width, 0)),
+    ]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if (r, c) in errors:
+                code = errors[(r, c)]
+                if error_kind == "cell":
+                    cells.append(_record(0x0205, struct.pack("<HHHBB", r, c, 15, code, 1)))
+                else:
+                    result = bytes([2, 0, code, 0, 0, 0, 0xFF, 0xFF])
+                    formula = struct.pack("<HHH", r, c, 15) + result
+                    formula += struct.pack("<HIH", 0, 0, 2) + bytes([0x1C, code])
+                    cells.append(_record(0x0006, formula))
+            elif isinstance(value, str):
+                cells.append(_record(0x00FD, struct.pack("<HHHI", r, c, 15, index[value])))
+            elif isinstance(value, float | int):
+                cells.append(_record(0x0203, struct.pack("<HHHd", r, c, 15, float(value))))
+    cells.append(_record(0x000A, b""))
+    stream = b"".join(globals_) + b"".join(cells)
+    stream += bytes(max(0, 4096 - len(stream)))  # kept out of the mini stream
+    path.write_bytes(_compound_file("Workbook", stream))
+    return path
+
+
+def _compound_file(name: str, stream: bytes) -> bytes:
+    """An OLE2 compound file (512-byte sectors) holding one stream: sector 0 is the FAT,
+    1 the directory, the stream follows."""
+    sectors = -(-len(stream) // 512)
+    if sectors > 126:
+        raise ValueError("stream too long for one FAT sector")
+    fat = [0xFFFFFFFD, 0xFFFFFFFE] + [n + 1 for n in range(2, sectors + 1)] + [0xFFFFFFFE]
+    fat += [0xFFFFFFFF] * (128 - len(fat))
+    header = bytearray(512)
+    header[0:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIII", header, 0x2C, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *([0xFFFFFFFF] * 108))
+
+    def entry(label: str, kind: int, start: int, size: int, child: int) -> bytes:
+        data = bytearray(128)
+        encoded = label.encode("utf-16-le")
+        data[0 : len(encoded)] = encoded
+        struct.pack_into(
+            "<HBBIII", data, 64, len(encoded) + 2, kind, 1, 0xFFFFFFFF, 0xFFFFFFFF, child
+        )
+        struct.pack_into("<II", data, 0x74, start, size)
+        return bytes(data)
+
+    directory = entry("Root Entry", 5, 0xFFFFFFFE, 0, 1) + entry(
+        name, 2, 2, len(stream), 0xFFFFFFFF
+    )
+    empty = bytearray(128)
+    struct.pack_into("<III", empty, 68, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+    directory += bytes(empty) * 2
+    body = stream + bytes(sectors * 512 - len(stream))
+    return bytes(header) + struct.pack("<128I", *fat) + directory + body
+
+
 def make_table(headers: list[str], *rows: list[str]) -> Table:
     """A `Table` as the reader would give it, straight from rows of text (no file)."""
     columns = [list(values) for values in zip(*rows, strict=True)] if rows else []

@@ -8,11 +8,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from data.make_import_corpus import Sheet, build, write_ods, write_text, write_xlsx
+from data.make_import_corpus import Sheet, build, write_ods, write_text, write_xls, write_xlsx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mjdesk.core.importing import errors, sheets
+from mjdesk.core.importing import biff, errors, sheets
 from mjdesk.core.importing.errors import NoticeKind
 from mjdesk.core.importing.formats import FileKind
 from mjdesk.core.importing.readers import (
@@ -116,6 +116,52 @@ def test_formula_errors_become_empty_with_a_notice_naming_cells(corpus: dict[str
     assert table.column("Name") == ["", "Bob"]
     notice = next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS)
     assert "B2" in notice.message
+
+
+@pytest.mark.parametrize("error_kind", ["formula", "cell"])
+def test_legacy_xls_error_cells_are_named_in_a_notice(tmp_path: Path, error_kind: str) -> None:
+    """calamine reads an .xls error cell as '' without a sign; the sheet's own records
+    say which cells they are (a formula with an error result, or an error cell)."""
+    rows: list[list[str | float | None]] = [["Email", "Name", "Score"]]
+    rows += [[f"p{i}@example.org", f"P{i}", float(i)] for i in range(300)]
+    path = write_xls(
+        tmp_path / "old.xls",
+        rows,
+        sheet="Liste",
+        errors={(2, 1): 0x2A, (5, 2): 0x07},
+        error_kind=error_kind,
+    )
+    table = read_table(path)
+    assert table.column("Name")[1] == ""
+    assert table.column("Score")[4] == ""
+    notice = next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS)
+    assert notice.message.startswith("Sheet 'Liste': 2 cell(s) hold a formula error")
+    assert notice.message.endswith("read as empty: B3, C6.")
+    # Without errors there is no notice; a sheet that is not there, or a file that is
+    # not a compound file, gives no answer rather than an error.
+    clean = write_xls(tmp_path / "clean.xls", rows)
+    assert NoticeKind.ERROR_CELLS not in kinds(read_table(clean).notices)
+    assert biff.error_cells(clean, "Sheet1") == (0, [])
+    assert biff.error_cells(clean, "Other") is None
+    assert biff.error_cells(tmp_path / "missing.xls", "Sheet1") is None
+    broken = tmp_path / "broken.xls"
+    broken.write_bytes(path.read_bytes()[:1500])
+    assert biff.error_cells(broken, "Liste") is None
+
+
+def test_legacy_xls_files_of_the_corpus_have_no_error_cells() -> None:
+    folder = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "spreadsheets"
+    files = sorted(folder.glob("*.xls"))
+    if not files:
+        pytest.skip("the shared corpus is not here")
+    for path in files:
+        try:
+            names = [sheet.name for sheet in list_sheets(path)]
+        except errors.ImportFileError:  # encrypted, or too old for calamine: no answer
+            assert biff.error_cells(path, "Sheet1") is None, path.name
+            continue
+        for name in names:  # every sheet found by its name, none with an error cell
+            assert biff.error_cells(path, name) == (0, []), (path.name, name)
 
 
 def test_error_texts_in_csv_become_empty(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+from mjdesk.core.importing import biff
 from mjdesk.core.importing.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -325,7 +326,7 @@ def _read_sheet(
             raise EmptyFileError(path.name, f"{path.name} has no sheets.")
         if sheet is not None:
             index = _find(path, [m.name for m in metas], sheet)
-            errors.start(index)
+            errors.start(index, metas[index].name)
             raw = parser.rows(index, metas[index].name)
             progress(0.7)
             rows, columns = _text_cells(raw, kind, notices)
@@ -340,7 +341,8 @@ def _read_sheet(
         else:
             import python_calamine
 
-            errors.start(_likely_choice(metas))
+            likely = _likely_choice(metas)
+            errors.start(likely, None if likely is None else metas[likely].name)
             skipped = []
             for index, meta in enumerate(metas):
                 if meta.typ is not python_calamine.SheetTypeEnum.WorkSheet:
@@ -373,9 +375,9 @@ def _read_sheet(
 
 
 class _ErrorScan:
-    """`_error_cells` of an .xlsx sheet, run in a thread while calamine parses it
-    (which it does without holding the GIL): the scan reads the sheet's XML a second
-    time, and would otherwise add a tenth to the read."""
+    """The formula-error cells of the chosen sheet (calamine reads them as ''), found in
+    a thread while calamine parses (which it does without holding the GIL): the scan
+    reads the sheet a second time and would otherwise add a tenth to the read."""
 
     def __init__(self, path: Path, kind: FileKind) -> None:
         self.path = path
@@ -391,25 +393,29 @@ class _ErrorScan:
         if self.thread is not None:
             self.thread.join()
 
-    def start(self, index: int | None) -> None:
-        if self.kind is not FileKind.XLSX or index is None:
+    def start(self, index: int | None, name: str | None) -> None:
+        if self.kind not in _SCANNED or index is None or name is None:
             return
         self.index = index
-        self.thread = threading.Thread(target=self._run, name="xlsx-error-scan", daemon=True)
+        self.thread = threading.Thread(
+            target=self._run, args=(index, name), name="error-cell-scan", daemon=True
+        )
         self.thread.start()
 
-    def _run(self) -> None:
-        assert self.index is not None
-        self.found = _error_cells(self.path, self.index)
+    def _run(self, index: int, name: str) -> None:
+        self.found = _error_cells(self.path, self.kind, index, name)
 
     def result(self, index: int, name: str) -> list[Notice]:
         """The notices for sheet ``index`` (named ``name``)."""
-        if self.kind is not FileKind.XLSX:
+        if self.kind not in _SCANNED:
             return []
         if self.thread is not None:
             self.thread.join()
         found = self.found if index == self.index and self.found is not None else None
-        return _error_notice(name, *(found or _error_cells(self.path, index)))
+        return _error_notice(name, *(found or _error_cells(self.path, self.kind, index, name)))
+
+
+_SCANNED = (FileKind.XLSX, FileKind.XLS)
 
 
 def _likely_choice(metas: Sequence[SheetMetadata]) -> int | None:
@@ -483,9 +489,11 @@ def _scan(stream: Iterator[bytes]) -> tuple[int, list[str]]:
     return count, refs
 
 
-def _error_cells(path: Path, index: int) -> tuple[int, list[str]]:
-    """How many cells of sheet ``index`` hold a formula error (#N/A...: calamine reads
-    them as ''), and the first few of their references."""
+def _error_cells(path: Path, kind: FileKind, index: int, name: str) -> tuple[int, list[str]]:
+    """How many cells of sheet ``index`` (named ``name``) hold a formula error (#N/A...:
+    calamine reads them as ''), and the first few of their references."""
+    if kind is FileKind.XLS:
+        return biff.error_cells(path, name) or (0, [])
     try:
         with zipfile.ZipFile(path) as package:
             part = _sheet_part(package, index)
