@@ -150,10 +150,11 @@ def test_legacy_xls_error_cells_are_named_in_a_notice(tmp_path: Path, error_kind
 
 
 def test_legacy_xls_files_of_the_corpus_have_no_error_cells() -> None:
-    folder = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "spreadsheets"
-    files = sorted(folder.glob("*.xls"))
+    from unit.test_import_corpus import SPREADSHEETS
+
+    files = [path for path in SPREADSHEETS if path.suffix == ".xls"]
     if not files:
-        pytest.skip("the shared corpus is not here")
+        pytest.skip("the shared corpus is not present")
     for path in files:
         try:
             names = [sheet.name for sheet in list_sheets(path)]
