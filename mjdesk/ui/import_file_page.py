@@ -157,7 +157,9 @@ class FilePage(QWizardPage):
             self.sheet_combo.setCurrentIndex(first)
             hidden = sum(1 for s in sheets if not s.visible)
             self.sheet_note.setText(
-                f"{len(sheets)} sheets"
+                "One sheet."
+                if len(sheets) == 1
+                else f"{len(sheets)} sheets"
                 + (f", {hidden} hidden" if hidden else "")
                 + ". The first sheet with data is chosen."
             )

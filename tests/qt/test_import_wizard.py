@@ -274,6 +274,53 @@ def test_stopping_the_read_changes_nothing(
     assert window.workspace.fetch("SELECT count(*) FROM import_batches") == [(0,)]
 
 
+def test_stop_takes_effect_in_the_middle_of_a_workbook_parse(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real reader on a workbook whose parse (by calamine, one call) is held: the
+    strip shows the step reached, Stop ends the read at once, and the held parse ends
+    later without a trace."""
+    import threading
+
+    from mjdesk.core.importing import sheets
+
+    release = threading.Event()
+    parsing = threading.Event()
+    real = sheets._Parser._parse
+
+    def held(self: sheets._Parser, index: int, name: str) -> object:
+        parsing.set()
+        release.wait(30)
+        return real(self, index, name)
+
+    monkeypatch.setattr(sheets._Parser, "_parse", held)
+    book = write_xlsx(tmp_path / "big.xlsx", ROWS)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, book, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    strip = wizard.file_page.strip
+    qtbot.waitUntil(lambda: parsing.is_set() and strip.isVisible())
+    qtbot.waitUntil(lambda: strip.bar.value() > strip.bar.minimum())  # a step, not a spinner
+    began = time.monotonic()
+    qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not strip.busy)
+    assert time.monotonic() - began < 5  # the parse is still held: it was not waited for
+    assert wizard.currentId() == FILE_PAGE
+    assert wizard.file_page.sheet_note.text() == "One sheet."
+    assert "Stopped" in wizard.file_page.error_label.text()
+    assert wizard.state.table is None
+    release.set()
+    # The same file reads normally straight after.
+    monkeypatch.setattr(sheets._Parser, "_parse", real)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == MAPPING_PAGE)
+    assert wizard.state.table is not None
+
+
 def test_stopping_the_import_changes_nothing(
     qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,6 +389,8 @@ def test_workbook_sheets_are_offered_with_the_first_with_data_chosen(
     assert "empty" in texts[0]
     assert "hidden" in texts[1]
     assert combo.currentText().startswith("People")
+    note = wizard.file_page.sheet_note.text()
+    assert note == "3 sheets, 1 hidden. The first sheet with data is chosen."
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
     go_to(qtbot, wizard, MAPPING_PAGE)
     assert wizard.state.table is not None
