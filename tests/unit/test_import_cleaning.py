@@ -11,12 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mjdesk.core.addresses import email_key
+from mjdesk.core.importing import validation
 from mjdesk.core.importing.cleaning import clean_table, split_full_name
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.dates import DateOrder
 from mjdesk.core.importing.mapping import guess_mapping
 from mjdesk.core.importing.validation import (
     _CLEARLY_VALID,
+    POPULAR_DOMAINS,
     DomainAdvisor,
     _short_in_utf8,
     address_problem,
@@ -264,3 +266,40 @@ def test_consent_modes_dates_and_edits() -> None:
     assert clean_table(table, dated, us).consent_at[0] == datetime(2025, 1, 2)
     none = clean_table(table, mapping, ConsentSpec(ConsentMode.NONE))
     assert none.consent == [ConsentState.NOT_GIVEN] * 2
+
+
+@st.composite
+def _misspelt(draw: st.DrawFn) -> str:
+    """A provider's domain with up to two letters swapped, dropped, doubled or replaced."""
+    text = list(draw(st.sampled_from(POPULAR_DOMAINS)))
+    for _ in range(draw(st.integers(0, 2))):
+        i = draw(st.integers(0, len(text) - 1))
+        action = draw(st.sampled_from(["swap", "drop", "double", "replace"]))
+        if action == "swap" and i + 1 < len(text):
+            text[i], text[i + 1] = text[i + 1], text[i]
+        elif action == "drop" and len(text) > 1:
+            del text[i]
+        elif action == "double":
+            text.insert(i, text[i])
+        else:
+            text[i] = draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz.-"))
+    return "".join(text)
+
+
+@given(
+    st.one_of(
+        _misspelt(),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz.-", min_size=1, max_size=20),
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_typo_suggestions_are_what_comparing_with_every_provider_gives(domain: str) -> None:
+    """The quick bounds (length, letters the provider lacks) only skip hopeless pairs."""
+    best: tuple[int, str] | None = None
+    for known in POPULAR_DOMAINS:
+        limit = 1 if len(known) < 10 else 2
+        distance = validation._distance(domain, known, limit)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, known)
+    expected = None if domain in POPULAR_DOMAINS or best is None else best[1]
+    assert DomainAdvisor().suggest(domain) == expected

@@ -294,12 +294,19 @@ class DomainAdvisor:
             if _distance(tail, org, _allowed(org)) <= _allowed(org):
                 return ".".join([*labels[:-size], org])
         best: tuple[int, str] | None = None
-        for known in POPULAR_DOMAINS:
-            limit = _allowed(known)
+        letters = set(domain)
+        for known, limit, known_letters in _POPULAR:
+            # Each edit brings in at most one letter the known domain lacks, and changes the
+            # length by at most one: both bounds skip nearly every pair before the full count.
+            if abs(len(domain) - len(known)) > limit or len(letters - known_letters) > limit:
+                continue
             distance = _distance(domain, known, limit)
             if distance <= limit and (best is None or distance < best[0]):
                 best = (distance, known)
         return best[1] if best else None
+
+
+_POPULAR = [(known, _allowed(known), frozenset(known)) for known in POPULAR_DOMAINS]
 
 
 _ROLE_WORDS = (
