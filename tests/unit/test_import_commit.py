@@ -4,6 +4,8 @@ the bulk path's summaries, search index and counter, and cancel leaving nothing 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -263,6 +265,33 @@ def test_cancel_inside_a_long_statement_rolls_back(ws: Workspace) -> None:
     with pytest.raises(Cancelled):
         commit_import(ws, cleaned, plan, actor="t", cancel=cancel, bulk=True)
     assert dump(ws) == state
+
+
+def test_a_failure_of_the_statement_run_beside_the_next_chunk_rolls_back(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The consent records of a chunk are written on a helper thread while the next chunk
+    is built: an error there is raised here, after the helper is done, and nothing stays."""
+    monkeypatch.setattr(commit_module, "CHUNK", 4)
+    rows = [[f"p{i}@example.org", f"P{i}", "", "yes", "", ""] for i in range(10)]
+    cleaned, plan = prepare(ws, rows)
+    state = dump(ws)
+    real = commit_module._ledger_from_summaries
+    calls: list[int] = []
+
+    def second_fails(provenance: str, codes: dict[str | None, int]) -> str:
+        calls.append(1)
+        return real(provenance, codes) + (" AND no_such_column" if len(calls) == 2 else "")
+
+    monkeypatch.setattr(commit_module, "_ledger_from_summaries", second_fails)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_column"):
+        commit_import(ws, cleaned, plan, actor="t", bulk=True)
+    assert not [t for t in threading.enumerate() if t.name == "import-statement"]
+    assert dump(ws) == state
+    # The connection is whole again: the same plan commits.
+    monkeypatch.setattr(commit_module, "_ledger_from_summaries", real)
+    assert commit_import(ws, cleaned, plan, actor="t", bulk=True).consent_records == 10
+    check_derived(ws)
 
 
 #: new contacts only, each with a consent to record, in several wordings and on two dates

@@ -27,9 +27,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, compress, count, repeat
@@ -241,7 +242,7 @@ class _Stop:
         if self.check_fn is None:
             yield
             return
-        con.set_progress_handler(self.interrupted, 20_000)
+        self.watch(con)
         try:
             yield
         except sqlite3.OperationalError as exc:
@@ -252,6 +253,47 @@ class _Stop:
             raise self.error from exc
         finally:
             con.set_progress_handler(None, 0)
+
+    def watch(self, con: sqlite3.Connection) -> None:
+        if self.check_fn is not None:
+            con.set_progress_handler(self.interrupted, 20_000)
+
+
+class _Background:
+    """Runs one statement at a time on a helper thread while this one goes on with its
+    Python work: SQLite holds no GIL while it steps. The connection is left to the
+    helper until `wait`; the cancel check (a progress handler, which would take the GIL
+    every few microseconds) is off meanwhile, and comes back when the statement is done."""
+
+    def __init__(self, con: sqlite3.Connection, stop: _Stop) -> None:
+        self.con = con
+        self.stop = stop
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def run(self, sql: str, params: Sequence[object]) -> None:
+        self.wait()
+        self.con.set_progress_handler(None, 0)
+
+        def work() -> None:
+            try:
+                self.con.execute(sql, params)
+            except BaseException as exc:  # noqa: BLE001 - raised by wait, on the caller's thread
+                self.error = exc
+
+        self.thread = threading.Thread(target=work, name="import-statement", daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        """The connection back, once the statement has run; its error, if any, raised."""
+        if self.thread is None:
+            return
+        self.thread.join()
+        self.thread = None
+        self.stop.watch(self.con)
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
 
 
 def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -673,12 +715,14 @@ of the sqlite3 module is then paid once per 64 rows (measured best between 50 an
 from 500 on, longer statements cost more than they save)."""
 
 
-def _insert_rows(con: sqlite3.Connection, sql: str, fields: Sequence[Iterable[object]]) -> None:
-    """``sql`` (an INSERT ... VALUES (...) with numbered parameters ?1..?N, N = the
-    number of ``fields``) for every row of the columns ``fields``, `ROWS_PER_STATEMENT`
-    rows at a time."""
-    width = len(fields)
-    values = list(chain.from_iterable(zip(*fields, strict=True)))
+def _row_values(fields: Sequence[Iterable[object]]) -> list[object]:
+    """The columns ``fields`` as one list, row after row."""
+    return list(chain.from_iterable(zip(*fields, strict=True)))
+
+
+def _insert_rows(con: sqlite3.Connection, sql: str, width: int, values: list[object]) -> None:
+    """``sql`` (an INSERT ... VALUES (...) with numbered parameters ?1..?N, N = ``width``)
+    for every row of ``values`` (`_row_values`), `ROWS_PER_STATEMENT` rows at a time."""
     rows = len(values) // width
     whole = rows - rows % ROWS_PER_STATEMENT
     step = ROWS_PER_STATEMENT * width
@@ -816,10 +860,12 @@ def _insert_new(
             codes[wording] = len(codes)
         return [column]
 
-    for chunk in _chunks(rows):
-        stop.check()
+    def insert_chunk(chunk: Sequence[int], first_id: int, background: _Background) -> int:
+        """Insert one chunk of contacts; returns the consent records it adds. The records
+        made from the summaries are left to ``background`` (the next chunk is built
+        meanwhile); the caller waits for it before using the connection again."""
         # Column by column, then zipped into rows: map, zip and filter run in C.
-        ids = range(next_id, next_id + len(chunk))
+        ids = range(first_id, first_id + len(chunk))
         states = list(map(consent.__getitem__, chunk))
         wanted = bytes(map(record.__getitem__, chunk))
         whens = map(consent_at.__getitem__, chunk)
@@ -848,15 +894,19 @@ def _insert_new(
             fields.append(properties.texts(chunk))
         if summaries:
             fields += [statuses, givens]
+        values = _row_values(fields)
         wording = wording_column(chunk)
+        chunk_numbers = list(map(numbers.__getitem__, chunk))
+        background.wait()  # the previous chunk's records are in
         try:
-            _insert_rows(con, contact_sql, fields)
+            _insert_rows(con, contact_sql, len(fields), values)
         except sqlite3.IntegrityError as exc:
             raise StalePlanError(
                 "Some addresses this import would add are already in the workspace (it "
                 "changed since the dry run). Run the dry run again."
             ) from exc
-        chunk_numbers = list(map(numbers.__getitem__, chunk))
+        if not summaries:  # the bulk path journals its new contacts in one statement
+            con.executemany(journal_sql, ((i,) for i in ids))
         if summaries and len(codes) <= _WORDING_CODES:
             # The records of new contacts repeat what their summaries now say: made in
             # one statement from them, with each row number and wording (as a code).
@@ -864,23 +914,28 @@ def _insert_new(
             coded = list(
                 map(or_, shifted, map(codes.__getitem__, wording[0])) if wording else shifted
             )
-            con.execute(_ledger_from_summaries(provenance, codes), (json.dumps(coded), ids[0]))
-            records += len(statuses) - statuses.count(None)
-        else:
-            ledger = list(
-                filter(
-                    _HAS_STATUS,
-                    zip(ids, statuses, givens, chunk_numbers, *wording, strict=True),
-                )
-            )
-            con.executemany(ledger_sql, ledger)
-            records += len(ledger)
-        if not summaries:  # the bulk path journals its new contacts in one statement
-            con.executemany(journal_sql, ((i,) for i in ids))
-        next_id += len(chunk)
-        added += len(chunk)
-        if progress is not None:
-            progress(added, total)
+            sql = _ledger_from_summaries(provenance, codes)
+            background.run(sql, (json.dumps(coded), ids[0]))
+            return len(statuses) - statuses.count(None)
+        ledger = list(
+            filter(_HAS_STATUS, zip(ids, statuses, givens, chunk_numbers, *wording, strict=True))
+        )
+        con.executemany(ledger_sql, ledger)
+        return len(ledger)
+
+    background = _Background(con, stop)
+    try:
+        for chunk in _chunks(rows):
+            stop.check()
+            records += insert_chunk(chunk, next_id, background)
+            next_id += len(chunk)
+            added += len(chunk)
+            if progress is not None:
+                progress(added, total)
+        background.wait()
+    finally:
+        with suppress(BaseException):  # the connection back; an error raised says more
+            background.wait()
     return added, records
 
 
