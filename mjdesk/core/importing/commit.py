@@ -271,13 +271,15 @@ class _Background:
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
 
-    def run(self, sql: str, params: Sequence[object]) -> None:
+    def run(self, *statements: tuple[str, Sequence[object]]) -> None:
+        """Start ``statements`` (SQL, parameters), one after the other, on the helper."""
         self.wait()
         self.con.set_progress_handler(None, 0)
 
         def work() -> None:
             try:
-                self.con.execute(sql, params)
+                for sql, params in statements:
+                    self.con.execute(sql, params)
             except BaseException as exc:  # noqa: BLE001 - raised by wait, on the caller's thread
                 self.error = exc
 
@@ -653,13 +655,9 @@ def _add_new(
         # written at its end rather than all over.
         ordered = sorted(rows, key=ctx.cleaned.keys.__getitem__)
         added, records = _insert_new(con, ctx, ordered, True, stop, progress, total)
-        # What the dropped triggers (and remember_created) would have done, set-based;
-        # the search index catches up after the commit (mjdesk.core.indexing).
-        con.execute(
-            f"INSERT INTO activity_changes (activity_id, contact_id, before) "
-            f"SELECT {ctx.activity_id}, id, NULL FROM contacts WHERE id >= ?",
-            (first_id,),
-        )
+        # What the dropped triggers would have done, set-based (each chunk's journal rows,
+        # which remember_created would write, came with its records); the search index
+        # catches up after the commit (mjdesk.core.indexing).
         defer_search(con, first_id, first_id + added - 1)
         con.execute("UPDATE counters SET value = value + ? WHERE name = 'contacts'", (added,))
     return added, records
@@ -832,6 +830,11 @@ def _insert_new(
         f"VALUES (?, ?, ?, ?, {wording_mark}, {provenance})"
     )
     journal_sql = f"INSERT INTO activity_changes VALUES ({ctx.activity_id}, ?, NULL)"
+    # the bulk path journals a chunk of new contacts in one statement
+    journal_range_sql = (
+        f"INSERT INTO activity_changes (activity_id, contact_id, before) "
+        f"SELECT {ctx.activity_id}, id, NULL FROM contacts WHERE id BETWEEN ? AND ?"
+    )
     emails, keys = cleaned.emails, cleaned.keys
     firsts, lasts = cleaned.first_names, cleaned.last_names
     consent, consent_at = cleaned.consent, cleaned.consent_at
@@ -905,9 +908,10 @@ def _insert_new(
                 "Some addresses this import would add are already in the workspace (it "
                 "changed since the dry run). Run the dry run again."
             ) from exc
-        if not summaries:  # the bulk path journals its new contacts in one statement
+        journal = (journal_range_sql, (ids[0], ids[-1]))
+        if not summaries:
             con.executemany(journal_sql, ((i,) for i in ids))
-        if summaries and len(codes) <= _WORDING_CODES:
+        elif len(codes) <= _WORDING_CODES:
             # The records of new contacts repeat what their summaries now say: made in
             # one statement from them, with each row number and wording (as a code).
             shifted = map(lshift, chunk_numbers, repeat(_CODE_BITS))
@@ -915,12 +919,14 @@ def _insert_new(
                 map(or_, shifted, map(codes.__getitem__, wording[0])) if wording else shifted
             )
             sql = _ledger_from_summaries(provenance, codes)
-            background.run(sql, (json.dumps(coded), ids[0]))
+            background.run((sql, (json.dumps(coded), ids[0])), journal)
             return len(statuses) - statuses.count(None)
         ledger = list(
             filter(_HAS_STATUS, zip(ids, statuses, givens, chunk_numbers, *wording, strict=True))
         )
         con.executemany(ledger_sql, ledger)
+        if summaries:
+            background.run(journal)
         return len(ledger)
 
     background = _Background(con, stop)
