@@ -55,8 +55,10 @@ CancelCheck = Callable[[], object]
 
 BULK_ROWS = 20_000
 """From this many new contacts on, the commit takes the bulk path (see the module notes)."""
-CHUNK = 50_000
-"""Rows written per executemany, between progress reports and cancel checks."""
+CHUNK = 20_000
+"""Rows written at a time, between progress reports and cancel checks. A bulk chunk's
+consent records are written while the next chunk is built, so all but the last chunk's
+are out of the way (measured: 20,000 beats 50,000 and 10,000 on 100,000 rows)."""
 ROLE_ADDRESS_FLAG = "role address"
 
 #: the triggers the bulk path replaces by set-based statements, per table it writes
