@@ -40,6 +40,7 @@ from mjdesk.core.importing import (
 from mjdesk.core.importing.commit import commit_import, plan_for_workspace
 from mjdesk.core.importing.errors import NoEmailColumnError
 from mjdesk.core.importing.headers import clean_header
+from mjdesk.core.importing.plan import never_erased, no_contacts
 from mjdesk.core.importing.report import (
     OUTCOME_LABELS,
     REJECTED,
@@ -284,7 +285,7 @@ def _plan_and_commit(
     result = None
     if args.dry_run and not file.exists():
         # Nothing to compare with, and a dry run creates nothing.
-        plan = plan_import(cleaned, lookup=lambda keys: {}, is_erased=lambda key: False)
+        plan = plan_import(cleaned, lookup=no_contacts, is_erased=never_erased)
     else:
         try:
             workspace = Workspace.open(file)

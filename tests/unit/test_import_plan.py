@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from data.make_import_corpus import make_table
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mjdesk.core.importing.cleaning import clean_table
-from mjdesk.core.importing.consent_values import ConsentSpec
+from mjdesk.core.importing import plan as plan_module
+from mjdesk.core.importing.cleaning import CleanedImport, clean_table
+from mjdesk.core.importing.consent_values import ConsentSpec, ConsentState
 from mjdesk.core.importing.mapping import guess_mapping
-from mjdesk.core.importing.plan import ExistingContact, Outcome, Plan, plan_import
+from mjdesk.core.importing.plan import ExistingContact, FieldChange, Outcome, Plan, plan_import
 
 HEADERS = ["Email", "First name", "Last name", "Consent", "Consent date", "Team"]
 
@@ -125,3 +129,113 @@ def test_lookups_are_batched() -> None:
     plan = plan_rows(rows, workspace)
     assert workspace.batches == [900, 900, 200]
     assert plan.counts[Outcome.NEW] == 2000
+
+
+def _reference_plan(
+    cleaned: CleanedImport,
+    workspace: FakeWorkspace,
+    confirmed: frozenset[int],
+    dismissed: frozenset[int],
+) -> tuple[list[Outcome], dict[int, str], dict[int, tuple[FieldChange, ...]], list[int]]:
+    """The dry run's rules row by row, the plainest way (what plan_import does column-wise)."""
+    outcomes, reasons, changes, record = [], {}, {}, []
+    for i in range(len(cleaned)):
+        key, consent = cleaned.keys[i], cleaned.consent[i]
+        adds = 0
+        if i in cleaned.problems:
+            outcome, reasons[i] = Outcome.INVALID, cleaned.problems[i]
+        elif i in cleaned.duplicates:
+            outcome = Outcome.DUPLICATE
+            reasons[i] = f"Same address as row {cleaned.row_number(cleaned.duplicates[i])}."
+        elif i in cleaned.suggestions and i not in dismissed:
+            outcome = Outcome.TYPO_SUGGESTION
+            reasons[i] = f"Did you mean {cleaned.suggestions[i]}?"
+        elif key in workspace.contacts:
+            contact = workspace.contacts[key]
+            found = plan_module._changes(cleaned, i, contact)
+            granted, note = plan_module._consent_change(consent, cleaned.consent_at[i], contact)
+            if granted:
+                found.append(FieldChange("consent", contact.consent_status, consent.value))
+                adds = 1
+            if note:
+                reasons[i] = note
+            outcome = Outcome.UPDATE if found else Outcome.UNCHANGED
+            if found:
+                changes[i] = tuple(found)
+        elif key in workspace.erased and not (
+            i in confirmed and consent is ConsentState.GRANTED and cleaned.consent_at[i]
+        ):
+            outcome, reasons[i] = Outcome.BLOCKED_ERASED, plan_module._ERASED_REASON
+        elif consent in (ConsentState.GRANTED, ConsentState.WITHDRAWN):
+            outcome, adds = Outcome.NEW, 1
+        else:
+            outcome = Outcome.SKIPPED_NO_CONSENT
+            reasons[i] = plan_module._NO_CONSENT_REASON[consent.value]
+        outcomes.append(outcome)
+        record.append(adds)
+    return outcomes, reasons, changes, record
+
+
+_ADDRESSES = st.sampled_from(
+    [
+        *("a@example.org", "B@example.org", "c@example.org", "gone@example.org"),
+        *("d@gmial.com", "not an address", "", "e@example.org", "f@example.org"),
+    ]
+)
+#: the columns as a file with addresses in them maps them (the drawn rows may hold none)
+_MAPPING = guess_mapping(make_table(HEADERS, ["x@example.org", "A", "B", "yes", "", "T"]))
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            _ADDRESSES,
+            st.sampled_from(["", "Ann", "Bo"]),
+            st.sampled_from(["yes", "no", "withdrawn", "maybe", ""]),
+            st.sampled_from(["", "2024-01-01", "2026-06-01"]),
+            st.sampled_from(["", "T1", "T2"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    statuses=st.lists(st.sampled_from(["granted", "withdrawn", "none"]), min_size=3, max_size=3),
+    erased=st.sets(st.sampled_from(["gone@example.org", "e@example.org", "a@example.org"])),
+    confirmed=st.frozensets(st.integers(0, 24)),
+    dismissed=st.frozensets(st.integers(0, 24)),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_plan_is_the_rules_applied_row_by_row(
+    rows: list[tuple[str, str, str, str, str]],
+    statuses: list[str],
+    erased: set[str],
+    confirmed: frozenset[int],
+    dismissed: frozenset[int],
+) -> None:
+    contacts = [
+        ExistingContact(key, "Ann", "", {"team": "T1"}, status, datetime(2025, 1, 1))
+        for key, status in zip(
+            ["a@example.org", "b@example.org", "d@gmial.com"], statuses, strict=True
+        )
+    ]
+    for workspace in (FakeWorkspace(contacts, erased), FakeWorkspace([], set())):
+        table = make_table(HEADERS, *[[e, n, "", c, d, t] for e, n, c, d, t in rows])
+        cleaned = clean_table(table, _MAPPING, ConsentSpec())
+        if workspace.contacts or workspace.erased:
+            lookup, is_erased = workspace.lookup, workspace.is_erased
+        else:  # an empty workspace says so, and the plan then asks nothing
+            lookup, is_erased = plan_module.no_contacts, plan_module.never_erased
+        plan = plan_import(
+            cleaned,
+            lookup=lookup,
+            is_erased=is_erased,
+            confirmed_erased=confirmed,
+            dismissed_suggestions=dismissed,
+        )
+        outcomes, reasons, changes, record = _reference_plan(
+            cleaned, workspace, confirmed, dismissed
+        )
+        assert plan.outcomes == outcomes
+        assert plan.reasons == reasons
+        assert plan.changes == changes
+        assert list(plan.record_consent) == record
+        assert plan.counts == Counter(outcomes)

@@ -33,16 +33,24 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import chain, compress, count, repeat
+from itertools import chain, repeat
 from json.encoder import encode_basestring
-from operator import attrgetter, is_, itemgetter, lshift, or_
+from operator import attrgetter, itemgetter, lshift, or_
 
 from mjdesk.core.clock import current_user, now_iso, to_iso
 from mjdesk.core.contacts import CancelToken
 from mjdesk.core.importing.cleaning import CleanedImport
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.mapping import ColumnMapping, Role
-from mjdesk.core.importing.plan import ExistingContact, Lookup, Outcome, Plan, plan_import
+from mjdesk.core.importing.plan import (
+    ExistingContact,
+    Lookup,
+    Outcome,
+    Plan,
+    never_erased,
+    no_contacts,
+    plan_import,
+)
 from mjdesk.core.importing.table import SourceInfo, collector_paused
 from mjdesk.core.indexing import defer_indexes, defer_search, drop_own_indexes
 from mjdesk.core.tombstones import address_hash
@@ -132,7 +140,7 @@ def workspace_lookup(con: sqlite3.Connection) -> Lookup:
     """A `plan_import` lookup over a workspace connection (reader or writer)."""
     empty = con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()
     if empty is not None and int(empty[0]) == 0:
-        return lambda keys: {}
+        return no_contacts
 
     def lookup(keys: Sequence[str]) -> Mapping[str, ExistingContact]:
         marks = ",".join("?" * len(keys))
@@ -155,7 +163,7 @@ def workspace_is_erased(con: sqlite3.Connection) -> Callable[[str], bool]:
     """A `plan_import` erased-address check: the workspace's tombstones, read once."""
     hashes = {row[0] for row in con.execute("SELECT address_hash FROM tombstones")}
     if not hashes:
-        return lambda key: False
+        return never_erased
     row = con.execute("SELECT value FROM meta WHERE key = 'tombstone_key'").fetchone()
     secret = bytes.fromhex(row[0])
     return lambda key: address_hash(secret, key) in hashes
@@ -381,8 +389,8 @@ def commit_import(
         now=now_iso(),
     )
     stop = _Stop(cancel)
-    new_rows = _rows_with(plan, Outcome.NEW)
-    updates = _rows_with(plan, Outcome.UPDATE)
+    new_rows = plan.indexes_with(Outcome.NEW)
+    updates = plan.indexes_with(Outcome.UPDATE)
     total = len(new_rows) + len(updates)
     use_bulk = len(new_rows) >= BULK_ROWS if bulk is None else bulk
     stop.check()
@@ -422,13 +430,6 @@ def commit_import(
     if progress is not None:
         progress(total, total)
     return result
-
-
-def _rows_with(plan: Plan, outcome: Outcome) -> list[int]:
-    """The indexes of the rows with ``outcome``, in order (found in C)."""
-    if not plan.counts.get(outcome):
-        return []
-    return list(compress(count(), map(is_, plan.outcomes, repeat(outcome))))
 
 
 def _mapping_json(ctx: _Context) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from itertools import compress, count, repeat
+from operator import attrgetter, is_
 
 from mjdesk.core.importing.cleaning import CleanedImport
 from mjdesk.core.importing.consent_values import ConsentState
@@ -116,7 +118,10 @@ class Plan:
         return [self.row(i) for i in range(len(self))]
 
     def indexes_with(self, outcome: Outcome) -> list[int]:
-        return [i for i, o in enumerate(self.outcomes) if o is outcome]
+        """The indexes of the rows with ``outcome``, in order (found in C)."""
+        if not self.counts.get(outcome):
+            return []
+        return list(compress(count(), map(is_, self.outcomes, repeat(outcome))))
 
     def with_outcome(self, outcome: Outcome) -> list[ReviewRow]:
         return [self.row(i) for i in self.indexes_with(outcome)]
@@ -157,6 +162,31 @@ def _changes(cleaned: CleanedImport, index: int, contact: ExistingContact) -> li
     return changes
 
 
+def no_contacts(keys: Sequence[str]) -> Mapping[str, ExistingContact]:
+    """The `Lookup` of a workspace without contacts: the plan then asks nothing."""
+    return {}
+
+
+def never_erased(key: str) -> bool:
+    """The ``is_erased`` of a workspace without erasures: the plan then asks nothing."""
+    return False
+
+
+_NO_CONTACT_OUTCOME = {
+    ConsentState.GRANTED.value: Outcome.NEW,
+    ConsentState.WITHDRAWN.value: Outcome.NEW,
+    ConsentState.NOT_GIVEN.value: Outcome.SKIPPED_NO_CONSENT,
+    ConsentState.UNRECOGNISED.value: Outcome.SKIPPED_NO_CONSENT,
+}
+_NO_CONSENT_REASON = {
+    ConsentState.NOT_GIVEN.value: "No consent in this row.",
+    ConsentState.UNRECOGNISED.value: "The consent value is not one of the known yes/no values.",
+}
+_ERASED_REASON = (
+    "This person was erased on request; confirm a new, dated consent to add them again."
+)
+
+
 def plan_import(
     cleaned: CleanedImport,
     *,
@@ -172,66 +202,37 @@ def plan_import(
     ``confirmed_erased`` are those for which the user confirmed a new, dated consent;
     ``dismissed_suggestions`` rows whose typo suggestion the user rejected (the address is
     then kept as typed).
+
+    Every row starts as a row with no contact (new, or skipped for want of consent, worked
+    out column-wise in C); then, from the weakest rule to the strongest, the rows an
+    existing contact, an erasure, a typo suggestion, a duplicate or an invalid address
+    decides are set one by one.
     """
     problems, duplicates, suggestions = cleaned.problems, cleaned.duplicates, cleaned.suggestions
     keys = cleaned.keys
-    wanted = (
-        keys[i]
-        for i in range(len(cleaned))
-        if i not in problems and i not in duplicates and keys[i]
-    )
-    existing = _existing(wanted, lookup)
     n = len(cleaned)
-    outcomes: list[Outcome] = [Outcome.NEW] * n
+    states = list(map(attrgetter("_value_"), cleaned.consent))
+    outcomes: list[Outcome] = list(map(_NO_CONTACT_OUTCOME.__getitem__, states))
+    record = bytearray(map(is_, outcomes, repeat(Outcome.NEW)))
     reasons: dict[int, str] = {}
     changes: dict[int, tuple[FieldChange, ...]] = {}
-    record = bytearray(n)
-    numbers = cleaned.table.row_numbers
-    granted, withdrawn = ConsentState.GRANTED, ConsentState.WITHDRAWN
-    for index in range(n):
-        key = keys[index]
+    held = problems.keys() | duplicates.keys() | suggestions.keys() - dismissed_suggestions
+
+    existing: Mapping[str, ExistingContact] = {}
+    if lookup is not no_contacts:
+        wanted = (keys[i] for i in range(n) if i not in problems and i not in duplicates)
+        existing = _existing((key for key in wanted if key), lookup)
+    known = list(compress(count(), map(existing.__contains__, keys))) if existing else []
+    for index in known:
+        if index in held:
+            continue
+        contact = existing[keys[index]]
         consent = cleaned.consent[index]
-        problem = problems.get(index)
-        if problem is not None:
-            outcomes[index] = Outcome.INVALID
-            reasons[index] = problem
-            continue
-        if index in duplicates:
-            outcomes[index] = Outcome.DUPLICATE
-            reasons[index] = f"Same address as row {numbers[duplicates[index]]}."
-            continue
-        suggestion = suggestions.get(index)
-        if suggestion is not None and index not in dismissed_suggestions:
-            outcomes[index] = Outcome.TYPO_SUGGESTION
-            reasons[index] = f"Did you mean {suggestion}?"
-            continue
-        contact = existing.get(key)
-        if contact is None:
-            if is_erased(key) and not (
-                index in confirmed_erased
-                and consent is granted
-                and cleaned.consent_at[index] is not None
-            ):
-                outcomes[index] = Outcome.BLOCKED_ERASED
-                reasons[index] = (
-                    "This person was erased on request; confirm a new, dated consent to add "
-                    "them again."
-                )
-            elif consent is granted or consent is withdrawn:
-                record[index] = 1  # NEW, the default
-            else:
-                outcomes[index] = Outcome.SKIPPED_NO_CONSENT
-                reasons[index] = (
-                    "The consent value is not one of the known yes/no values."
-                    if consent is ConsentState.UNRECOGNISED
-                    else "No consent in this row."
-                )
-            continue
         found = _changes(cleaned, index, contact)
         adds, note = _consent_change(consent, cleaned.consent_at[index], contact)
+        record[index] = adds
         if adds:
             found.append(FieldChange("consent", contact.consent_status, consent.value))
-            record[index] = 1
         if note:
             reasons[index] = note
         if found:
@@ -239,7 +240,42 @@ def plan_import(
             changes[index] = tuple(found)
         else:
             outcomes[index] = Outcome.UNCHANGED
-    return Plan(cleaned, outcomes, Counter(outcomes), reasons, changes, record)
+
+    if is_erased is not never_erased:
+        with_contact = set(known)
+        for index in range(n):
+            if index in held or index in with_contact or not is_erased(keys[index]):
+                continue
+            confirmed = (
+                index in confirmed_erased
+                and cleaned.consent[index] is ConsentState.GRANTED
+                and cleaned.consent_at[index] is not None
+            )
+            if not confirmed:
+                outcomes[index] = Outcome.BLOCKED_ERASED
+                reasons[index] = _ERASED_REASON
+                record[index] = 0
+
+    for index in compress(count(), map(is_, outcomes, repeat(Outcome.SKIPPED_NO_CONSENT))):
+        reasons[index] = _NO_CONSENT_REASON[states[index]]
+    numbers = cleaned.table.row_numbers
+    for rows, outcome in (  # the strongest last
+        (suggestions.keys() - dismissed_suggestions, Outcome.TYPO_SUGGESTION),
+        (duplicates.keys(), Outcome.DUPLICATE),
+        (problems.keys(), Outcome.INVALID),
+    ):
+        for index in rows:
+            outcomes[index] = outcome
+            record[index] = 0
+            changes.pop(index, None)
+            if outcome is Outcome.TYPO_SUGGESTION:
+                reasons[index] = f"Did you mean {suggestions[index]}?"
+            elif outcome is Outcome.DUPLICATE:
+                reasons[index] = f"Same address as row {numbers[duplicates[index]]}."
+            else:
+                reasons[index] = problems[index]
+    counts = Counter({o: outcomes.count(o) for o in Outcome})
+    return Plan(cleaned, outcomes, +counts, reasons, changes, record)
 
 
 def _consent_change(
