@@ -303,3 +303,25 @@ def test_typo_suggestions_are_what_comparing_with_every_provider_gives(domain: s
             best = (distance, known)
     expected = None if domain in POPULAR_DOMAINS or best is None else best[1]
     assert DomainAdvisor().suggest(domain) == expected
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=12),
+            st.sampled_from(["Straße@EXAMPLE.org", "ANN@x.org", "ǅemo@x.org", "a\x00b@x.org"]),
+        ),
+        max_size=40,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_keys_are_each_address_folded(emails: list[str]) -> None:
+    """Keys are folded a block at a time (blocks of 3 here), also around a NUL."""
+    import mjdesk.core.importing.cleaning as cleaning
+
+    real = cleaning._FOLD_BLOCK
+    cleaning._FOLD_BLOCK = 3
+    try:
+        assert cleaning._keys(emails) == [e.casefold() for e in emails]
+    finally:
+        cleaning._FOLD_BLOCK = real
