@@ -294,6 +294,20 @@ def test_a_failure_of_the_statement_run_beside_the_next_chunk_rolls_back(
     check_derived(ws)
 
 
+def test_new_contacts_numbered_otherwise_than_foreseen_stop_the_commit(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite numbers new contacts; the records name them by the numbers foreseen. Were
+    the two ever to differ, nothing is written."""
+    cleaned, plan = prepare(ws, [["a@example.org", "A", "", "yes", "", ""]])
+    state = dump(ws)
+    monkeypatch.setattr(commit_module, "_next_contact_id", lambda con: 7)
+    for bulk in (True, False):
+        with pytest.raises(commit_module.CommitError, match="numbered 1, not 7"):
+            commit_import(ws, cleaned, plan, actor="t", bulk=bulk)
+        assert dump(ws) == state
+
+
 #: new contacts only, each with a consent to record, in several wordings and on two dates
 GRANTED_ONLY = [
     [f"p{i}@example.org", f"P{i}", "", ["yes", "Yes", "I agree", "x"][i % 4], "", ""]

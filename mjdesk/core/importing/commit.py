@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import chain, repeat
 from json.encoder import encode_basestring
 from operator import attrgetter, itemgetter, lshift, or_
@@ -739,6 +740,7 @@ def _insert_rows(con: sqlite3.Connection, sql: str, width: int, values: list[obj
 _PARAMETER_OR_TEXT = re.compile(r"'(?:[^']|'')*'|\?(\d+)")
 
 
+@lru_cache(maxsize=16)
 def _repeated(sql: str, width: int, rows: int) -> str:
     """``sql``, whose VALUES (...) ends it, with that list once per row, each row's
     parameters numbered on (?1..?N, ?N+1..?2N, ...); text in quotes is left as it is."""
@@ -803,26 +805,34 @@ def _insert_new(
         if consent_header and spec.mode is ConsentMode.COLUMN and fixed_wording is None
         else None
     )
+
     # Values the same on every row are written into the statements, not bound per row
-    # (each bound value costs about as much as a tenth of the row's insert).
-    bound = 5  # id, key, address, first and last name
-    marks = [f"?{n}" for n in range(1, bound + 1)]
-    for varies, constant in ((bool(roles), "''"), (bool(properties.columns), "'{}'")):
-        bound += varies
-        marks.append(f"?{bound}" if varies else constant)
-    marks += [now, now]
-    summary_columns = ", consent_status, consent_at, consent_source" if summaries else ""
-    if summaries:  # the status (NULL: none) and its date, the summaries made from them
-        status, given = f"?{bound + 1}", f"?{bound + 2}"
-        marks += [
-            f"coalesce({status}, 'none')",
-            given,
-            f"CASE WHEN {status} IS NULL THEN '' ELSE {literal(source.file_name)} END",
-        ]
-    contact_sql = (
-        "INSERT INTO contacts (id, email_key, email, first_name, last_name, flags, "
-        f"properties, created_at, updated_at{summary_columns}) VALUES ({', '.join(marks)})"
-    )
+    # (each bound value costs about as much as a tenth of the row's insert). The id is
+    # left to SQLite: one more than the largest, the one `_next_contact_id` foresees.
+    def contact_sql(all_granted: bool) -> str:
+        """The INSERT for a chunk; ``all_granted``: every row records a grant (so the
+        summaries are the same on every row but for the date)."""
+        bound = 4  # key, address, first and last name
+        marks = [f"?{n}" for n in range(1, bound + 1)]
+        for varies, constant in ((bool(roles), "''"), (bool(properties.columns), "'{}'")):
+            bound += varies
+            marks.append(f"?{bound}" if varies else constant)
+        marks += [now, now]
+        if summaries and all_granted:
+            marks += ["'granted'", f"?{bound + 1}", literal(source.file_name)]
+        elif summaries:  # the status (NULL: none) and its date, the summaries made from them
+            status, given = f"?{bound + 1}", f"?{bound + 2}"
+            marks += [
+                f"coalesce({status}, 'none')",
+                given,
+                f"CASE WHEN {status} IS NULL THEN '' ELSE {literal(source.file_name)} END",
+            ]
+        summary_columns = ", consent_status, consent_at, consent_source" if summaries else ""
+        return (
+            "INSERT INTO contacts (email_key, email, first_name, last_name, flags, "
+            f"properties, created_at, updated_at{summary_columns}) VALUES ({', '.join(marks)})"
+        )
+
     wording_mark = "?" if consent_cells is not None else literal(fixed_wording)
     provenance = (
         f"{literal(source.file_name)}, {literal(source.sha256)}, {literal(source.sheet)}, "
@@ -875,7 +885,8 @@ def _insert_new(
         states = list(map(consent.__getitem__, chunk))
         wanted = bytes(map(record.__getitem__, chunk))
         whens = map(consent_at.__getitem__, chunk)
-        if states.count(granted) == len(states) and wanted.count(0) == 0:
+        all_granted = states.count(granted) == len(states) and wanted.count(0) == 0
+        if all_granted:
             # the usual new contacts: each with a consent to record
             statuses: list[str | None] = ["granted"] * len(chunk)
             givens: list[str | None] = list(map(iso.__getitem__, whens))
@@ -888,7 +899,6 @@ def _insert_new(
                 iso[when] if status else None for when, status in zip(whens, statuses, strict=True)
             ]
         fields: list[Iterable[object]] = [
-            ids,
             map(keys.__getitem__, chunk),
             map(emails.__getitem__, chunk),
             map(firsts.__getitem__, chunk),
@@ -899,18 +909,21 @@ def _insert_new(
         if properties.columns:
             fields.append(properties.texts(chunk))
         if summaries:
-            fields += [statuses, givens]
+            fields += [givens] if all_granted else [statuses, givens]
         values = _row_values(fields)
         wording = wording_column(chunk)
         chunk_numbers = list(map(numbers.__getitem__, chunk))
         background.wait()  # the previous chunk's records are in
         try:
-            _insert_rows(con, contact_sql, len(fields), values)
+            _insert_rows(con, contact_sql(all_granted), len(fields), values)
         except sqlite3.IntegrityError as exc:
             raise StalePlanError(
                 "Some addresses this import would add are already in the workspace (it "
                 "changed since the dry run). Run the dry run again."
             ) from exc
+        last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if last != ids[-1]:  # never: the records below name the contacts by these ids
+            raise CommitError(f"The new contacts were numbered {last}, not {ids[-1]}.")
         journal = (journal_range_sql, (ids[0], ids[-1]))
         if not summaries:
             con.executemany(journal_sql, ((i,) for i in ids))
