@@ -861,20 +861,25 @@ def _insert_new(
     next_id = _next_contact_id(con)
     added = records = 0
     wordings: dict[str, str | None] = {}
-
+    """the wording recorded for each consent cell (the column's name and its value)"""
     codes: dict[str | None, int] = {fixed_wording: 0} if consent_cells is None else {}
+    """a number for each wording, for the records made in SQL"""
+    cell_codes: dict[str, int] = {}
 
-    def wording_column(chunk: Sequence[int]) -> list[list[str | None]]:
+    def wording_column(cells: list[str] | None) -> list[list[str | None]]:
+        """The wordings of ``cells`` as one more column of records (none: a constant)."""
+        return [] if cells is None else [list(map(wordings.__getitem__, cells))]
+
+    def wording_cells(chunk: Sequence[int]) -> list[str] | None:
+        """The chunk's consent cells (None: one wording for all), their wordings known."""
         if consent_cells is None:
-            return []
+            return None
         cells = list(map(consent_cells.__getitem__, chunk))
         for cell in set(cells).difference(wordings):
             text = cell.strip()
-            wordings[cell] = f"{consent_header}: {text}" if text else None
-        column = list(map(wordings.__getitem__, cells))
-        for wording in set(column).difference(codes):
-            codes[wording] = len(codes)
-        return [column]
+            wording = wordings[cell] = f"{consent_header}: {text}" if text else None
+            cell_codes[cell] = codes.setdefault(wording, len(codes))
+        return cells
 
     def insert_chunk(chunk: Sequence[int], first_id: int, background: _Background) -> int:
         """Insert one chunk of contacts; returns the consent records it adds. The records
@@ -911,7 +916,7 @@ def _insert_new(
         if summaries:
             fields += [givens] if all_granted else [statuses, givens]
         values = _row_values(fields)
-        wording = wording_column(chunk)
+        cells = wording_cells(chunk)
         chunk_numbers = list(map(numbers.__getitem__, chunk))
         background.wait()  # the previous chunk's records are in
         try:
@@ -932,13 +937,16 @@ def _insert_new(
             # one statement from them, with each row number and wording (as a code).
             shifted = map(lshift, chunk_numbers, repeat(_CODE_BITS))
             coded = list(
-                map(or_, shifted, map(codes.__getitem__, wording[0])) if wording else shifted
+                map(or_, shifted, map(cell_codes.__getitem__, cells)) if cells else shifted
             )
             sql = _ledger_from_summaries(provenance, codes)
             background.run((sql, (json.dumps(coded), ids[0])), journal)
             return len(statuses) - statuses.count(None)
         ledger = list(
-            filter(_HAS_STATUS, zip(ids, statuses, givens, chunk_numbers, *wording, strict=True))
+            filter(
+                _HAS_STATUS,
+                zip(ids, statuses, givens, chunk_numbers, *wording_column(cells), strict=True),
+            )
         )
         con.executemany(ledger_sql, ledger)
         if summaries:
