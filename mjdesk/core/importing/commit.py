@@ -36,7 +36,7 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import chain, repeat
 from json.encoder import encode_basestring
-from operator import attrgetter, itemgetter, lshift, or_
+from operator import and_, attrgetter, is_, is_not, itemgetter, lshift, not_, or_
 
 from mjdesk.core.clock import current_user, now_iso, to_iso
 from mjdesk.core.contacts import CancelToken
@@ -580,6 +580,16 @@ _HAS_STATUS = itemgetter(1)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
+def _plain_cells(cells: list[str]) -> bool:
+    """Every cell filled, and nothing in them to escape or normalise (checked in C)."""
+    if not all(cells):
+        return False
+    blob = "".join(cells)
+    if '"' in blob or "\\" in blob or _CONTROL.search(blob) is not None:
+        return False
+    return blob.isascii() or unicodedata.is_normalized("NFC", blob)
+
+
 class _PropertiesJson:
     """The ``properties`` JSON text of new contacts, byte for byte as the row-by-row SQL
     (json_patch over json_object) writes it: compact, members in column order, empty cells
@@ -590,6 +600,8 @@ class _PropertiesJson:
         # trimmed once, in file order (chunks then pick their rows from these)
         self.columns = [list(map(str.strip, column)) for column in _property_columns(ctx)]
         self.keys = [encode_basestring(c.property_name) + ":" for c in ctx.mapping.properties()]
+        # Whole columns that are plain (checked once, in file order) need no check per chunk.
+        self.all_plain = bool(self.columns) and all(map(_plain_cells, self.columns))
 
     def texts(self, chunk: Sequence[int]) -> Sequence[str]:
         if not self.columns:
@@ -609,12 +621,7 @@ class _PropertiesJson:
         """The usual case, joined in C: every cell filled, nothing to escape or normalise
         (checked column by column); None otherwise."""
         cells = [list(map(column.__getitem__, chunk)) for column in self.columns]
-        if not all(map(all, cells)):
-            return None
-        blob = "".join(chain.from_iterable(cells))
-        if '"' in blob or "\\" in blob or _CONTROL.search(blob) is not None:
-            return None
-        if not blob.isascii() and not unicodedata.is_normalized("NFC", blob):
+        if not self.all_plain and not all(map(_plain_cells, cells)):
             return None
         # '{"a":"' cell '","b":"' cell ... '"}': constant pieces between the columns
         pieces = ["{" + self.keys[0] + '"', *('",' + key + '"' for key in self.keys[1:])]
@@ -887,10 +894,13 @@ def _insert_new(
         meanwhile); the caller waits for it before using the connection again."""
         # Column by column, then zipped into rows: map, zip and filter run in C.
         ids = range(first_id, first_id + len(chunk))
-        states = list(map(consent.__getitem__, chunk))
-        wanted = bytes(map(record.__getitem__, chunk))
         whens = map(consent_at.__getitem__, chunk)
-        all_granted = states.count(granted) == len(states) and wanted.count(0) == 0
+        if every_grant:
+            all_granted = True
+        else:
+            states = list(map(consent.__getitem__, chunk))
+            wanted = bytes(map(record.__getitem__, chunk))
+            all_granted = states.count(granted) == len(states) and wanted.count(0) == 0
         if all_granted:
             # the usual new contacts: each with a consent to record
             statuses: list[str | None] = ["granted"] * len(chunk)
@@ -953,6 +963,11 @@ def _insert_new(
             background.run(journal)
         return len(ledger)
 
+    # Whether every new row records a grant (the usual import), found once in file order.
+    new = list(map(is_, plan.outcomes, repeat(Outcome.NEW)))
+    every_grant = not any(map(and_, new, map(is_not, consent, repeat(granted)))) and not any(
+        map(and_, new, map(not_, record))
+    )
     background = _Background(con, stop)
     try:
         for chunk in _chunks(rows):
