@@ -6,7 +6,9 @@ Each run commits into a fresh workspace in a temporary folder. Targets (issue #3
 - 100,000 rows x 8 columns XLSX: at most 1.6x a bare ``pandas.read_excel(engine="calamine")``
   of the same file, measured in the same run;
 - the same as CSV: at most 1.0 s;
-- 1,000,000-row CSV: at most 12 s and 1.5 GB peak memory (measured in a child process).
+- 1,000,000-row CSV: at most 12 s and 1.5 GB peak memory (each run in a child process).
+Times are the best of several runs (``--rounds``, ``--million-rounds``): this machine is shared
+and a single run can take half as long again as the next.
 The import ends when its commit does (the contacts are saved and shown); the search and sort
 indexes a big import leaves are then built in the background, printed beside it.
 A naive baseline (openpyxl or pandas to read, email-validator called per row, one INSERT
@@ -185,6 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--million-rounds", type=int, default=2)
     args = parser.parse_args()
     xlsx = dataset("people-100k.xlsx", 100_000)
     csv_100k = dataset("people-100k.csv", 100_000)
@@ -210,10 +213,16 @@ def main() -> None:
 
     if not args.skip_million:
         million = dataset("people-1m.csv", 1_000_000)
-        child = in_child(million)
+        # Each run in a fresh interpreter (its own peak memory); the best time of the runs,
+        # as for the files above, and the highest peak.
+        runs = [in_child(million) for _ in range(args.million_rounds)]
+        child = min(runs, key=lambda t: t["total"])
+        peak = max(run["peak_mb"] for run in runs)
+        each = ", ".join(f"{run['total']:.2f}" for run in runs)
         print(
-            f"CSV 1,000,000 x 8: read+map+clean+plan+commit {child['total']:.2f} s (target <= 12), "
-            f"peak memory {child['peak_mb']:.0f} MB (target <= 1500; {stages(child)})"
+            f"CSV 1,000,000 x 8: read+map+clean+plan+commit {child['total']:.2f} s (target <= 12; "
+            f"best of {len(runs)}: {each}), "
+            f"peak memory {peak:.0f} MB (target <= 1500; {stages(child)})"
         )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process peaked at {own:.0f} MB)")
