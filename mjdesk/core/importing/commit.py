@@ -16,10 +16,12 @@ address order) with their summaries already worked out, the counter is brought u
 with one statement, and the triggers are created again from their stored SQL. DDL is
 transactional in SQLite, so a cancel or a crash leaves the triggers as they were. The
 references it writes are its own (each record's contact was inserted just before it), so
-foreign keys are not looked up, and the CHECKs of values it made itself are not run. The search
-index, and the sort indexes when the import at least doubles the table, catch up after the
-commit in the background (`mjdesk.core.indexing`); until then searches read the new rows
-themselves.
+foreign keys are not looked up, and the CHECKs of values it made itself are not run.
+Contacts go in 64 to an INSERT; a chunk's consent records and journal rows are then made
+from the contacts' summary columns by set-based statements that run on a helper thread
+while the next chunk is built (SQLite steps without the GIL). The search index, and the
+sort indexes when the import at least doubles the table, catch up after the commit in the
+background (`mjdesk.core.indexing`); until then searches read the new rows themselves.
 """
 
 from __future__ import annotations
