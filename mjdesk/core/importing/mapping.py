@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from itertools import islice
 
 from mjdesk.core.importing.consent_values import ConsentState, ConsentValues
 from mjdesk.core.importing.dates import parse_date
@@ -161,8 +162,7 @@ _BOOLS = frozenset({"true", "false", "yes", "no", "y", "n", "1", "0"})
 def _sample(column: Sequence[str]) -> list[str]:
     """Up to 2,000 non-empty values spread over the column."""
     step = max(1, len(column) // (_SAMPLE * 4))
-    values = [v.strip() for v in column[::step] if v.strip()]
-    return values[:_SAMPLE]
+    return list(islice(filter(None, map(str.strip, column[::step])), _SAMPLE))
 
 
 def address_share(column: Sequence[str]) -> float:
