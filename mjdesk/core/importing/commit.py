@@ -524,9 +524,9 @@ def _property_types(con: sqlite3.Connection, ctx: _Context) -> list[str]:
 
 def _check_erased(con: sqlite3.Connection, ctx: _Context, new_rows: Sequence[int]) -> None:
     """A second look at tombstones, at commit time: only confirmed, dated consent passes."""
-    if con.execute("SELECT NOT EXISTS (SELECT 1 FROM tombstones)").fetchone()[0]:
-        return
     is_erased = workspace_is_erased(con)
+    if is_erased is never_erased:
+        return
     cleaned = ctx.cleaned
     for index in new_rows:
         if is_erased(cleaned.keys[index]) and not (
@@ -851,9 +851,8 @@ def _insert_new(
         f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) "
         f"VALUES (?, ?, ?, ?, {wording_mark}, {provenance})"
     )
-    journal_sql = f"INSERT INTO activity_changes VALUES ({ctx.activity_id}, ?, NULL)"
-    # the bulk path journals a chunk of new contacts in one statement
-    journal_range_sql = (
+    # a chunk of new contacts is journalled in one statement
+    journal_sql = (
         f"INSERT INTO activity_changes (activity_id, contact_id, before) "
         f"SELECT {ctx.activity_id}, id, NULL FROM contacts WHERE id BETWEEN ? AND ?"
     )
@@ -941,9 +940,9 @@ def _insert_new(
         last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
         if last != ids[-1]:  # never: the records below name the contacts by these ids
             raise CommitError(f"The new contacts were numbered {last}, not {ids[-1]}.")
-        journal = (journal_range_sql, (ids[0], ids[-1]))
+        journal = (journal_sql, (ids[0], ids[-1]))
         if not summaries:
-            con.executemany(journal_sql, ((i,) for i in ids))
+            con.execute(*journal)
         elif len(codes) <= _WORDING_CODES:
             # The records of new contacts repeat what their summaries now say: made in
             # one statement from them, with each row number and wording (as a code).

@@ -216,7 +216,8 @@ def plan_import(
     record = bytearray(map(is_, outcomes, repeat(Outcome.NEW)))
     reasons: dict[int, str] = {}
     changes: dict[int, tuple[FieldChange, ...]] = {}
-    held = problems.keys() | duplicates.keys() | suggestions.keys() - dismissed_suggestions
+    typos = suggestions.keys() - dismissed_suggestions
+    held = problems.keys() | duplicates.keys() | typos
 
     existing: Mapping[str, ExistingContact] = {}
     if lookup is not no_contacts:
@@ -258,22 +259,20 @@ def plan_import(
 
     for index in compress(count(), map(is_, outcomes, repeat(Outcome.SKIPPED_NO_CONSENT))):
         reasons[index] = _NO_CONSENT_REASON[states[index]]
+
+    def hold(index: int, outcome: Outcome, reason: str) -> None:
+        outcomes[index] = outcome
+        reasons[index] = reason
+        record[index] = 0
+        changes.pop(index, None)
+
     numbers = cleaned.table.row_numbers
-    for rows, outcome in (  # the strongest last
-        (suggestions.keys() - dismissed_suggestions, Outcome.TYPO_SUGGESTION),
-        (duplicates.keys(), Outcome.DUPLICATE),
-        (problems.keys(), Outcome.INVALID),
-    ):
-        for index in rows:
-            outcomes[index] = outcome
-            record[index] = 0
-            changes.pop(index, None)
-            if outcome is Outcome.TYPO_SUGGESTION:
-                reasons[index] = f"Did you mean {suggestions[index]}?"
-            elif outcome is Outcome.DUPLICATE:
-                reasons[index] = f"Same address as row {numbers[duplicates[index]]}."
-            else:
-                reasons[index] = problems[index]
+    for index in typos:  # the strongest rule last
+        hold(index, Outcome.TYPO_SUGGESTION, f"Did you mean {suggestions[index]}?")
+    for index, first in duplicates.items():
+        hold(index, Outcome.DUPLICATE, f"Same address as row {numbers[first]}.")
+    for index, problem in problems.items():
+        hold(index, Outcome.INVALID, problem)
     counts = Counter({o: outcomes.count(o) for o in Outcome})
     return Plan(cleaned, outcomes, +counts, reasons, changes, record)
 

@@ -111,9 +111,8 @@ class _Assembler:
         data = [*columns[:width], *extra]
         data += [[""] * len(columns[0]) for _ in range(self.width - len(data))]
         # A blank row has no value in any column; with the first column full, there is none.
-        blank = not all(data[0]) and not all(map(any, zip(*data, strict=True)))
-        if blank:
-            kept = list(map(any, zip(*data, strict=True)))
+        kept = None if all(data[0]) else list(map(any, zip(*data, strict=True)))
+        if kept is not None and not all(kept):
             data = [list(compress(column, kept)) for column in data]
             numbers: Iterable[int] = compress(count(first_number), kept)
         else:

@@ -318,19 +318,21 @@ def _read_sheet(
     notices: list[Notice],
     progress: Callable[[float], None],
 ) -> SheetRows:
-    book = parser.book
     progress(0.05)
+    metas = parser.book.sheets_metadata
+    if not metas:
+        raise EmptyFileError(path.name, f"{path.name} has no sheets.")
+
+    def text(index: int) -> tuple[list[list[str]], list[list[str]] | None]:
+        raw = parser.rows(index, metas[index].name)
+        progress(0.7)
+        return _text_cells(raw, kind, notices)
+
     with _ErrorScan(path, kind) as errors:
-        metas = book.sheets_metadata
-        if not metas:
-            raise EmptyFileError(path.name, f"{path.name} has no sheets.")
         if sheet is not None:
             index = _find(path, [m.name for m in metas], sheet)
             errors.start(index, metas[index].name)
-            raw = parser.rows(index, metas[index].name)
-            progress(0.7)
-            rows, columns = _text_cells(raw, kind, notices)
-            del raw
+            rows, columns = text(index)
             if not (_has_text(rows) or _has_text(columns)):
                 raise EmptyFileError(
                     path.name,
@@ -350,10 +352,7 @@ def _read_sheet(
                 if meta.visible is not python_calamine.SheetVisibleEnum.Visible:
                     skipped.append(meta.name)
                     continue
-                raw = parser.rows(index, meta.name)
-                progress(0.7)
-                rows, columns = _text_cells(raw, kind, notices)
-                del raw
+                rows, columns = text(index)
                 if _has_text(rows) or _has_text(columns):
                     chosen = index
                     break
