@@ -3,7 +3,8 @@
 A bulk import commits its contacts and consent records without waiting for the indexes
 that only make things fast: the sort indexes of ``contacts`` (dropped when the import at
 least doubles the table, where one build beats a million inserts) and the trigram search
-index. It writes down what it left instead:
+index. (The unique index of the address key is never left behind: an import that drops
+it builds it again before it commits.) It writes down what it left instead:
 
 - ``index_backlog``: each dropped index with the statement that creates it again;
 - ``search_backlog``: ranges of contact ids not yet in ``contacts_search``.
@@ -78,13 +79,17 @@ def search_ranges(con: sqlite3.Connection) -> tuple[tuple[int, int], ...]:
     return tuple((int(first), int(last)) for first, last in rows)
 
 
-def drop_own_indexes(con: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
-    """Drop ``table``'s own indexes (not those of its constraints); returns each one's name
+def drop_own_indexes(
+    con: sqlite3.Connection, table: str, *, unique: bool | None = None
+) -> list[tuple[str, str]]:
+    """Drop ``table``'s own indexes (made by CREATE INDEX, not by its constraints), only
+    the unique ones or only the others when ``unique`` says so; returns each one's name
     and the statement that creates it again."""
     saved = con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL",
-        (table,),
+        "SELECT m.name, m.sql FROM sqlite_master AS m JOIN pragma_index_list(?1) AS i "
+        "ON i.name = m.name WHERE m.type = 'index' AND m.tbl_name = ?1 AND i.origin = 'c' "
+        'AND (?2 IS NULL OR i."unique" = ?2) ORDER BY m.name',
+        (table, unique),
     ).fetchall()
     for name, _sql in saved:
         con.execute(f'DROP INDEX "{name}"')
@@ -92,9 +97,10 @@ def drop_own_indexes(con: sqlite3.Connection, table: str) -> list[tuple[str, str
 
 
 def defer_indexes(con: sqlite3.Connection, table: str) -> list[str]:
-    """Drop ``table``'s own indexes, writing each down in the backlog to be built again.
+    """Drop ``table``'s own indexes but the unique ones (the table's rules, which must
+    hold when the caller commits), writing each down in the backlog to be built again.
     Inside the caller's transaction."""
-    saved = drop_own_indexes(con, table)
+    saved = drop_own_indexes(con, table, unique=False)
     con.executemany("INSERT OR REPLACE INTO index_backlog (name, sql) VALUES (?, ?)", saved)
     return [name for name, _sql in saved]
 

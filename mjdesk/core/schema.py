@@ -295,12 +295,49 @@ CREATE INDEX contacts_by_last_name ON contacts (last_name, email_key);
 """
 
 
+V6_KEY_INDEX = """
+-- The address key is kept unique by an index of its own instead of the column's UNIQUE
+-- (whose index SQLite never drops): an import that at least doubles the table drops it,
+-- inserts its contacts in file order and builds it once, inside its transaction, which
+-- beats putting a million keys into it one by one. The table is made again with the
+-- same columns in the same order, ids and rows; its other indexes and its triggers are
+-- created again as they were (Migration.rebuilds).
+CREATE TABLE contacts_v6 (
+    id INTEGER PRIMARY KEY,
+    email_key TEXT NOT NULL,
+    email TEXT NOT NULL,
+    first_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    last_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties)),
+    flags TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    -- summaries kept by triggers, never written directly
+    consent_status TEXT NOT NULL DEFAULT 'none'
+        CHECK (consent_status IN ('none', 'granted', 'withdrawn')),
+    consent_at TEXT,
+    consent_source TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    lists_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    subscription_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE
+);
+INSERT INTO contacts_v6 SELECT * FROM contacts ORDER BY id;
+DROP TABLE contacts;
+ALTER TABLE contacts_v6 RENAME TO contacts;
+CREATE UNIQUE INDEX contacts_by_key ON contacts (email_key);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
     version: int
     title: str
     sql: str
+    rebuilds: str = ""
+    """A table the step makes again under the same name (dropping the old one): its
+    indexes and triggers as they were before the step are created again after it, and
+    the step runs with foreign keys off (dropping the table must not cascade) and checked
+    before it commits."""
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -309,6 +346,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "contact counter", V3_COUNTERS),
     Migration(4, "indexes that catch up after a big import", V4_DEFERRED_INDEXING),
     Migration(5, "name indexes that carry the address key", V5_PREFIX_PAGES),
+    Migration(6, "the address key unique by an index", V6_KEY_INDEX, rebuilds="contacts"),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

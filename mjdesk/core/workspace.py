@@ -12,14 +12,14 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from mjdesk import __version__
 from mjdesk.core.clock import now_iso
 from mjdesk.core.filelock import FileLock, LockHeld
-from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS
+from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,20 @@ class WorkspaceUnavailable(WorkspaceError):
 def _configure(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("PRAGMA busy_timeout = 5000")
+
+
+@contextmanager
+def _rebuilding(con: sqlite3.Connection) -> Iterator[None]:
+    """For a migration that makes a table again: dropping the old one must not delete
+    the rows that refer to it (foreign keys off), and renaming the new one must leave
+    the triggers of other tables, which name it, as they are (legacy ALTER TABLE)."""
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        yield
+    finally:
+        con.execute("PRAGMA legacy_alter_table = OFF")
+        con.execute("PRAGMA foreign_keys = ON")
 
 
 def _read_only(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
@@ -223,9 +237,9 @@ class Workspace:
         for step in MIGRATIONS:
             if version < step.version <= target:
                 log.info("Migrating %s to workspace format %d", self.path, step.version)
-                self._apply(step.version, step.title, step.sql, first=step.version == 1)
+                self._apply(step, first=step.version == 1)
 
-    def _apply(self, version: int, title: str, sql: str, *, first: bool) -> None:
+    def _apply(self, step: Migration, *, first: bool) -> None:
         seed = ""
         if first:
             seed = (
@@ -235,18 +249,36 @@ class Workspace:
                 f"('created_at', '{now_iso()}'), "
                 f"('created_by', 'mjdesk {__version__}');"
             )
-        # executescript commits anything pending first, so the transaction is in the script.
+        con = self._con
+        again = ""
+        if step.rebuilds:
+            # the table's indexes and triggers (not those of its constraints), made again
+            rows = con.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? "
+                "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+                (step.rebuilds,),
+            )
+            again = "".join(f"{sql};\n" for (sql,) in rows)
+        # executescript commits anything pending first, so the transaction starts in the
+        # script; it is left open there, to be checked and committed here.
         script = (
-            f"BEGIN IMMEDIATE;\n{sql}\n{seed}\n"
+            f"BEGIN IMMEDIATE;\n{step.sql}\n{again}{seed}\n"
             "INSERT INTO schema_version (version, title, applied_at, app_version) "
-            f"VALUES ({version}, '{title}', '{now_iso()}', '{__version__}');\nCOMMIT;"
+            f"VALUES ({step.version}, '{step.title}', '{now_iso()}', '{__version__}');"
         )
-        with self._write_lock:
+        with self._write_lock, _rebuilding(con) if step.rebuilds else nullcontext():
             try:
-                self._con.executescript(script)
+                con.executescript(script)
+                if step.rebuilds:
+                    broken = con.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken is not None:
+                        raise sqlite3.IntegrityError(
+                            f"migration {step.version} broke a reference from {broken[0]}"
+                        )
+                con.execute("COMMIT")
             except BaseException:
-                if self._con.in_transaction:
-                    self._con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise
 
     def _backup(self, version: int) -> Path:

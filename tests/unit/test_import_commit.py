@@ -219,6 +219,20 @@ def test_a_workspace_changed_since_the_dry_run_is_refused_whole(ws: Workspace) -
     assert dump(ws) == state
 
 
+def test_a_big_import_finds_an_address_added_since_its_dry_run_when_it_builds_the_key_index(
+    ws: Workspace,
+) -> None:
+    rows = [[f"p{i}@example.org", f"P{i}", "", "yes", "", ""] for i in range(6)]
+    cleaned, plan = prepare(ws, rows)
+    run_import(ws, rows[4:5])  # meanwhile, one of them is added
+    state = dump(ws)
+    # It doubles the table: the key index is dropped, the rows go in, the rebuild fails.
+    with pytest.raises(StalePlanError, match="already in the workspace"):
+        commit_import(ws, cleaned, plan, actor="tester", bulk=True)
+    assert dump(ws) == state
+    assert ws.fetch("SELECT name FROM sqlite_master WHERE name = 'contacts_by_key'")
+
+
 @pytest.mark.parametrize("bulk", [True, False])
 def test_cancel_before_commit_leaves_the_workspace_untouched(
     ws: Workspace, bulk: bool, monkeypatch: pytest.MonkeyPatch
@@ -359,8 +373,11 @@ def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> 
         for row in schema
         if row[0] == "index"
         and (" ON contacts " in str(row[2]) or " ON consent_ledger " in str(row[2]))
+        and not str(row[2]).startswith("CREATE UNIQUE")
     ]
     assert "contacts_by_name" in str(backlog)
+    # The address key's unique index was built again before the commit, not left behind.
+    assert ws.fetch("SELECT name FROM sqlite_master WHERE name = 'contacts_by_key'")
     assert ws.fetch("SELECT first_id, last_id FROM search_backlog") == [(4, 503)]
     # Searching works before the index catches up: the new rows are read instead.
     assert len(search(ws, "ünal")) == 500

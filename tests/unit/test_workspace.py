@@ -95,6 +95,77 @@ def test_migration_2_to_3_counts_existing_contacts_and_keeps_counting(ws_path: P
         assert ws.fetch("SELECT count(*) FROM contacts") == [(4,)]
 
 
+def _rows(ws: Workspace, table: str) -> list[tuple[object, ...]]:
+    return sorted(ws.fetch(f"SELECT * FROM {table}"), key=repr)
+
+
+def test_migration_5_to_6_gives_the_address_key_its_own_index_and_keeps_everything(
+    ws_path: Path,
+) -> None:
+    from mjdesk.core.indexing import defer_indexes
+
+    with Workspace.open(ws_path, upto=5) as ws, ws.transaction() as con:
+        consent = ConsentRecord("granted", "2025-01-01T00:00:00Z", "form.csv")
+        people = [NewContact(f"p{i}@x.org", f"P{i}", "Lee", consent=consent) for i in range(4)]
+        add_contacts(con, people, actor="t")
+        con.execute("INSERT INTO lists (name, created_at) VALUES ('News', 'n')")
+        con.execute(
+            "INSERT INTO memberships (contact_id, list_id, status, added_at) "
+            "VALUES (1, 1, 'unsubscribed', 'n'), (2, 1, 'subscribed', 'n')"
+        )
+        defer_indexes(con, "contacts")  # a big import's indexes still to be built
+        con.execute("CREATE INDEX contacts_by_flags ON contacts (flags)")  # one built since
+        con.execute("DELETE FROM index_backlog WHERE name = 'contacts_by_flags'")
+    with Workspace.open(ws_path, upto=5) as ws:
+        tables = ("contacts", "memberships", "consent_ledger", "contacts_search", "counters")
+        before = {table: _rows(ws, table) for table in tables}
+        schema = "SELECT type, name FROM sqlite_master WHERE tbl_name = 'contacts' ORDER BY 2"
+        own = ws.fetch(schema)
+        backlog = ws.fetch("SELECT name FROM index_backlog ORDER BY name")
+    with Workspace.open(ws_path) as ws:
+        assert ws.schema_version == 6
+        # Rows, ids, memberships (no cascade when the old table went) and summaries kept.
+        assert {table: _rows(ws, table) for table in tables} == before
+        assert ws.fetch("PRAGMA foreign_key_check") == []
+        assert ws.fetch("PRAGMA integrity_check") == [("ok",)]
+        assert ws.fetch("PRAGMA foreign_keys") == [(1,)]
+        assert ws.fetch("PRAGMA legacy_alter_table") == [(0,)]
+        # The same triggers and indexes; the new unique one instead of the column's.
+        expected = [r for r in own if r[1] != "sqlite_autoindex_contacts_1"]
+        assert sorted(ws.fetch(schema)) == sorted([*expected, ("index", "contacts_by_key")])
+        assert ws.fetch("SELECT name FROM index_backlog ORDER BY name") == backlog
+        with pytest.raises(sqlite3.IntegrityError), ws.transaction() as con:
+            con.execute(
+                "INSERT INTO contacts (email_key, email, created_at, updated_at) "
+                "VALUES ('p1@x.org', 'P1@x.org', 'n', 'n')"
+            )
+        # The triggers of contacts and of the tables that name it still work.
+        with ws.transaction() as con:
+            add_contacts(con, [NewContact("new@x.org", consent=consent)], actor="t")
+            con.execute("DELETE FROM memberships WHERE contact_id = 1")
+        assert ws.fetch("SELECT value FROM counters WHERE name = 'contacts'") == [(5,)]
+        hits = "SELECT rowid FROM contacts_search WHERE contacts_search MATCH '\"new@x\"'"
+        assert ws.fetch(hits) == [(5,)]
+        summaries = "SELECT consent_status, subscription_label FROM contacts WHERE id IN (1, 5)"
+        assert ws.fetch(summaries) == [("granted", ""), ("granted", "")]
+
+
+def test_a_rebuild_that_loses_a_referenced_row_is_refused(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Workspace.open(ws_path, upto=5) as ws, ws.transaction() as con:
+        consent = ConsentRecord("granted", "2025-01-01T00:00:00Z", "form.csv")
+        add_contacts(con, [NewContact("a@x.org", consent=consent)], actor="t")
+    lossy = MIGRATIONS[5]._replace(sql=MIGRATIONS[5].sql.replace("ORDER BY id", "WHERE id > 1"))
+    monkeypatch.setattr("mjdesk.core.workspace.MIGRATIONS", (*MIGRATIONS[:5], lossy))
+    with pytest.raises(Exception, match="broke a reference from consent_ledger"):
+        Workspace.open(ws_path)
+    assert inspect_version(ws_path) == 5
+    with Workspace.open(ws_path, upto=5) as ws:
+        assert ws.fetch("SELECT email FROM contacts") == [("a@x.org",)]
+        assert ws.fetch("PRAGMA foreign_keys") == [(1,)]
+
+
 def test_a_failing_migration_leaves_the_file_at_its_old_version(
     ws_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

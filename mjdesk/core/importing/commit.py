@@ -658,16 +658,22 @@ def _add_new(
         if not suspended:
             return _insert_new(con, ctx, rows, False, stop, progress, total)
         # An import that at least doubles a table: building each of its indexes once, in
-        # order, beats inserting into it; the builds happen after the commit.
-        if len(rows) >= existing:
+        # order, beats inserting into it; the builds happen after the commit, but for the
+        # address key's unique index, built again before it (indexes_suspended).
+        doubles = len(rows) >= existing
+        if doubles:
             defer_indexes(con, "contacts")
         if len(rows) >= ledger_size:
             defer_indexes(con, "consent_ledger")
         first_id = _next_contact_id(con)
-        # In address order the address index (and, ids following it, every other) is
-        # written at its end rather than all over.
-        ordered = sorted(rows, key=ctx.cleaned.keys.__getitem__)
-        added, records = _insert_new(con, ctx, ordered, True, stop, progress, total)
+        try:
+            with indexes_suspended(con, "contacts" if doubles else None, unique=True):
+                # Into the address index in address order, it is written at its end rather
+                # than all over; without the index, file order reads the columns in order.
+                ordered = rows if doubles else sorted(rows, key=ctx.cleaned.keys.__getitem__)
+                added, records = _insert_new(con, ctx, ordered, True, stop, progress, total)
+        except sqlite3.IntegrityError as exc:
+            raise _already_there() from exc
         # What the dropped triggers would have done, set-based (each chunk's journal rows,
         # which remember_created would write, came with its records); the search index
         # catches up after the commit (mjdesk.core.indexing).
@@ -703,14 +709,24 @@ def checks_trusted(con: sqlite3.Connection) -> Iterator[None]:
         con.execute("PRAGMA ignore_check_constraints = OFF")
 
 
+def _already_there() -> StalePlanError:
+    return StalePlanError(
+        "Some addresses this import would add are already in the workspace (it "
+        "changed since the dry run). Run the dry run again."
+    )
+
+
 @contextmanager
-def indexes_suspended(con: sqlite3.Connection, table: str | None) -> Iterator[None]:
-    """Drop ``table``'s own indexes (not those of its constraints) for the block and create
-    them again from their stored SQL afterwards; nothing when ``table`` is None."""
+def indexes_suspended(
+    con: sqlite3.Connection, table: str | None, *, unique: bool | None = None
+) -> Iterator[None]:
+    """Drop ``table``'s own indexes (not those of its constraints; only the unique ones or
+    only the others as ``unique`` says) for the block and create them again from their
+    stored SQL afterwards; nothing when ``table`` is None."""
     if table is None:
         yield
         return
-    saved = drop_own_indexes(con, table)
+    saved = drop_own_indexes(con, table, unique=unique)
     yield
     for _name, sql in saved:
         con.execute(sql)
@@ -933,10 +949,7 @@ def _insert_new(
         try:
             _insert_rows(con, contact_sql(all_granted), len(fields), values)
         except sqlite3.IntegrityError as exc:
-            raise StalePlanError(
-                "Some addresses this import would add are already in the workspace (it "
-                "changed since the dry run). Run the dry run again."
-            ) from exc
+            raise _already_there() from exc
         last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
         if last != ids[-1]:  # never: the records below name the contacts by these ids
             raise CommitError(f"The new contacts were numbered {last}, not {ids[-1]}.")
