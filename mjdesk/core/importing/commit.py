@@ -11,9 +11,13 @@ unsubscribed person stays unsubscribed. Cancelling, or any error, before COMMIT 
 workspace exactly as it was.
 
 Big imports take a bulk path inside the same transaction: the per-row triggers that keep the
-contact summaries, the search index and the contact counter are dropped, the rows go in (in
-address order) with their summaries already worked out, the counter is brought up to date
-with one statement, and the triggers are created again from their stored SQL. DDL is
+contact summaries, the search index and the contact counter are dropped, the rows go in
+with their summaries already worked out, the counter is brought up to date with one
+statement, and the triggers are created again from their stored SQL. An import that at
+least doubles the table drops the address key's unique index too, inserts in file order
+(reading the columns in order) and builds the index once before it commits (a duplicate
+is then refused as it would have been on insert); a smaller one inserts in address order,
+so the index is written at its end rather than all over. DDL is
 transactional in SQLite, so a cancel or a crash leaves the triggers as they were. The
 references it writes are its own (each record's contact was inserted just before it), so
 foreign keys are not looked up, and the CHECKs of values it made itself are not run.
@@ -668,8 +672,6 @@ def _add_new(
         first_id = _next_contact_id(con)
         try:
             with indexes_suspended(con, "contacts" if doubles else None, unique=True):
-                # Into the address index in address order, it is written at its end rather
-                # than all over; without the index, file order reads the columns in order.
                 ordered = rows if doubles else sorted(rows, key=ctx.cleaned.keys.__getitem__)
                 added, records = _insert_new(con, ctx, ordered, True, stop, progress, total)
         except sqlite3.IntegrityError as exc:
