@@ -55,6 +55,7 @@ def test_new_workspace_has_every_table_and_the_latest_version(ws_path: Path) -> 
         assert names >= TABLES
         assert ws.schema_version == LATEST_VERSION
         assert ws.fetch("PRAGMA journal_mode")[0][0] == "wal"
+        assert ws.fetch("PRAGMA page_size") == [(16_384,)]
         assert len(ws.meta("tombstone_key") or "") == 64
         versions = [r[0] for r in ws.fetch("SELECT version FROM schema_version")]
         assert versions == [m.version for m in MIGRATIONS]
@@ -64,6 +65,17 @@ def test_reopening_does_not_migrate_or_back_up_again(ws_path: Path) -> None:
     Workspace.open(ws_path).close()
     Workspace.open(ws_path).close()
     assert not list(ws_path.parent.glob("*.bak.sqlite3"))
+
+
+def test_an_existing_workspace_keeps_its_page_size(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mjdesk.core.workspace.PAGE_SIZE", 4096)  # as before 16 KB pages
+    Workspace.open(ws_path, upto=1).close()
+    monkeypatch.undo()
+    with Workspace.open(ws_path) as ws:
+        assert ws.schema_version == LATEST_VERSION
+        assert ws.fetch("PRAGMA page_size") == [(4096,)]
 
 
 def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) -> None:
