@@ -654,17 +654,18 @@ def _add_new(
     if not bulk:
         return _insert_new(con, ctx, rows, False, stop, progress, total)
     existing = int(con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0])
+    # An import that at least doubles a table: building each of its indexes once, in
+    # order, beats inserting into it; the builds happen after the commit, but for the
+    # address key's unique index, built again before it (indexes_suspended). What is
+    # left to write then goes at the ends of its B-trees, which needs no big cache.
+    doubles = len(rows) >= existing
     with (
         triggers_suspended(con, INSERT_TRIGGERS + LEDGER_INSERT_TRIGGERS) as suspended,
-        bulk_cache(con),
+        bulk_cache(con, APPEND_CACHE_KIB if doubles else BULK_CACHE_KIB),
         checks_trusted(con),
     ):
         if not suspended:
             return _insert_new(con, ctx, rows, False, stop, progress, total)
-        # An import that at least doubles a table: building each of its indexes once, in
-        # order, beats inserting into it; the builds happen after the commit, but for the
-        # address key's unique index, built again before it (indexes_suspended).
-        doubles = len(rows) >= existing
         if doubles:
             defer_indexes(con, "contacts")
         if len(rows) >= ledger_size:
@@ -685,14 +686,19 @@ def _add_new(
 
 
 BULK_CACHE_KIB = 262_144
-"""Page cache of the writer during a bulk commit (the default 2 MB thrashes on big B-trees)."""
+"""Page cache of the writer during a bulk commit into indexes it keeps (the default 2 MB
+thrashes on big B-trees)."""
+APPEND_CACHE_KIB = 16_384
+"""Page cache of the writer during a bulk commit that only appends (measured on a million
+rows in a new process: a tenth faster than `BULK_CACHE_KIB`, whose pages are each new
+memory to the system; SQLite also sorts the address keys faster with it)."""
 
 
 @contextmanager
-def bulk_cache(con: sqlite3.Connection) -> Iterator[None]:
-    """A big page cache for the block, then the connection's own size again."""
+def bulk_cache(con: sqlite3.Connection, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
+    """A page cache of ``kib`` for the block, then the connection's own size again."""
     before = int(con.execute("PRAGMA cache_size").fetchone()[0])
-    con.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    con.execute(f"PRAGMA cache_size = -{kib}")
     try:
         yield
     finally:
