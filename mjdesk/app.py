@@ -116,11 +116,12 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
 
     from mjdesk.core.profiles import PRACTICE_PROFILE
     from mjdesk.core.settings import Settings
-    from mjdesk.core.workspace import Workspace, WorkspaceError
+    from mjdesk.core.workspace import WorkspaceError
     from mjdesk.ui.connection import Accounts
     from mjdesk.ui.crash_handler import CrashHandler
     from mjdesk.ui.main_window import MainWindow
     from mjdesk.ui.theme import apply_theme
+    from mjdesk.ui.upgrade import open_workspace
 
     if TYPE_CHECKING:
         from mjdesk.ui.practice import PracticeSession
@@ -168,7 +169,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
                 practice.stop()
                 practice = None
             try:
-                workspace = Workspace.open(paths.workspace_file(profile))
+                workspace = open_workspace(paths.workspace_file(profile))
             except WorkspaceError as exc:
                 log.error("Workspace not opened: %s", exc)
                 box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)
