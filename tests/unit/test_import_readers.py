@@ -165,12 +165,33 @@ def test_legacy_xls_files_of_the_corpus_have_no_error_cells() -> None:
             assert biff.error_cells(path, name) == (0, []), (path.name, name)
 
 
-def test_error_texts_in_csv_become_empty(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "cp1252"])
+@pytest.mark.parametrize("error", ["#N/A", "Err:502"])
+@pytest.mark.parametrize("block", [1 << 20, 5, 8])
+def test_error_texts_in_csv_become_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, error: str, block: int
+) -> None:
+    # The file's bytes are searched for the marks of error texts while they are hashed,
+    # a block at a time (small blocks: the marks fall across two of them).
+    monkeypatch.setattr("mjdesk.core.importing.readers._BLOCK", block)
     path = tmp_path / "e.csv"
-    path.write_text("email,name\na@example.org,#N/A\nb@example.org,Bo\n", encoding="utf-8")
+    text = f"email,name\na@example.org,{error}\nb@example.org,Bo\n"
+    path.write_bytes(
+        ("\ufeff" if encoding == "utf-16-be" else "").encode(encoding) + text.encode(encoding)
+    )
     table = read_table(path)
     assert table.column("name") == ["", "Bo"]
     assert next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS).rows == (2,)
+    assert table.source.sha256 == file_sha256(path)
+
+
+def test_a_csv_without_error_texts_is_hashed_the_same_and_gets_no_notice(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("email,name\na@example.org,N/A\nb@example.org,Err\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.column("name") == ["N/A", "Err"]
+    assert NoticeKind.ERROR_CELLS not in kinds(table.notices)
+    assert table.source.sha256 == file_sha256(path)
 
 
 @pytest.mark.parametrize(

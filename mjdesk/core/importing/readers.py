@@ -53,6 +53,28 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+#: what every error text holds ("#" or "Err:"), as bytes in the encodings a text file can
+#: have: "#" is the byte 0x23 in all of them, "Err:" spelled out in UTF-16 too
+_ERROR_MARKS = (b"#", b"Err:", "Err:".encode("utf-16-le"), "Err:".encode("utf-16-be"))
+_BLOCK = 1 << 20
+
+
+def _text_file_digest(path: Path) -> tuple[str, bool]:
+    """`file_sha256` of a text file, and whether its bytes hold any mark of an error text
+    (mostly not: its columns then need no search), found in the same pass."""
+    digest = hashlib.sha256()
+    marked = False
+    tail = b""
+    with path.open("rb") as stream:
+        while block := stream.read(_BLOCK):
+            digest.update(block)
+            if not marked:
+                seam = tail + block[:7]  # a mark across two blocks is found too
+                marked = any(mark in block or mark in seam for mark in _ERROR_MARKS)
+                tail = (tail + block[-7:])[-7:]
+    return digest.hexdigest(), marked
+
+
 def _sample(rows: list[int]) -> tuple[int, ...]:
     return tuple(rows[:_SAMPLE_ROWS])
 
@@ -165,9 +187,11 @@ def _build(
     header_row: int | None,
     check: CheckCancel | None,
     sheet: str | None,
+    error_texts: bool = True,
 ) -> Table:
     """Find the header in the first rows, then stream the rest into columns. ``records``
-    is a stream of rows, or a list of columns of one length (a sheet's rectangle)."""
+    is a stream of rows, or a list of columns of one length (a sheet's rectangle).
+    ``error_texts``: False when the source cannot hold any (its cells are not searched)."""
     name = path.name
     where = f"{name}, sheet {sheet!r}" if sheet else name
     wanted = HEAD_ROWS if header_row is None else max(HEAD_ROWS, header_row + 1)
@@ -214,7 +238,8 @@ def _build(
     _ragged_notices(assembler, len(header_cells), notices)
     if source.kind is not FileKind.TEXT:
         _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
-    _clear_error_texts(headers, columns, assembler.row_numbers, notices)
+    if error_texts:
+        _clear_error_texts(headers, columns, assembler.row_numbers, notices)
     if header_index > 0:
         notices.append(
             Notice(
@@ -314,6 +339,7 @@ def _read_text(
     header_row: int | None,
     progress: Progress | None,
     check: CheckCancel | None,
+    error_texts: bool,
 ) -> Table:
     with path.open("rb") as stream:
         head = stream.read(65536)
@@ -337,9 +363,8 @@ def _read_text(
             progress(read.bytes_read, source.size)
         return check() if check is not None else None
 
-    table = _build(
-        path, textfiles.iter_records(path, read), source, notices, header_row, checked, None
-    )
+    records = textfiles.iter_records(path, read)
+    table = _build(path, records, source, notices, header_row, checked, None, error_texts)
     if read.other_encoding_rows:
         rows = read.other_encoding_rows
         notices.append(
@@ -375,7 +400,10 @@ def read_table(
     try:
         size = path.stat().st_size
         kind = detect_kind(path)
-        digest = file_sha256(path)
+        if kind is FileKind.TEXT:
+            digest, error_texts = _text_file_digest(path)
+        else:
+            digest, error_texts = file_sha256(path), True
     except (PermissionError, IsADirectoryError, FileNotFoundError) as exc:
         raise ImportFileError(path.name, f"{path.name} cannot be opened: {exc.strerror}.") from exc
     notices: list[Notice] = []
@@ -385,7 +413,9 @@ def read_table(
     source = SourceInfo(path.name, digest, size, kind)
     with collector_paused():
         if kind is FileKind.TEXT:
-            return _read_text(path, source, notices, header_row, progress, check_cancel)
+            return _read_text(
+                path, source, notices, header_row, progress, check_cancel, error_texts
+            )
         return _read_workbook(path, source, notices, sheet, header_row, progress, check_cancel)
 
 
