@@ -341,16 +341,14 @@ def _read_sheet(
                 )
             chosen = index
         else:
-            import python_calamine
-
-            likely = _likely_choice(metas)
+            worksheets = _worksheets(metas)
+            # the first visible one, which the loop below most likely takes
+            likely = next((index for index, shown in worksheets if shown), None)
             errors.start(likely, None if likely is None else metas[likely].name)
             skipped = []
-            for index, meta in enumerate(metas):
-                if meta.typ is not python_calamine.SheetTypeEnum.WorkSheet:
-                    continue
-                if meta.visible is not python_calamine.SheetVisibleEnum.Visible:
-                    skipped.append(meta.name)
+            for index, shown in worksheets:
+                if not shown:
+                    skipped.append(metas[index].name)
                     continue
                 rows, columns = text(index)
                 if _has_text(rows) or _has_text(columns):
@@ -417,17 +415,15 @@ class _ErrorScan:
 _SCANNED = (FileKind.XLSX, FileKind.XLS)
 
 
-def _likely_choice(metas: Sequence[SheetMetadata]) -> int | None:
-    """The sheet a read without a sheet name most likely takes: the first visible one."""
+def _worksheets(metas: Sequence[SheetMetadata]) -> list[tuple[int, bool]]:
+    """The index of each worksheet (not chart sheets) in order, and whether it is visible."""
     import python_calamine
 
-    for index, meta in enumerate(metas):
-        if (
-            meta.typ is python_calamine.SheetTypeEnum.WorkSheet
-            and meta.visible is python_calamine.SheetVisibleEnum.Visible
-        ):
-            return index
-    return None
+    worksheet, visible = (
+        python_calamine.SheetTypeEnum.WorkSheet,
+        python_calamine.SheetVisibleEnum.Visible,
+    )
+    return [(i, m.visible is visible) for i, m in enumerate(metas) if m.typ is worksheet]
 
 
 def _find(path: Path, names: list[str], wanted: str | int) -> int:
