@@ -165,7 +165,7 @@ def test_legacy_xls_files_of_the_corpus_have_no_error_cells() -> None:
             assert biff.error_cells(path, name) == (0, []), (path.name, name)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "cp1252"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-be", "utf-16-le", "cp1252"])
 @pytest.mark.parametrize("error", ["#N/A", "Err:502"])
 @pytest.mark.parametrize("block", [1 << 20, 5, 8])
 def test_error_texts_in_csv_become_empty(

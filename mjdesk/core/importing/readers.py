@@ -53,10 +53,16 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-#: what every error text holds ("#" or "Err:"), as bytes in the encodings a text file can
-#: have: "#" is the byte 0x23 in all of them, "Err:" spelled out in UTF-16 too
-_ERROR_MARKS = (b"#", b"Err:", "Err:".encode("utf-16-le"), "Err:".encode("utf-16-be"))
 _BLOCK = 1 << 20
+
+
+def _error_marks(head: bytes) -> tuple[bytes, bytes]:
+    """What every error text holds, "#" or "Err:", as bytes in the encoding of the text
+    file that starts with ``head`` ("#" is the byte 0x23 in all it can have)."""
+    encoding = textfiles.detect_encoding(head)
+    if encoding == "utf-16":
+        encoding = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
+    return b"#", "Err:".encode(encoding) if encoding.startswith("utf-16") else b"Err:"
 
 
 def _text_file_digest(path: Path) -> tuple[str, bool]:
@@ -66,11 +72,13 @@ def _text_file_digest(path: Path) -> tuple[str, bool]:
     marked = False
     tail = b""
     with path.open("rb") as stream:
+        marks = _error_marks(stream.read(65536))
+        stream.seek(0)
         while block := stream.read(_BLOCK):
             digest.update(block)
             if not marked:
                 seam = tail + block[:7]  # a mark across two blocks is found too
-                marked = any(mark in block or mark in seam for mark in _ERROR_MARKS)
+                marked = any(mark in block or mark in seam for mark in marks)
                 tail = (tail + block[-7:])[-7:]
     return digest.hexdigest(), marked
 
