@@ -56,15 +56,14 @@ def _refresh_memberships(who: str) -> str:
     """
 
 
-V1_CORE = f"""
-CREATE TABLE meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-
-CREATE TABLE contacts (
+def _contacts_table(name: str, key_rule: str) -> str:
+    """The contacts table as format 1 made it (``key_rule`` "UNIQUE") and format 6 makes it
+    again (the key kept unique by an index instead): the same columns in the same order.
+    Both are released migrations: the text this makes must never change."""
+    key = f"email_key TEXT NOT NULL {key_rule}".rstrip()
+    return f"""CREATE TABLE {name} (
     id INTEGER PRIMARY KEY,
-    email_key TEXT NOT NULL UNIQUE,
+    {key},
     email TEXT NOT NULL,
     first_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
     last_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
@@ -79,7 +78,16 @@ CREATE TABLE contacts (
     consent_source TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
     lists_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
     subscription_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE
+);"""
+
+
+V1_CORE = f"""
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
+
+{_contacts_table("contacts", "UNIQUE")}
 CREATE INDEX contacts_by_name ON contacts (last_name, first_name);
 CREATE INDEX contacts_by_consent ON contacts (consent_status, consent_at);
 CREATE INDEX contacts_by_consent_at ON contacts (consent_at);
@@ -295,31 +303,14 @@ CREATE INDEX contacts_by_last_name ON contacts (last_name, email_key);
 """
 
 
-V6_KEY_INDEX = """
+V6_KEY_INDEX = f"""
 -- The address key is kept unique by an index of its own instead of the column's UNIQUE
 -- (whose index SQLite never drops): an import that at least doubles the table drops it,
 -- inserts its contacts in file order and builds it once, inside its transaction, which
 -- beats putting a million keys into it one by one. The table is made again with the
 -- same columns in the same order, ids and rows; its other indexes and its triggers are
 -- created again as they were (Migration.rebuilds).
-CREATE TABLE contacts_v6 (
-    id INTEGER PRIMARY KEY,
-    email_key TEXT NOT NULL,
-    email TEXT NOT NULL,
-    first_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-    last_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-    properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties)),
-    flags TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    -- summaries kept by triggers, never written directly
-    consent_status TEXT NOT NULL DEFAULT 'none'
-        CHECK (consent_status IN ('none', 'granted', 'withdrawn')),
-    consent_at TEXT,
-    consent_source TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-    lists_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
-    subscription_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE
-);
+{_contacts_table("contacts_v6", "")}
 INSERT INTO contacts_v6 SELECT * FROM contacts ORDER BY id;
 DROP TABLE contacts;
 ALTER TABLE contacts_v6 RENAME TO contacts;
