@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, compress, count, islice
 from pathlib import Path
+from typing import NamedTuple
 
 from mjdesk.core.importing import sheets, textfiles
 from mjdesk.core.importing.errors import (
@@ -56,23 +57,34 @@ def file_sha256(path: Path) -> str:
 _BLOCK = 1 << 20
 
 
-def _error_marks(head: bytes) -> tuple[bytes, bytes]:
-    """What every error text holds, "#" or "Err:", as bytes in the encoding of the text
-    file that starts with ``head`` ("#" is the byte 0x23 in all it can have)."""
-    encoding = textfiles.detect_encoding(head)
+def _error_marks(head: bytes, encoding: str) -> tuple[bytes, bytes]:
+    """What every error text holds, "#" or "Err:", as bytes in ``encoding``, that of the
+    text file that starts with ``head`` ("#" is the byte 0x23 in all it can be)."""
     if encoding == "utf-16":
         encoding = "utf-16-le" if head.startswith(b"\xff\xfe") else "utf-16-be"
     return b"#", "Err:".encode(encoding) if encoding.startswith("utf-16") else b"Err:"
 
 
-def _text_file_digest(path: Path) -> tuple[str, bool]:
-    """`file_sha256` of a text file, and whether its bytes hold any mark of an error text
-    (mostly not: its columns then need no search), found in the same pass."""
+class _TextScan(NamedTuple):
+    """A text file as one pass over its bytes finds it."""
+
+    sha256: str
+    encoding: str
+    error_texts: bool
+    """Whether its bytes hold any mark of an error text (mostly not: its columns then
+    need no search)."""
+
+
+def _scan_text_file(path: Path) -> _TextScan:
+    """`file_sha256` of a text file, its encoding (from its first bytes) and whether it may
+    hold error texts, in one pass."""
     digest = hashlib.sha256()
     marked = False
     tail = b""
     with path.open("rb") as stream:
-        marks = _error_marks(stream.read(65536))
+        head = stream.read(65536)
+        encoding = textfiles.detect_encoding(head)
+        marks = _error_marks(head, encoding)
         stream.seek(0)
         while block := stream.read(_BLOCK):
             digest.update(block)
@@ -80,7 +92,7 @@ def _text_file_digest(path: Path) -> tuple[str, bool]:
                 seam = tail + block[:7]  # a mark across two blocks is found too
                 marked = any(mark in block or mark in seam for mark in marks)
                 tail = (tail + block[-7:])[-7:]
-    return digest.hexdigest(), marked
+    return _TextScan(digest.hexdigest(), encoding, marked)
 
 
 def _sample(rows: list[int]) -> tuple[int, ...]:
@@ -347,11 +359,9 @@ def _read_text(
     header_row: int | None,
     progress: Progress | None,
     check: CheckCancel | None,
-    error_texts: bool,
+    scan: _TextScan,
 ) -> Table:
-    with path.open("rb") as stream:
-        head = stream.read(65536)
-    encoding = textfiles.detect_encoding(head)
+    encoding = scan.encoding
     dialect = textfiles.sniff_dialect(textfiles.sample_text(path, encoding))
     read = textfiles.TextRead(encoding, dialect)
     source = SourceInfo(
@@ -372,7 +382,7 @@ def _read_text(
         return check() if check is not None else None
 
     records = textfiles.iter_records(path, read)
-    table = _build(path, records, source, notices, header_row, checked, None, error_texts)
+    table = _build(path, records, source, notices, header_row, checked, None, scan.error_texts)
     if read.other_encoding_rows:
         rows = read.other_encoding_rows
         notices.append(
@@ -408,10 +418,8 @@ def read_table(
     try:
         size = path.stat().st_size
         kind = detect_kind(path)
-        if kind is FileKind.TEXT:
-            digest, error_texts = _text_file_digest(path)
-        else:
-            digest, error_texts = file_sha256(path), True
+        scan = _scan_text_file(path) if kind is FileKind.TEXT else None
+        digest = file_sha256(path) if scan is None else scan.sha256
     except (PermissionError, IsADirectoryError, FileNotFoundError) as exc:
         raise ImportFileError(path.name, f"{path.name} cannot be opened: {exc.strerror}.") from exc
     notices: list[Notice] = []
@@ -420,10 +428,8 @@ def read_table(
         notices.append(Notice(NoticeKind.RENAMED_FILE, mismatch))
     source = SourceInfo(path.name, digest, size, kind)
     with collector_paused():
-        if kind is FileKind.TEXT:
-            return _read_text(
-                path, source, notices, header_row, progress, check_cancel, error_texts
-            )
+        if scan is not None:
+            return _read_text(path, source, notices, header_row, progress, check_cancel, scan)
         return _read_workbook(path, source, notices, sheet, header_row, progress, check_cancel)
 
 
