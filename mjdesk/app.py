@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.
-        from mjdesk.ui.self_test import run_self_test
+        from mjdesk.ui.shell.self_test import run_self_test
 
         return run_self_test(None if str(args.self_test) == "-" else args.self_test)
     paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
@@ -117,14 +117,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
     from mjdesk.core.profiles import PRACTICE_PROFILE
     from mjdesk.core.settings import Settings
     from mjdesk.core.workspace import WorkspaceError
-    from mjdesk.ui.connection import Accounts
-    from mjdesk.ui.crash_handler import CrashHandler
-    from mjdesk.ui.main_window import MainWindow
-    from mjdesk.ui.theme import apply_theme
-    from mjdesk.ui.upgrade import open_workspace
+    from mjdesk.mailjet.accounts import Accounts
+    from mjdesk.ui.shell.crash_handler import CrashHandler
+    from mjdesk.ui.shell.main_window import MainWindow
+    from mjdesk.ui.shell.theme import apply_theme
+    from mjdesk.ui.shell.upgrade import open_workspace
 
     if TYPE_CHECKING:
-        from mjdesk.ui.practice import PracticeSession
+        from mjdesk.ui.shell.practice import PracticeSession
 
     # High DPI: Qt 6 scales by the screen's exact factor (rounding policy PassThrough) by
     # default. Nothing on the way to the first paint touches the Qt namespace's enums:
@@ -158,7 +158,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
         while True:
             if profile == PRACTICE_PROFILE and practice is None:
                 try:
-                    from mjdesk.ui.practice import PracticeSession
+                    from mjdesk.ui.shell.practice import PracticeSession
 
                     practice = PracticeSession().start()
                 except OSError as exc:

@@ -19,7 +19,6 @@ from typing import NoReturn
 
 from mjdesk import APP_NAME, __version__
 from mjdesk.core.clock import current_user
-from mjdesk.core.contacts import Cancelled
 from mjdesk.core.importing import (
     CleanedImport,
     ColumnMapping,
@@ -49,6 +48,7 @@ from mjdesk.core.importing.report import (
 )
 from mjdesk.core.indexing import catch_up
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
+from mjdesk.core.work import Cancelled, UserError
 from mjdesk.core.workspace import Workspace, WorkspaceError
 
 log = logging.getLogger("mjdesk.import")
@@ -59,7 +59,7 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad arguments or input: the message is shown as it is and the exit code is 2."""
 
 
@@ -144,8 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except UsageError as exc:
-        _complain(str(exc))
+    except UserError as exc:  # bad options, or a refusal the core explains
+        _complain(exc.user_message)
         return EXIT_BAD_INPUT
     except (Cancelled, KeyboardInterrupt):
         _complain("cancelled; nothing was imported.")

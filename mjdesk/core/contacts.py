@@ -17,12 +17,9 @@ from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
+from mjdesk.core.work import Cancelled, CancelToken
 
 _T = TypeVar("_T")
-
-
-class Cancelled(Exception):
-    """The work was cancelled by the user; nothing was changed."""
 
 
 class SortKey(Enum):
@@ -202,24 +199,6 @@ def _add_functions(con: sqlite3.Connection) -> None:
     con.create_function(
         "mj_lower", 1, lambda text: text.lower() if text else text, deterministic=True
     )
-
-
-class CancelToken:
-    """Set from any thread to ask long work to stop at its next check."""
-
-    def __init__(self) -> None:
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
-
-    def check(self) -> None:
-        if self._cancelled:
-            raise Cancelled
 
 
 def _run_cancellable(

@@ -19,10 +19,9 @@ import and whenever it opens a workspace with a backlog.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from typing import NamedTuple
 
-from mjdesk.core.contacts import CancelToken
+from mjdesk.core.work import CancelToken, Progress
 from mjdesk.core.workspace import Workspace
 
 #: the text the search index holds for a contact (as the search triggers write it)
@@ -37,9 +36,6 @@ INDEX_SHARE = 20
 def index_weight(contacts: int) -> int:
     """What building one index of a table of ``contacts`` rows counts for in progress."""
     return max(1, contacts // INDEX_SHARE)
-
-
-Progress = Callable[[int, int], None]
 
 
 class Backlog(NamedTuple):

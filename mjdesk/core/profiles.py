@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from mjdesk.core.atomic import write_text_atomically
 from mjdesk.core.paths import profile_slug
+from mjdesk.core.work import UserError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ REGIONS = ("default", "us")
 PRACTICE_PROFILE = "Practice"
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """A profile name that cannot be used; the message is a sentence for the user."""
 
 

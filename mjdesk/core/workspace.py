@@ -20,19 +20,20 @@ from mjdesk import __version__
 from mjdesk.core.clock import now_iso
 from mjdesk.core.filelock import FileLock, LockHeld
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
+from mjdesk.core.work import UserError
 
 log = logging.getLogger(__name__)
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(UserError):
     """A workspace could not be opened; ``user_message`` says why in plain words."""
 
     def __init__(self, path: Path, user_message: str) -> None:
-        super().__init__(f"{path}: {user_message}")
+        super().__init__(user_message)
+        self.args = (f"{path}: {user_message}",)
         self.path = path
-        self.user_message = user_message
 
 
 class WorkspaceLocked(WorkspaceError):

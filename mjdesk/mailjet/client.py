@@ -19,9 +19,10 @@ import requests  # noqa: TID253
 from requests.adapters import HTTPAdapter  # noqa: TID253
 from urllib3.util.retry import Retry
 
+from mjdesk.core.work import CancelToken
 from mjdesk.mailjet.errors import UnexpectedReply, classify
 from mjdesk.mailjet.replies import JsonObject
-from mjdesk.mailjet.retry import CancelToken, RetryPolicy
+from mjdesk.mailjet.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

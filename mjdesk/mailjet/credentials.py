@@ -18,6 +18,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from mjdesk.core.logs import register_secret
+from mjdesk.core.work import UserError
 
 if TYPE_CHECKING:
     from mjdesk.mailjet.account import User
@@ -39,7 +40,7 @@ KEYRING_FAILED = (
 )
 
 
-class CredentialsError(Exception):
+class CredentialsError(UserError):
     """The keyring refused an operation the user asked for; the message is for the user."""
 
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from mjdesk.core.work import UserError
 
-class MailjetError(Exception):
-    """Something went wrong talking to Mailjet; ``explanation`` is a sentence for the user."""
+
+class MailjetError(UserError):
+    """Something went wrong talking to Mailjet; ``explanation`` is a sentence for the user
+    (also its ``user_message``); ``message`` is what Mailjet said, if anything."""
 
     retryable: ClassVar[bool] = False
     explanation: ClassVar[str] = "Mailjet answered with an unexpected error."
 
     def __init__(self, message: str = "", status: int = 0) -> None:
-        super().__init__(message or self.explanation)
+        super().__init__(self.explanation)
+        self.args = (message or self.explanation,)
         self.message = message or self.explanation
         self.status = status
 

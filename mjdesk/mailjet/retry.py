@@ -1,41 +1,12 @@
-"""Our retry policy (exponential back-off with jitter) and the cancel token it honours."""
+"""Our retry policy (exponential back-off with jitter); it honours the core's cancel token."""
 
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
-class Cancelled(Exception):
-    """The user cancelled; the call stopped at a page or retry boundary."""
-
-
-class CancelToken:
-    """Set from any thread to stop a call at its next page or retry; wakes back-off sleeps."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        """Ask the work to stop."""
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether ``cancel`` was called."""
-        return self._event.is_set()
-
-    def check(self) -> None:
-        """Raise ``Cancelled`` if cancelled."""
-        if self._event.is_set():
-            raise Cancelled
-
-    def wait(self, seconds: float) -> None:
-        """Sleep, but wake at once (and raise ``Cancelled``) if cancelled meanwhile."""
-        if self._event.wait(seconds):
-            raise Cancelled
+from mjdesk.core.work import CancelToken
 
 
 @dataclass

@@ -112,8 +112,8 @@ def in_app(root: Path) -> dict[str, object]:
     from mjdesk.core.paths import AppPaths
     from mjdesk.core.settings import Settings
     from mjdesk.core.workspace import Workspace
-    from mjdesk.ui.contacts_model import COLUMNS
-    from mjdesk.ui.main_window import MainWindow
+    from mjdesk.ui.contacts.model import COLUMNS
+    from mjdesk.ui.shell.main_window import MainWindow
 
     app = QApplication([])
     paths = AppPaths.under(root)

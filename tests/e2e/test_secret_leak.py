@@ -19,13 +19,13 @@ from mjdesk.core.profiles import ProfileBook
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet import errors
+from mjdesk.mailjet.accounts import Accounts
 from mjdesk.mailjet.credentials import SERVICE, Credentials, CredentialStore
 from mjdesk.sandbox.server import Sandbox
-from mjdesk.ui.accounts_dialog import AccountsDialog
-from mjdesk.ui.connection import Accounts
-from mjdesk.ui.crash_dialog import CrashDialog
-from mjdesk.ui.crash_handler import CrashHandler
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.ui.accounts.dialog import AccountsDialog
+from mjdesk.ui.shell.crash_dialog import CrashDialog
+from mjdesk.ui.shell.crash_handler import CrashHandler
+from mjdesk.ui.shell.main_window import MainWindow
 
 from support.memory_keyring import MemoryKeyring
 

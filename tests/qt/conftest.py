@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
-from mjdesk.ui.connection import Accounts
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.mailjet.accounts import Accounts
+from mjdesk.ui.shell.main_window import MainWindow
 
 from support.generate import generate
 

@@ -18,10 +18,11 @@ from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import ProfileBook
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet import errors
+from mjdesk.mailjet.accounts import Accounts
 from mjdesk.mailjet.credentials import SERVICE, Credentials, CredentialStore
-from mjdesk.ui.accounts_dialog import AccountsDialog, ProfileEditor
-from mjdesk.ui.connection import OFFLINE_TEXT, Accounts
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.ui.accounts.dialog import AccountsDialog, ProfileEditor
+from mjdesk.ui.accounts.status import OFFLINE_TEXT
+from mjdesk.ui.shell.main_window import MainWindow
 
 from support.memory_keyring import MemoryKeyring
 

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from mjdesk.core.contacts import ContactQuery, SortKey
 from mjdesk.core.workspace import Workspace
-from mjdesk.ui.contacts_model import COLUMNS, ContactsModel
-from mjdesk.ui.tasks import TaskRunner
+from mjdesk.ui.common.tasks import TaskRunner
+from mjdesk.ui.contacts.model import COLUMNS, ContactsModel
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.logs import register_secret
-from mjdesk.ui.crash_dialog import CrashDialog
-from mjdesk.ui.crash_handler import CrashHandler
+from mjdesk.ui.shell.crash_dialog import CrashDialog
+from mjdesk.ui.shell.crash_handler import CrashHandler
 
 
 def make_handler(qtbot: QtBot, answer: QDialog.DialogCode) -> tuple[CrashHandler, list[object]]:

@@ -17,7 +17,7 @@ from mjdesk.core.importing import (
     guess_mapping,
     plan_import,
 )
-from mjdesk.ui.import_review_model import DETAILS, EMAIL, OUTCOME, ReviewModel
+from mjdesk.ui.importing.review_model import DETAILS, EMAIL, OUTCOME, ReviewModel
 
 
 def existing(keys: Sequence[str]) -> Mapping[str, ExistingContact]:

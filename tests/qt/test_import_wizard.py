@@ -14,12 +14,14 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.importing import Outcome
+from mjdesk.core.importing.remembered import org_domains, parse_domains
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.tombstones import add_tombstone
-from mjdesk.ui import import_wizard
-from mjdesk.ui.import_store import org_domains, parse_domains
-from mjdesk.ui.import_wizard import (
+from mjdesk.ui.common import dialogs
+from mjdesk.ui.importing import wizard as import_wizard
+from mjdesk.ui.importing.history import ImportsDialog
+from mjdesk.ui.importing.wizard import (
     CONSENT_PAGE,
     DONE_PAGE,
     FILE_PAGE,
@@ -27,8 +29,7 @@ from mjdesk.ui.import_wizard import (
     REVIEW_PAGE,
     ImportWizard,
 )
-from mjdesk.ui.imports_dialog import ImportsDialog
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.ui.shell.main_window import MainWindow
 
 OpenWindow = Callable[..., MainWindow]
 
@@ -57,9 +58,9 @@ def confirm(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(f"{title}: {text}")
         return True
 
-    monkeypatch.setattr(import_wizard, "ask_confirm", ask)
+    monkeypatch.setattr(dialogs, "ask_confirm", ask)
     problems: list[str] = []
-    monkeypatch.setattr(import_wizard, "tell_problem", lambda _p, _t, text: problems.append(text))
+    monkeypatch.setattr(dialogs, "tell_problem", lambda _p, _t, text: problems.append(text))
     return asked
 
 
@@ -76,7 +77,7 @@ def open_wizard(qtbot: QtBot, window: MainWindow) -> ImportWizard:
 def choose_file(
     qtbot: QtBot, wizard: ImportWizard, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(import_wizard, "ask_open_file", lambda *_a: path)
+    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a: path)
     qtbot.mouseClick(wizard.file_page.browse, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(wizard.file_page.isComplete, timeout=10_000)
 
@@ -153,7 +154,7 @@ def test_import_review_commit_and_undo(
     go_to(qtbot, wizard, REVIEW_PAGE)
 
     review = wizard.review_page
-    plan = wizard.state.plan
+    plan = wizard.session.plan
     assert plan is not None
     assert plan.counts[Outcome.NEW] == 2
     assert plan.counts[Outcome.TYPO_SUGGESTION] == 1
@@ -173,17 +174,17 @@ def test_import_review_commit_and_undo(
     review.view.selectRow(0)
     assert review.accept_button.isEnabled()
     review.accept_button.click()
-    qtbot.waitUntil(lambda: wizard.state.plan is not plan and not review.strip.busy)
-    plan = wizard.state.plan
+    qtbot.waitUntil(lambda: wizard.session.plan is not plan and not review.strip.busy)
+    plan = wizard.session.plan
     assert plan is not None
     assert plan.counts[Outcome.NEW] == 3
     assert plan.counts[Outcome.TYPO_SUGGESTION] == 0
     # Fix the invalid address by editing the cell.
     review.show_only(Outcome.INVALID)
     review.model.setData(review.model.index(0, 1), "dan@example.org")
-    qtbot.waitUntil(lambda: wizard.state.plan is not plan and not review.strip.busy)
-    assert wizard.state.plan is not None
-    assert wizard.state.plan.counts[Outcome.NEW] == 4
+    qtbot.waitUntil(lambda: wizard.session.plan is not plan and not review.strip.busy)
+    assert wizard.session.plan is not None
+    assert wizard.session.plan.counts[Outcome.NEW] == 4
     assert wizard.button(QWizard.WizardButton.CommitButton).text() == "&Import 4 contacts"
 
     press(qtbot, wizard, QWizard.WizardButton.CommitButton)
@@ -202,8 +203,16 @@ def test_import_review_commit_and_undo(
     assert window.imports.undo_action.isEnabled()
     window.activateWindow()  # as the window manager does when the wizard closes
     qtbot.waitUntil(window.isActiveWindow)
-    window.contacts_page.focus_search()  # even from the search box, Ctrl+Z undoes the import
-    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    search = window.contacts_page.search
+    window.contacts_page.focus_search()
+    qtbot.keyClicks(search, "zz")
+    qtbot.keyClick(search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(search.text()) < 2  # in a text field, Ctrl+Z undoes the typing there...
+    assert window.imports.undo_action.isEnabled()  # ...not the import
+    assert not confirm
+    search.clear()
+    window.contacts_page.table.setFocus()
+    qtbot.keyClick(window.contacts_page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     wait_contacts(qtbot, window, 0)
     assert confirm
     assert "people.csv" in confirm[0]
@@ -237,8 +246,8 @@ def test_every_row_consented_needs_wording_and_source(
     qtbot.keyClicks(page.source, "Open day form 2025")
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
     go_to(qtbot, wizard, REVIEW_PAGE)
-    assert wizard.state.plan is not None
-    assert wizard.state.plan.counts[Outcome.NEW] == 2
+    assert wizard.session.plan is not None
+    assert wizard.session.plan.counts[Outcome.NEW] == 2
     press(qtbot, wizard, QWizard.WizardButton.CommitButton)
     go_to(qtbot, wizard, DONE_PAGE)
     rows = window.workspace.fetch("SELECT wording, source_file FROM consent_ledger")
@@ -248,7 +257,7 @@ def test_every_row_consented_needs_wording_and_source(
 def test_stopping_the_read_changes_nothing(
     qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mjdesk.ui import import_file_page
+    from mjdesk.ui.importing.pages import file as import_file_page
 
     started: list[bool] = []
 
@@ -270,7 +279,7 @@ def test_stopping_the_read_changes_nothing(
     qtbot.waitUntil(lambda: not strip.busy)
     assert wizard.currentId() == FILE_PAGE
     assert "Stopped" in wizard.file_page.error_label.text()
-    assert wizard.state.table is None
+    assert wizard.session.table is None
     assert window.workspace.fetch("SELECT count(*) FROM import_batches") == [(0,)]
 
 
@@ -312,19 +321,19 @@ def test_stop_takes_effect_in_the_middle_of_a_workbook_parse(
     assert wizard.currentId() == FILE_PAGE
     assert wizard.file_page.sheet_note.text() == "One sheet."
     assert "Stopped" in wizard.file_page.error_label.text()
-    assert wizard.state.table is None
+    assert wizard.session.table is None
     release.set()
     # The same file reads normally straight after.
     monkeypatch.setattr(sheets._Parser, "_parse", real)
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
     qtbot.waitUntil(lambda: wizard.currentId() == MAPPING_PAGE)
-    assert wizard.state.table is not None
+    assert wizard.session.table is not None
 
 
 def test_stopping_the_import_changes_nothing(
     qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mjdesk.ui import import_jobs
+    from mjdesk.core.importing import session as import_jobs
 
     real = import_jobs.commit_rows
 
@@ -354,7 +363,7 @@ def test_a_bad_file_is_explained_and_nothing_is_lost(
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     window = open_window()
     wizard = open_wizard(qtbot, window)
-    monkeypatch.setattr(import_wizard, "ask_open_file", lambda *_a: bad)
+    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a: bad)
     wizard.file_page.browse.click()
     label = wizard.file_page.error_label
     qtbot.waitUntil(label.isVisible, timeout=10_000)
@@ -393,9 +402,9 @@ def test_workbook_sheets_are_offered_with_the_first_with_data_chosen(
     assert note == "3 sheets, 1 hidden. The first sheet with data is chosen."
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
     go_to(qtbot, wizard, MAPPING_PAGE)
-    assert wizard.state.table is not None
-    assert wizard.state.table.source.sheet == "People"
-    assert len(wizard.state.table) == 6
+    assert wizard.session.table is not None
+    assert wizard.session.table.source.sheet == "People"
+    assert len(wizard.session.table) == 6
 
 
 def test_a_remembered_mapping_comes_back(
@@ -518,10 +527,6 @@ def test_the_report_and_the_annotated_copy_are_saved(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from mjdesk.ui.import_reports import report_writers
-
-    if report_writers() is None:
-        pytest.skip("this build has no report writer")
     window = open_window()
     wizard = open_wizard(qtbot, window)
     to_review(qtbot, wizard, people_csv, monkeypatch)
@@ -531,13 +536,13 @@ def test_the_report_and_the_annotated_copy_are_saved(
     assert done.report_button.isEnabled()
     report = tmp_path / "out" / "report.csv"
     report.parent.mkdir()
-    monkeypatch.setattr(import_wizard, "ask_save_file", lambda *_a: report)
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a: report)
     qtbot.mouseClick(done.report_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Saved report.csv" in done.report_note.text(), timeout=10_000)
     text = report.read_text(encoding="utf-8-sig")
     assert "not an address" in text
     copy = tmp_path / "out" / "marked"  # no suffix given: an .xlsx is written
-    monkeypatch.setattr(import_wizard, "ask_save_file", lambda *_a: copy)
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a: copy)
     qtbot.mouseClick(done.annotated_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Saved marked.xlsx" in done.report_note.text(), timeout=10_000)
     assert copy.with_suffix(".xlsx").read_bytes()[:2] == b"PK"
@@ -553,10 +558,8 @@ def test_organisation_domains_are_kept_and_their_misspellings_held_back(
 ) -> None:
     window = open_window()
     problems: list[str] = []
-    monkeypatch.setattr(import_wizard, "tell_problem", lambda _p, _t, text: problems.append(text))
-    monkeypatch.setattr(
-        import_wizard, "ask_text", lambda *_a: "York.ac.uk, @cs.york.ac.uk; not a domain"
-    )
+    monkeypatch.setattr(dialogs, "tell_problem", lambda _p, _t, text: problems.append(text))
+    monkeypatch.setattr(dialogs, "ask_text", lambda *_a: "York.ac.uk, @cs.york.ac.uk; not a domain")
     assert window.imports.domains_action in window.settings_menu.actions()
     window.imports.domains_action.trigger()
     assert problems == ["These are not domain names, so they were left out: not, a, domain."]
@@ -565,9 +568,9 @@ def test_organisation_domains_are_kept_and_their_misspellings_held_back(
 
     rows = [["Email", "Consent"], ["ann@yrok.ac.uk", "yes"], ["bob@york.ac.uk", "yes"]]
     wizard = open_wizard(qtbot, window)
-    assert wizard.org_domains == ("york.ac.uk", "cs.york.ac.uk")
+    assert wizard.session.org_domains == ("york.ac.uk", "cs.york.ac.uk")
     to_review(qtbot, wizard, write_text(tmp_path / "staff.csv", rows), monkeypatch)
-    plan = wizard.state.plan
+    plan = wizard.session.plan
     assert plan is not None
     assert plan.counts[Outcome.TYPO_SUGGESTION] == 1
     assert plan.counts[Outcome.NEW] == 1
@@ -607,7 +610,7 @@ def test_an_erased_person_comes_back_only_on_a_confirmed_dated_consent(
     ]
     wizard = open_wizard(qtbot, window)
     to_review(qtbot, wizard, write_text(tmp_path / "again.csv", rows), monkeypatch)
-    plan = wizard.state.plan
+    plan = wizard.session.plan
     assert plan is not None
     assert plan.counts[Outcome.BLOCKED_ERASED] == 2
     review = wizard.review_page
@@ -619,10 +622,10 @@ def test_an_erased_person_comes_back_only_on_a_confirmed_dated_consent(
     assert confirm
     assert confirm[-1].startswith("Erased on request: These 2 people asked")
     qtbot.waitUntil(
-        lambda: wizard.state.plan is not None and wizard.state.plan.counts[Outcome.NEW] == 2,
+        lambda: wizard.session.plan is not None and wizard.session.plan.counts[Outcome.NEW] == 2,
         timeout=10_000,
     )
-    plan = wizard.state.plan
+    plan = wizard.session.plan
     assert plan is not None
     assert plan.counts[Outcome.BLOCKED_ERASED] == 1  # bob: no consent date, no proof
     assert plan.outcomes[0] is Outcome.NEW

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 import mjdesk.core.indexing as indexing
 from mjdesk.core.importing import commit as commit_module
 from mjdesk.core.workspace import Workspace
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.ui.shell.main_window import MainWindow
 
 from support.importing import run_import
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from mjdesk.core.contacts import FIRST_MATCHES
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
-from mjdesk.ui.main_window import MainWindow
+from mjdesk.ui.shell.main_window import MainWindow
 
 OpenWindow = Callable[..., MainWindow]
 
@@ -57,7 +57,7 @@ def test_column_titles_reach_the_header_and_screen_readers(
 
 def test_the_first_paint_builds_no_qt_enum(tmp_path: Path, samples: Callable[[int], Path]) -> None:
     """PySide builds every enum of the Qt namespace at the first touch (~20 ms): nothing on
-    the way to the first page of contacts may touch one (see mjdesk.ui.qt_numbers)."""
+    the way to the first page of contacts may touch one (see mjdesk.ui.common.qt_numbers)."""
     import subprocess
     import sys
 
@@ -66,7 +66,7 @@ def test_the_first_paint_builds_no_qt_enum(tmp_path: Path, samples: Callable[[in
     target.write_bytes(samples(50).read_bytes())
     code = (
         "import sys\n"
-        "import mjdesk.ui.main_window as mw\n"
+        "import mjdesk.ui.shell.main_window as mw\n"
         "seen = []\n"
         "orig = mw.MainWindow._announce_when_ready\n"
         "def hook(self):\n"
@@ -209,7 +209,7 @@ def test_the_contacts_order_is_remembered(
 
 
 def test_qt_numbers_are_the_qt_values() -> None:
-    from mjdesk.ui import qt_numbers
+    from mjdesk.ui.common import qt_numbers
 
     assert Qt.ItemDataRole.DisplayRole.value == qt_numbers.DISPLAY_ROLE
     assert Qt.ItemDataRole.ToolTipRole.value == qt_numbers.TOOLTIP_ROLE

@@ -20,10 +20,10 @@ from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import PRACTICE_PROFILE, ProfileBook
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
+from mjdesk.mailjet.accounts import Accounts
 from mjdesk.mailjet.credentials import CredentialStore
-from mjdesk.ui.connection import Accounts
-from mjdesk.ui.main_window import MainWindow
-from mjdesk.ui.practice import BANNER_TEXT, PracticeSession
+from mjdesk.ui.shell.main_window import MainWindow
+from mjdesk.ui.shell.practice import BANNER_TEXT, PracticeSession
 
 
 def sandbox_threads() -> list[str]:

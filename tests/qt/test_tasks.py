@@ -9,12 +9,12 @@ import time
 import pytest
 from pytestqt.qtbot import QtBot
 
-from mjdesk.core.contacts import CancelToken
-from mjdesk.ui.tasks import TaskRunner
+from mjdesk.core.work import CancelToken, UserError
+from mjdesk.ui.common.tasks import TaskRunner
 
 
-class _Refused(Exception):
-    user_message = "The file is empty."
+class _Refused(UserError):
+    """An expected refusal: logged in one line, no traceback."""
 
 
 def test_results_and_errors_arrive_on_the_gui_thread(
@@ -44,7 +44,7 @@ def test_results_and_errors_arrive_on_the_gui_thread(
     assert sorted(seen, key=str) == sorted(
         [("done", 42, True), ("failed", _Refused, True), ("failed", RuntimeError, True)], key=str
     )
-    records = {r.getMessage(): r for r in caplog.records if r.name == "mjdesk.ui.tasks"}
+    records = {r.getMessage(): r for r in caplog.records if r.name == "mjdesk.ui.common.tasks"}
     expected = records["Background task stopped: empty.csv is empty"]
     assert expected.levelno == logging.WARNING
     assert expected.exc_info is None  # an expected refusal: one line, no traceback

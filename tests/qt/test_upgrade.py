@@ -10,11 +10,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QProgressDialog
 from pytestqt.qtbot import QtBot
 
-import mjdesk.ui.upgrade as upgrade
+import mjdesk.ui.shell.upgrade as upgrade
 from mjdesk.core.contacts import NewContact, add_contacts
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS
 from mjdesk.core.workspace import Workspace, WorkspaceUnavailable
-from mjdesk.ui.upgrade import needs_upgrade, open_workspace
+from mjdesk.ui.shell.upgrade import needs_upgrade, open_workspace
 
 
 def shown_dialogs() -> list[QProgressDialog]:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
-from mjdesk.ui.main_window import MainWindow
-from mjdesk.ui.theme import apply_theme
+from mjdesk.ui.shell.main_window import MainWindow
+from mjdesk.ui.shell.theme import apply_theme
 
 from support.generate import generate
 

@@ -10,8 +10,6 @@ import pytest
 
 from mjdesk.core.contacts import (
     FIRST_MATCHES,
-    Cancelled,
-    CancelToken,
     ConsentRecord,
     ContactQuery,
     NewContact,
@@ -23,6 +21,7 @@ from mjdesk.core.contacts import (
     plan_view,
     record_consent,
 )
+from mjdesk.core.work import Cancelled, CancelToken
 from mjdesk.core.workspace import Workspace
 
 from support.generate import generate

@@ -15,7 +15,7 @@ from data.make_import_corpus import make_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mjdesk.core.contacts import Cancelled, CancelToken, ContactQuery, plan_view
+from mjdesk.core.contacts import ContactQuery, plan_view
 from mjdesk.core.importing import commit as commit_module
 from mjdesk.core.importing.commit import (
     StalePlanError,
@@ -25,6 +25,7 @@ from mjdesk.core.importing.commit import (
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec
 from mjdesk.core.importing.plan import Outcome
 from mjdesk.core.tombstones import add_tombstone
+from mjdesk.core.work import Cancelled, CancelToken
 from mjdesk.core.workspace import Workspace
 
 from support.importing import MIXED, check_derived, contact, dump, prepare, run_import, seed

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mjdesk.core.contacts import (
-    Cancelled,
-    CancelToken,
-    ContactQuery,
-    NewContact,
-    SortKey,
-    add_contacts,
-    plan_view,
-)
+from mjdesk.core.contacts import ContactQuery, NewContact, SortKey, add_contacts, plan_view
 from mjdesk.core.importing.undo import undo_import
 from mjdesk.core.indexing import backlog, catch_up
+from mjdesk.core.work import Cancelled, CancelToken
 from mjdesk.core.workspace import Workspace
 
 from support.importing import check_derived, run_import

@@ -7,11 +7,12 @@ from collections.abc import Iterator
 import pytest
 from unit.sandbox_fixtures import Practice, practice
 
+from mjdesk.core.work import Cancelled
 from mjdesk.mailjet import bulk
 from mjdesk.mailjet import contacts as mj
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.errors import InvalidRequest
-from mjdesk.mailjet.retry import Cancelled, RetryPolicy
+from mjdesk.mailjet.retry import RetryPolicy
 
 __all__ = ["practice"]
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from unit.sandbox_fixtures import Practice, practice
 
+from mjdesk.core.work import Cancelled, CancelToken
 from mjdesk.mailjet import contacts as mj
 from mjdesk.mailjet.account import verify_credentials
 from mjdesk.mailjet.client import MailjetClient, redact_headers
@@ -24,7 +25,7 @@ from mjdesk.mailjet.errors import (
     Timeout,
     WrongCredentials,
 )
-from mjdesk.mailjet.retry import Cancelled, CancelToken, RetryPolicy
+from mjdesk.mailjet.retry import RetryPolicy
 from mjdesk.sandbox.resources.lists import new_contact
 
 __all__ = ["practice"]

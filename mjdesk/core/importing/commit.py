@@ -45,7 +45,6 @@ from json.encoder import encode_basestring
 from operator import and_, attrgetter, is_, is_not, itemgetter, lshift, not_, or_
 
 from mjdesk.core.clock import current_user, now_iso, to_iso
-from mjdesk.core.contacts import CancelToken
 from mjdesk.core.importing.cleaning import CleanedImport
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.mapping import ColumnMapping, Role
@@ -61,12 +60,8 @@ from mjdesk.core.importing.plan import (
 from mjdesk.core.importing.table import SourceInfo, collector_paused
 from mjdesk.core.indexing import defer_indexes, defer_search, drop_own_indexes
 from mjdesk.core.tombstones import address_hash
+from mjdesk.core.work import CancelCheck, CancelToken, Progress, UserError
 from mjdesk.core.workspace import Workspace
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` with rows written so far."""
-CancelCheck = Callable[[], object]
-"""Called between chunks; it raises (e.g. ``CancelToken.check``) to stop the commit."""
 
 BULK_ROWS = 20_000
 """From this many new contacts on, the commit takes the bulk path (see the module notes)."""
@@ -90,12 +85,8 @@ BEFORE_JSON = (
 )
 
 
-class CommitError(Exception):
+class CommitError(UserError):
     """An import (or its undo) that cannot be carried out; ``user_message`` says why."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 class StalePlanError(CommitError):

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import Enum
 
 from mjdesk.core.importing.dates import DateOrder
+from mjdesk.core.work import UserError
 
 
 class ConsentState(Enum):
@@ -140,12 +141,8 @@ class ConsentMode(Enum):
     """The file says nothing about consent: new people are skipped, existing ones updated."""
 
 
-class ConsentSpecError(ValueError):
+class ConsentSpecError(UserError, ValueError):
     """The consent settings of an import are incomplete; ``user_message`` says what to add."""
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from mjdesk.core.work import UserError
 
-class ImportFileError(Exception):
+
+class ImportFileError(UserError):
     """A file that cannot be imported, with a message fit to show the user as it is."""
 
     def __init__(
@@ -25,7 +27,6 @@ class ImportFileError(Exception):
     ) -> None:
         super().__init__(user_message)
         self.file_name = file_name
-        self.user_message = user_message
         self.sheet = sheet
         self.row = row
         self.column = column

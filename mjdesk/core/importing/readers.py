@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain, compress, count, islice
 from pathlib import Path
 from typing import NamedTuple
@@ -26,11 +26,7 @@ from mjdesk.core.importing.errors import (
 from mjdesk.core.importing.formats import FileKind, detect_kind, extension_mismatch
 from mjdesk.core.importing.headers import HEAD_ROWS, column_letter, column_names, find_header_row
 from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table, collector_paused
-
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` while reading; ``total`` may be 0 when unknown."""
-CheckCancel = Callable[[], object]
-"""Called between chunks; it raises (e.g. ``CancelToken.check``) to stop the read."""
+from mjdesk.core.work import CancelCheck, Progress
 
 NO_HEADER = 0
 """``header_row=NO_HEADER``: the first row is already data."""
@@ -163,7 +159,7 @@ class _Assembler:
         for column, values in zip(self.columns, data, strict=True):
             column.extend(values)
 
-    def add(self, rows: Iterable[list[str]], first_number: int, check: CheckCancel | None) -> None:
+    def add(self, rows: Iterable[list[str]], first_number: int, check: CancelCheck | None) -> None:
         width = self.width
         pending = self.pending
         numbers = self.row_numbers
@@ -205,7 +201,7 @@ def _build(
     source: SourceInfo,
     notices: list[Notice],
     header_row: int | None,
-    check: CheckCancel | None,
+    check: CancelCheck | None,
     sheet: str | None,
     error_texts: bool = True,
 ) -> Table:
@@ -358,7 +354,7 @@ def _read_text(
     notices: list[Notice],
     header_row: int | None,
     progress: Progress | None,
-    check: CheckCancel | None,
+    check: CancelCheck | None,
     scan: _TextScan,
 ) -> Table:
     encoding = scan.encoding
@@ -405,7 +401,7 @@ def read_table(
     sheet: str | int | None = None,
     header_row: int | None = None,
     progress: Progress | None = None,
-    check_cancel: CheckCancel | None = None,
+    check_cancel: CancelCheck | None = None,
 ) -> Table:
     """Read a CSV/TSV/TXT, XLSX/XLSM/XLSB, XLS or ODS file into a `Table`.
 
@@ -440,7 +436,7 @@ def _read_workbook(
     sheet: str | int | None,
     header_row: int | None,
     progress: Progress | None,
-    check_cancel: CheckCancel | None,
+    check_cancel: CancelCheck | None,
 ) -> Table:
     size = source.size
 
@@ -472,8 +468,6 @@ __all__ = [
     "ERROR_TEXTS",
     "MAX_CELL_CHARS",
     "NO_HEADER",
-    "CheckCancel",
-    "Progress",
     "column_letter",
     "file_sha256",
     "list_sheets",

@@ -1,0 +1,1 @@
+"""Pieces every feature uses: the task runner, the progress strip, dialog helpers, error text."""

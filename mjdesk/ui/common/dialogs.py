@@ -1,0 +1,44 @@
+"""Questions the user answers in a modal dialog, and problems they must see.
+
+Every feature asks through these functions (called as ``dialogs.ask_confirm(...)``), so a test
+replaces them on this module and drives the rest of the window for real.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+
+def ask_open_file(parent: QWidget, title: str, filters: str) -> Path | None:
+    """The file the user picks, or None."""
+    name, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
+    return Path(name) if name else None
+
+
+def ask_save_file(parent: QWidget, title: str, suggested: str, filters: str) -> Path | None:
+    """Where the user wants a file saved, or None."""
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
+    return Path(name) if name else None
+
+
+def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
+    """Whether the user confirms ``action`` (the default button is Cancel)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    confirm = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is confirm
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
+    """A line of text from the user, or None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None
+
+
+def tell_problem(parent: QWidget, title: str, text: str) -> None:
+    """Show a problem the user has to know about."""
+    QMessageBox.warning(parent, title, text)

@@ -1,0 +1,130 @@
+"""A progress bar with a Stop button for one background job of a page or dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from mjdesk.core.work import CancelToken, ProgressReport
+from mjdesk.ui.common.tasks import Pool, TaskRunner
+
+_POLL_MS = 100
+
+
+class JobStrip(QWidget):
+    """Runs one job at a time: shows its progress, offers Cancel, hands back the result.
+
+    ``run(work, on_done, on_error)``: ``work(progress, cancel)`` runs on a pool; exactly one
+    of ``on_done(value)``, ``on_error(exc)`` or the `cancelled` signal follows, on the GUI
+    thread.
+    """
+
+    #: busy or not (pages disable their controls while a job runs)
+    busyChanged = Signal(bool)
+    #: the running job stopped because the user cancelled it
+    cancelled = Signal()
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.label = QLabel(self)
+        self.label.setAccessibleName("Progress")
+        self.bar = QProgressBar(self)
+        self.bar.setAccessibleName("Progress")
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("&Stop", self)
+        self.cancel_button.setAccessibleName("Stop this step")
+        self.cancel_button.setToolTip("Stop now: nothing is changed")
+        self.cancel_button.clicked.connect(self.cancel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar, 1)
+        layout.addWidget(self.cancel_button)
+        self._timer = QTimer(self)
+        self._timer.setInterval(_POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._progress: ProgressReport | None = None
+        self._cancel: CancelToken | None = None
+        self.hide()
+
+    @property
+    def busy(self) -> bool:
+        return self._cancel is not None
+
+    def run(
+        self,
+        work: Callable[[ProgressReport, CancelToken], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[Exception], None],
+        *,
+        pool: Pool = Pool.READ,
+        phase: str = "Working…",
+    ) -> None:
+        if self.busy:
+            raise RuntimeError("a job is already running")
+        progress = ProgressReport()
+        progress.phase = phase
+        token: CancelToken | None = None
+
+        def mine() -> bool:
+            return token is not None and self._cancel is token
+
+        def done(value: Any) -> None:
+            if mine():
+                self._finish()
+                on_done(value)
+
+        def failed(exc: Exception) -> None:
+            if mine():
+                self._finish()
+                on_error(exc)
+
+        def stopped() -> None:
+            if mine():
+                self._finish()
+                self.cancelled.emit()
+
+        token = self.runner.submit(
+            lambda cancel: work(progress, cancel),
+            done,
+            failed,
+            pool=pool,
+            on_cancelled=stopped,
+        )
+        self._progress, self._cancel = progress, token
+        self.label.setText(phase)
+        self.bar.setRange(0, 0)
+        self.cancel_button.setEnabled(True)
+        self.show()
+        self._timer.start()
+        self.busyChanged.emit(True)
+
+    def cancel(self) -> None:
+        """Ask the job to stop; the result still arrives (as `cancelled` or, if it had just
+        finished, as its value)."""
+        if self._cancel is not None:
+            self._cancel.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Stopping…")
+
+    def _poll(self) -> None:
+        progress = self._progress
+        if progress is None:
+            return
+        if self._cancel is not None and not self._cancel.cancelled:
+            self.label.setText(progress.phase)
+        if progress.total > 0:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(min(1000, progress.done * 1000 // progress.total))
+        else:
+            self.bar.setRange(0, 0)
+
+    def _finish(self) -> None:
+        self._timer.stop()
+        self._progress = self._cancel = None
+        self.hide()
+        self.busyChanged.emit(False)

@@ -1,0 +1,198 @@
+"""The Contacts page: the whole workspace in a table, with search and sorting."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mjdesk.core.contacts import ContactQuery
+from mjdesk.ui.contacts.model import COLUMNS, ContactsModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mjdesk.core.changes import Changes
+    from mjdesk.ui.common.changes import WorkspaceEvents
+    from mjdesk.ui.contacts.welcome import WelcomePanel
+
+SEARCH_DELAY_MS = 150
+
+
+class _ContactsTable(QTableView):
+    """A table whose column header shows fixed titles from a model of its own, in C++.
+
+    Nothing then asks the contacts model for header data before the first paint: PySide
+    builds every Qt enum (~20 ms) to hand a Python headerData() its orientation. Screen
+    readers still read the titles from the contacts model's headerData().
+    """
+
+    def __init__(self, titles: list[str], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.titles = QStandardItemModel(0, len(titles), self)
+        self.titles.setHorizontalHeaderLabels(titles)
+        self.horizontalHeader().setModel(self.titles)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        # As QTableView's own, but the column header keeps its titles (no spans here).
+        self.verticalHeader().setModel(model)
+        QAbstractItemView.setModel(self, model)
+
+    def setSelectionModel(self, selection: QItemSelectionModel) -> None:
+        # Rows are selected, never columns: the column header keeps a selection of its own.
+        self.verticalHeader().setSelectionModel(selection)
+        QAbstractItemView.setSelectionModel(self, selection)
+
+
+class ContactsPage(QWidget):
+    """Search box, result count and the contacts table (or the welcome panel when empty)."""
+
+    #: the first page of the first query is on screen
+    firstPageShown = Signal()
+    #: the welcome panel's Import button was pressed
+    importRequested = Signal()
+    #: the welcome panel's practice button was pressed
+    practiceRequested = Signal()
+
+    def __init__(
+        self,
+        model: ContactsModel,
+        events: WorkspaceEvents,
+        parent: QWidget | None = None,
+        *,
+        offers_practice: Callable[[], bool] = bool,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.offers_practice = offers_practice
+        self._shown_once = False
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("contactSearch")
+        self.search.setPlaceholderText("Search address or name  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search contacts")
+        self.search.setAccessibleDescription(
+            "Shows the contacts whose address or name contains every word typed"
+        )
+        self.summary = QLabel(self)
+        self.summary.setObjectName("contactSummary")
+        self.summary.setAccessibleName("Contacts shown")
+
+        self.table = _ContactsTable([title for title, _key, _show in COLUMNS], self)
+        self.table.setObjectName("contactsTable")
+        self.table.setAccessibleName("Contacts")
+        self.table.verticalHeader().setVisible(False)
+        # A fixed row height and column widths spare Qt from measuring a million rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((260, 180, 100, 100, 180, 160, 110, 120)):
+            self.table.setColumnWidth(column, width)
+
+        self._welcome: WelcomePanel | None = None  # made only for an empty workspace
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.stack, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self._run_search)
+        QShortcut(QKeySequence("Esc"), self.search, self.search.clear)
+
+        model.viewChanged.connect(self._on_view)
+        model.busyChanged.connect(self._on_busy)
+        model.queryFailed.connect(self.summary.setText)
+        events.changed.connect(self._on_changes)
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.contacts_added_or_removed:
+            self.model.refresh()
+        elif changes.contact_ids:
+            self.model.refresh_contacts(changes.contact_ids)
+
+    @property
+    def welcome(self) -> WelcomePanel:
+        if self._welcome is None:
+            from mjdesk.ui.contacts.welcome import WelcomePanel
+
+            self._welcome = WelcomePanel(self, offers_practice=self.offers_practice)
+            self._welcome.importRequested.connect(self.importRequested)
+            self._welcome.practiceRequested.connect(self.practiceRequested)
+            self.stack.addWidget(self._welcome)
+        return self._welcome
+
+    def update_practice_offer(self) -> None:
+        """Show or hide the welcome panel's practice button (the accounts changed)."""
+        if self._welcome is not None:
+            self._welcome.practice_button.setVisible(self.offers_practice())
+
+    def show_sort_order(self) -> None:
+        """The arrow on the sorted column's title, and sorting by a click on a title: once
+        the first page is on screen (both hand Python a Qt enum, see _ContactsTable)."""
+        from PySide6.QtCore import Qt
+
+        query = self.model.query
+        column = next(i for i, c in enumerate(COLUMNS) if c[1] is query.sort)
+        order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(column, order)
+        self.table.setSortingEnabled(True)  # sorts by the arrow: the query it already shows
+
+    def focus_search(self) -> None:
+        from PySide6.QtCore import Qt
+
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _run_search(self) -> None:
+        self._search_timer.stop()
+        current = self.model.query
+        wanted = ContactQuery(self.search.text(), current.sort, current.descending)
+        if wanted.terms != current.terms:
+            self.model.set_query(wanted)
+
+    def _on_busy(self, busy: bool) -> None:
+        if busy:
+            self.summary.setText("Searching…")
+
+    def _on_view(self, total: int, query: ContactQuery) -> None:
+        if query.terms and not self.model.view.complete:
+            self.summary.setText(f"{total:,}+ found, still searching…")
+        elif query.terms:
+            self.summary.setText(f"{total:,} found" if total != 1 else "1 found")
+        else:
+            self.summary.setText(f"{total:,} contacts" if total != 1 else "1 contact")
+        empty_workspace = total == 0 and not query.terms
+        self.stack.setCurrentWidget(self.welcome if empty_workspace else self.table)
+        self.search.setEnabled(not empty_workspace)
+        if not self._shown_once:
+            self._shown_once = True
+            self.firstPageShown.emit()

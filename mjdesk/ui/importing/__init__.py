@@ -1,0 +1,1 @@
+"""Importing spreadsheets: the controller behind the menus, the wizard and its pages, history."""

@@ -1,0 +1,1 @@
+"""The import wizard's pages, one module a step; they talk to the wizard through `WizardHost`."""

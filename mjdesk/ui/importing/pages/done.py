@@ -1,0 +1,119 @@
+"""Step 5 of the import wizard: what was imported, undo, and the reports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
+
+from mjdesk.core.importing import Outcome
+from mjdesk.ui.common.progress import JobStrip
+from mjdesk.ui.importing.review_model import OUTCOME_TEXT
+
+if TYPE_CHECKING:
+    from mjdesk.ui.importing.pages.host import WizardHost
+
+
+class DonePage(QWizardPage):
+    """The summary of a committed import, with Undo and the exports."""
+
+    #: the user asked to undo the import with this batch id
+    undoRequested = Signal(int)
+
+    def __init__(self, wizard: WizardHost) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Imported")
+        self.setFinalPage(True)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("importDoneSummary")
+        self.summary.setAccessibleName("What was imported")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.undo_button = QPushButton("&Undo import", self)
+        self.undo_button.setObjectName("undoImport")
+        self.undo_button.setAccessibleName("Undo this import")
+        self.undo_button.setToolTip("Put the contacts back exactly as they were before this import")
+        self.undo_button.clicked.connect(self._undo)
+        self.report_button = QPushButton("Export &report…", self)
+        self.report_button.setObjectName("exportReport")
+        self.report_button.setAccessibleName("Export the per-row report")
+        self.annotated_button = QPushButton("Save &annotated copy…", self)
+        self.annotated_button.setObjectName("annotatedCopy")
+        self.annotated_button.setAccessibleName(
+            "Save a copy of the spreadsheet with the problems highlighted"
+        )
+        self.report_note = QLabel(self)
+        self.report_note.setWordWrap(True)
+        self.report_note.setAccessibleName("About the reports")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.undo_button)
+        buttons.addWidget(self.report_button)
+        buttons.addWidget(self.annotated_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+        layout.addWidget(self.report_note)
+        layout.addStretch(1)
+        self.strip = JobStrip(wizard.runner, self)
+        layout.addWidget(self.strip)
+        self.report_button.clicked.connect(self._export_report)
+        self.annotated_button.clicked.connect(self._annotated_copy)
+
+    def initializePage(self) -> None:
+        result = self._wizard.session.result
+        if result is None:
+            return
+        counts = result.counts
+        held = [
+            f"{counts.get(o.value, 0):,} {OUTCOME_TEXT[o].lower()}"
+            for o in Outcome
+            if o not in (Outcome.NEW, Outcome.UPDATE) and counts.get(o.value, 0)
+        ]
+        where = result.file_name + (f", sheet {result.sheet}" if result.sheet else "")
+        self.summary.setText(
+            f"<p><b>{result.added:,} new contacts</b> and <b>{result.updated:,} updated</b> "
+            f"from {where}; {result.consent_records:,} consent records kept with their proof."
+            "</p>"
+            + (f"<p>Not imported: {', '.join(held)}.</p>" if held else "")
+            + "<p>Changed your mind? <b>Undo import</b> puts everything back as it was; "
+            "it is also in Edit › Undo Import and in File › Import History.</p>"
+        )
+        self.undo_button.setEnabled(True)
+        self.undo_button.setText("&Undo import")
+        for button in (self.report_button, self.annotated_button):
+            button.setEnabled(True)
+        self.report_note.setVisible(False)
+        self.undo_button.setFocus()
+
+    def _undo(self) -> None:
+        result = self._wizard.session.result
+        if result is not None:
+            self.undoRequested.emit(result.batch_id)
+
+    def show_undone(self) -> None:
+        """The import was undone (from here, the menu or the history)."""
+        self.undo_button.setEnabled(False)
+        self.undo_button.setText("Undone")
+        self.summary.setText(
+            "<p><b>The import was undone.</b> The contacts are back as they were before it.</p>"
+        )
+
+    def _export_report(self) -> None:
+        self._save(annotated=False)
+
+    def _annotated_copy(self) -> None:
+        self._save(annotated=True)
+
+    def _save(self, *, annotated: bool) -> None:
+        from mjdesk.ui.importing.reports import save
+
+        plan = self._wizard.session.plan
+        if plan is not None:
+            save(self, self.strip, plan, annotated=annotated, done=self._saved)
+
+    def _saved(self, text: str) -> None:
+        self.report_note.setText(text)
+        self.report_note.setVisible(True)
