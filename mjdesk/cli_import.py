@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
@@ -40,6 +40,12 @@ from mjdesk.core.importing.commit import commit_import, plan_for_workspace
 from mjdesk.core.importing.errors import NoEmailColumnError
 from mjdesk.core.importing.headers import clean_header
 from mjdesk.core.importing.plan import never_erased, no_contacts
+from mjdesk.core.importing.remembered import (
+    org_domains,
+    parse_domains,
+    remember_mapping,
+    remembered_mappings,
+)
 from mjdesk.core.importing.report import (
     OUTCOME_LABELS,
     REJECTED,
@@ -48,6 +54,7 @@ from mjdesk.core.importing.report import (
 )
 from mjdesk.core.indexing import catch_up
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
+from mjdesk.core.settings import Settings
 from mjdesk.core.work import Cancelled, UserError
 from mjdesk.core.workspace import Workspace, WorkspaceError
 
@@ -169,8 +176,6 @@ def _paths(args: argparse.Namespace) -> tuple[AppPaths, str]:
     paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
     profile = args.profile
     if profile is None:
-        from mjdesk.core.settings import Settings
-
         profile = Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
     try:
         profile_slug(profile)
@@ -200,6 +205,12 @@ def _run(args: argparse.Namespace) -> int:
 
     setup_logging(paths.log_file)
     log.info("mjdesk %s import of %s (user %s)", __version__, path, current_user())
+    # What the window remembers applies here too: mappings chosen for the same headers, and
+    # the organisation's domains (plus any named with --org-domain).
+    settings = Settings.load(paths.settings_file)
+    domains = tuple(
+        dict.fromkeys((*org_domains(settings), *parse_domains(" ".join(args.org_domain))[0]))
+    )
 
     try:
         sheet: str | int | None = args.sheet
@@ -207,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
         where = table.source.file_name + (
             f", sheet {table.source.sheet!r}" if table.source.sheet else ""
         )
-        mapping = guess_mapping(table)
+        mapping = guess_mapping(table, remembered=remembered_mappings(settings))
         for wanted, role in ((args.email_column, Role.EMAIL), (args.consent_column, Role.CONSENT)):
             if wanted:
                 mapping = mapping.with_role(_column(where, table.headers, wanted), role)
@@ -231,14 +242,22 @@ def _run(args: argparse.Namespace) -> int:
                     "--wording and --source."
                 )
             spec = ConsentSpec(mode=ConsentMode.COLUMN, given_at=given_at)
-        cleaned = clean_table(table, mapping, spec, org_domains=tuple(args.org_domain))
+        cleaned = clean_table(table, mapping, spec, org_domains=domains)
     except ImportFileError as exc:
         raise UsageError(exc.user_message) from None
     except ConsentSpecError as exc:
         raise UsageError(exc.user_message) from None
     if not args.quiet:
         _describe_input(where, table, mapping, cleaned)
-    return _plan_and_commit(args, paths, profile, cleaned)
+
+    def remember() -> None:
+        remember_mapping(settings, table, mapping)
+        try:
+            settings.save(paths.settings_file)
+        except OSError as exc:  # the import stands; only the mapping is not remembered
+            log.warning("Could not save the column mapping: %s", exc)
+
+    return _plan_and_commit(args, paths, profile, cleaned, remember)
 
 
 def _column(where: str, headers: Sequence[str], wanted: str) -> str:
@@ -279,7 +298,11 @@ def _describe_input(
 
 
 def _plan_and_commit(
-    args: argparse.Namespace, paths: AppPaths, profile: str, cleaned: CleanedImport
+    args: argparse.Namespace,
+    paths: AppPaths,
+    profile: str,
+    cleaned: CleanedImport,
+    remember: Callable[[], None],
 ) -> int:
     file = paths.workspace_file(profile)
     result = None
@@ -298,6 +321,7 @@ def _plan_and_commit(
                     result = commit_import(workspace, cleaned, plan, actor=current_user())
                 except CommitError as exc:
                     raise UsageError(exc.user_message) from None
+                remember()
                 # The import is saved; the indexes it left for later are built now, so the
                 # app opens on a finished workspace (an interrupt here loses nothing).
                 catch_up(workspace)

@@ -251,3 +251,44 @@ def test_a_big_import_leaves_a_finished_workspace(tmp_path: Path) -> None:
         assert ws.fetch(hits) == [(20_000,)]
         names = {r[0] for r in ws.fetch("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"contacts_by_name", "consent_by_contact"} <= names
+
+
+def test_the_window_s_remembered_mapping_and_domains_apply(tmp_path: Path) -> None:
+    """What the import wizard remembers (the organisation's domains, the columns chosen for
+    a header set) is used by the command line too, and a committed mapping is remembered."""
+    from mjdesk.core.importing import Role, guess_mapping, read_table
+    from mjdesk.core.importing.remembered import (
+        remember_mapping,
+        remembered_mappings,
+        set_org_domains,
+    )
+    from mjdesk.core.settings import Settings
+
+    paths = AppPaths.under(tmp_path / "data")
+    paths.ensure()
+    source = write_csv(
+        tmp_path / "staff.csv",
+        [
+            ["Work mail", "Opt", "Who"],
+            ["ann@yrok.ac.uk", "yes", "Ann"],
+            ["bob@york.ac.uk", "yes", "Bob"],
+        ],
+    )
+    table = read_table(source)
+    chosen = guess_mapping(table).with_role("Opt", Role.CONSENT).with_role("Work mail", Role.EMAIL)
+    settings = Settings.load(paths.settings_file)
+    set_org_domains(settings, ("york.ac.uk",))
+    remember_mapping(settings, table, chosen)
+    settings.save(paths.settings_file)
+
+    done = run(
+        source, "--data-dir", tmp_path / "data", "--report", tmp_path / "r.csv", cwd=tmp_path
+    )
+    assert done.returncode == 1, done.stderr  # the misspelt organisation address is held back
+    assert "possible typo" in done.stdout.lower()
+    report = (tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert "ann@york.ac.uk" in report  # the fix offered, from the remembered domain
+    assert "'Opt' -> consent" in done.stdout  # the remembered mapping, not a guess
+
+    again = Settings.load(paths.settings_file)
+    assert set(remembered_mappings(again)) == set(remembered_mappings(settings))
