@@ -147,3 +147,49 @@ def test_property_types_the_import_introduced_go_unless_used(ws_path: Path) -> N
         assert ws.fetch("SELECT name FROM property_types") == [("team",)]  # b still has it
         undo_import(ws, second.batch_id, actor="t")
         assert ws.fetch("SELECT name FROM property_types") == []
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_redo_puts_the_import_back_exactly_and_it_can_be_undone_again(
+    ws_path: Path, bulk: bool
+) -> None:
+    from mjdesk.core.history import redo_stack, steps
+    from mjdesk.core.undo import redo_step, undo_step
+
+    with Workspace.open(ws_path) as ws:
+        seed(ws)
+        before = dump(ws)
+        result, _ = run_import(ws, MIXED, bulk=bulk)
+        after = dump(ws)
+        undo_step(ws, result.activity_id, actor="tester")
+        assert dump(ws) == before
+        stack, done = redo_stack(steps(ws._con))
+        assert ([s.activity_id for s in stack], done) == ([result.activity_id], 0)
+    with Workspace.open(ws_path) as ws:  # redo survives a restart
+        redo_step(ws, result.activity_id, actor="tester")
+        redone = dump(ws)
+        assert redone["contacts"] == after["contacts"]
+        assert redone["ledger"] == after["ledger"]
+        check_derived(ws)
+        stack, done = redo_stack(steps(ws._con))
+        assert ([s.activity_id for s in stack], done) == ([result.activity_id], 1)
+        with pytest.raises(UndoRefused, match="not undone"):
+            redo_step(ws, result.activity_id)
+        undo_step(ws, result.activity_id, actor="tester")
+        assert dump(ws)["contacts"] == before["contacts"]
+        assert dump(ws)["ledger"] == before["ledger"]
+        check_derived(ws)
+
+
+def test_redo_is_refused_when_the_addresses_came_back_meanwhile(ws_path: Path) -> None:
+    from mjdesk.core.undo import redo_step, undo_step
+
+    with Workspace.open(ws_path) as ws:
+        seed(ws)
+        result, _ = run_import(ws, MIXED)
+        undo_step(ws, result.activity_id, actor="tester")
+        run_import(ws, [["new@example.org", "Nia", "New", "yes", "2025-02-01", "B"]])
+        state = dump(ws)
+        with pytest.raises(UndoRefused, match="added again|changed since"):
+            redo_step(ws, result.activity_id)
+        assert dump(ws) == state

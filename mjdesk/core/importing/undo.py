@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from mjdesk.core.clock import current_user, now_iso
+from mjdesk.core.history import keep_images
 from mjdesk.core.importing.commit import (
     BULK_ROWS,
     DELETE_TRIGGERS,
@@ -144,7 +145,9 @@ def check_undo(con: sqlite3.Connection, batch_id: int) -> UndoTarget:
     later = con.execute(
         "SELECT a.summary, a.actor, a.at, count(*) FROM activity_changes later "
         "JOIN activity a ON a.id = later.activity_id "
-        "WHERE later.activity_id > ?1 AND a.undone_at IS NULL AND EXISTS ("
+        # An undo's images (kept for its redo) are no later work on the contacts.
+        "WHERE later.activity_id > ?1 AND a.undone_at IS NULL AND a.action <> 'undo' "
+        "AND EXISTS ("
         "  SELECT 1 FROM activity_changes mine "
         "  WHERE mine.activity_id = ?1 AND mine.contact_id = later.contact_id) "
         "GROUP BY a.id ORDER BY a.id DESC LIMIT 1",
@@ -261,6 +264,20 @@ def undo_import(
         ).fetchone()
         created, restored = int(created), int(restored)
         use_bulk = created + restored >= BULK_ROWS if bulk is None else bulk
+        # The undo is a step of its own: its before images (the contacts as the import left
+        # them, with the import's consent records) are what a redo puts back.
+        undo_id = record_activity(con, actor=actor, action="undo", summary="", count=0)
+        keep_images(
+            con,
+            undo_id,
+            "SELECT contact_id FROM activity_changes WHERE activity_id = ?",
+            (act, batch_id),
+        )
+        property_types = con.execute(
+            "SELECT name, datatype FROM property_types WHERE name IN "
+            f"({', '.join('?' for _ in batch.new_property_types)})",
+            batch.new_property_types,
+        ).fetchall()
         con.execute(
             "INSERT OR IGNORE INTO ledger_release (kind, ref) VALUES ('batch', ?)", (batch_id,)
         )
@@ -289,14 +306,21 @@ def undo_import(
         con.execute("DELETE FROM ledger_release WHERE kind = 'batch' AND ref = ?", (batch_id,))
         _release_property_types(con, batch)
         now = now_iso()
-        undo_id = record_activity(
-            con,
-            actor=actor,
-            action="undo",
-            summary=f"Undo of the import of {batch.file_name} ({batch.imported_at}): "
-            f"{created:,} removed, {restored:,} restored",
-            count=created + restored,
-            details={"batch_id": batch_id, "undid_activity": act, "ledger_removed": ledger_removed},
+        details = {
+            "batch_id": batch_id,
+            "undid_activity": act,
+            "ledger_removed": ledger_removed,
+            "property_types": [list(row) for row in property_types],
+        }
+        con.execute(
+            "UPDATE activity SET summary = ?, count = ?, details = ? WHERE id = ?",
+            (
+                f"Undo of the import of {batch.file_name} ({batch.imported_at}): "
+                f"{created:,} removed, {restored:,} restored",
+                created + restored,
+                json.dumps(details, ensure_ascii=False),
+                undo_id,
+            ),
         )
         con.execute(
             "UPDATE activity SET undone_at = ?, undone_by = ? WHERE id = ?", (now, undo_id, act)

@@ -1,0 +1,171 @@
+"""The workspace's history of changes to contacts, as steps that can be undone and redone.
+
+Every change to contacts is one row of ``activity`` (who, when, what, how many) and, for
+each contact it touches, one row of ``activity_changes`` holding the contact's **before
+image**: the contact as it was before the step (`CONTACT_IMAGE`, plus the consent records
+the step removed), or NULL when the step created it. Undoing a step puts its before images
+back; the undo is itself a step whose before images are the contacts as the step had left
+them, so redoing is undoing the undo. An import is one kind of step; the consent review's
+bulk edits are others.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+CONTACT_IMAGE = (
+    "json_object('email', email, 'first_name', first_name, 'last_name', last_name, "
+    "'properties', json(properties), 'flags', flags, 'properties_text', properties, "
+    "'updated_at', updated_at, 'email_key', email_key, 'created_at', created_at)"
+)
+"""A contact's row as a before image (SQL over ``contacts``): what undo writes back, and,
+for a contact the step deleted, what it is made again from (its id is the change's)."""
+
+LEDGER_COLUMNS = (
+    "id, contact_id, status, given_at, source_file, source_sha256, source_sheet, source_row, "
+    "wording, lawful_basis, recorded_by, recorded_at, batch_id"
+)
+_LEDGER_IMAGE = "json_array(" + ", ".join(f"l.{c.strip()}" for c in LEDGER_COLUMNS.split(",")) + ")"
+
+UNDOABLE = ("import",)
+"""The kinds of step that can be undone (the ``action`` of their activity)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One undoable step of the history."""
+
+    activity_id: int
+    action: str
+    summary: str
+    actor: str
+    at: str
+    count: int
+    undone_at: str | None
+    undone_by: int | None
+    details: dict[str, object]
+
+    @property
+    def done(self) -> bool:
+        return self.undone_at is None
+
+
+def steps(con: sqlite3.Connection) -> list[Step]:
+    """Every undoable step, oldest first."""
+    marks = ", ".join("?" for _ in UNDOABLE)
+    rows = con.execute(
+        "SELECT id, action, summary, actor, at, count, undone_at, undone_by, details "
+        f"FROM activity WHERE action IN ({marks}) ORDER BY id",
+        UNDOABLE,
+    ).fetchall()
+    return [
+        Step(ident, action, summary, actor, at, count, undone_at, undone_by, json.loads(details))
+        for ident, action, summary, actor, at, count, undone_at, undone_by, details in rows
+    ]
+
+
+def redo_stack(all_steps: list[Step]) -> tuple[list[Step], int]:
+    """The history as a linear undo stack, as a text editor keeps one: the steps that are
+    done, then the steps undone since the last one done (redoable, in their order), with
+    the number of done ones. A step undone out of order (an older import undone from the
+    Import History) leaves the stack."""
+    last_done = max((i for i, s in enumerate(all_steps) if s.done), default=-1)
+    done = [s for s in all_steps[: last_done + 1] if s.done]
+    undone = [s for s in all_steps[last_done + 1 :] if s.undone_by is not None]
+    return done + undone, len(done)
+
+
+def keep_images(
+    con: sqlite3.Connection, activity_id: int, contacts_sql: str, params: tuple[object, ...]
+) -> None:
+    """Record, for step ``activity_id``, the before image of each contact whose id
+    ``contacts_sql`` selects, with its consent records that the step will remove (those of
+    ``batch_id`` ``params``' last value, or none when it is NULL)."""
+    con.execute(
+        "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
+        f"SELECT ?, c.id, json_set({CONTACT_IMAGE}, '$.ledger', "
+        f"json((SELECT json_group_array({_LEDGER_IMAGE}) FROM consent_ledger l "
+        "WHERE l.contact_id = c.id AND l.batch_id = ?))) "
+        f"FROM contacts c WHERE c.id IN ({contacts_sql})",
+        (activity_id, params[-1], *params[:-1]),
+    )
+
+
+def _field(name: str, column: str = "before") -> str:
+    return f"json_extract({column}, '$.{name}')"
+
+
+def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
+    """Put step ``activity_id``'s before images back: contacts it created are deleted (with
+    their consent records), contacts it deleted are made again with their ids, contacts it
+    changed get their fields back, and consent records it removed are recorded again.
+    Returns (deleted, made again, restored). The caller checks first that nothing done
+    since depends on the step, and runs this inside its transaction."""
+    created = "SELECT contact_id FROM activity_changes WHERE activity_id = ? AND before IS NULL"
+    con.execute(
+        "INSERT OR IGNORE INTO ledger_release (kind, ref) SELECT 'contact', contact_id "
+        "FROM activity_changes WHERE activity_id = ? AND before IS NULL",
+        (activity_id,),
+    )
+    con.execute(f"DELETE FROM consent_ledger WHERE contact_id IN ({created})", (activity_id,))
+    deleted = con.execute(f"DELETE FROM contacts WHERE id IN ({created})", (activity_id,)).rowcount
+    con.execute(
+        f"DELETE FROM ledger_release WHERE kind = 'contact' AND ref IN ({created})", (activity_id,)
+    )
+    images = "FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL"
+    fields = ", ".join(
+        _field(name)
+        for name in (
+            "email_key",
+            "email",
+            "first_name",
+            "last_name",
+            "properties_text",
+            "flags",
+            "created_at",
+            "updated_at",
+        )
+    )
+    made = con.execute(
+        "INSERT INTO contacts (id, email_key, email, first_name, last_name, properties, flags, "
+        f"created_at, updated_at) SELECT contact_id, {fields} {images} "
+        "AND NOT EXISTS (SELECT 1 FROM contacts WHERE id = contact_id)",
+        (activity_id,),
+    ).rowcount
+    changed = con.execute(
+        f"UPDATE contacts SET email = {_field('email', 'i.before')}, "
+        f"first_name = {_field('first_name', 'i.before')}, "
+        f"last_name = {_field('last_name', 'i.before')}, "
+        f"properties = {_field('properties_text', 'i.before')}, "
+        f"flags = {_field('flags', 'i.before')}, "
+        f"updated_at = {_field('updated_at', 'i.before')} "
+        f"FROM (SELECT contact_id, before {images}) AS i WHERE contacts.id = i.contact_id",
+        (activity_id,),
+    ).rowcount
+    columns = ", ".join(f"json_extract(r.value, '$[{i}]')" for i in range(13))
+    con.execute(
+        f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) SELECT {columns} "
+        f"FROM (SELECT before {images}) AS i, json_each(i.before, '$.ledger') AS r "
+        "ORDER BY json_extract(r.value, '$[0]')",
+        (activity_id,),
+    )
+    return deleted, made, changed - made
+
+
+def image_conflicts(con: sqlite3.Connection, activity_id: int) -> tuple[int, int]:
+    """What stands in the way of putting ``activity_id``'s images back: (contacts to make
+    again whose address is in the workspace again, consent records whose number is taken)."""
+    images = "FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL"
+    readded = con.execute(
+        f"SELECT count(*) {images} AND NOT EXISTS (SELECT 1 FROM contacts WHERE id = "
+        f"contact_id) AND EXISTS (SELECT 1 FROM contacts WHERE email_key = {_field('email_key')})",
+        (activity_id,),
+    ).fetchone()[0]
+    taken = con.execute(
+        f"SELECT count(*) FROM (SELECT before {images}) AS i, json_each(i.before, '$.ledger') r "
+        "WHERE EXISTS (SELECT 1 FROM consent_ledger WHERE id = json_extract(r.value, '$[0]'))",
+        (activity_id,),
+    ).fetchone()[0]
+    return int(readded), int(taken)
