@@ -77,3 +77,41 @@ def test_last_row_and_display_texts(model: ContactsModel) -> None:
     assert model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole) is None
     assert model.data(QModelIndex()) is None
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Email"
+
+
+def test_edited_contacts_are_read_again_in_place(
+    qtbot: QtBot, tmp_path: Path, samples: Callable[[int], Path], qtmodeltester: ModelTester
+) -> None:
+    """A change broadcast naming edited contacts refreshes just their rows: no reset, the
+    view keeps its place, and the new values show."""
+    from mjdesk.core.changes import Changes
+    from mjdesk.ui.common.changes import WorkspaceEvents
+    from mjdesk.ui.contacts.page import ContactsPage
+
+    target = tmp_path / "w.sqlite3"
+    target.write_bytes(samples(500).read_bytes())
+    ws = Workspace.open(target)
+    runner = TaskRunner()
+    events = WorkspaceEvents()
+    model = ContactsModel(ws.reader, ws.reading, runner)
+    page = ContactsPage(model, events)
+    qtbot.addWidget(page)
+    model.set_query(ContactQuery())
+    row = model.row_at(3)
+    assert row is not None
+    resets: list[bool] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    with ws.transaction() as con:
+        con.execute("UPDATE contacts SET first_name = 'Zebedee' WHERE id = ?", (row.id,))
+    assert model.row_at(3) == row  # cached until told
+    with qtbot.waitSignal(model.dataChanged, timeout=2_000):
+        events.announce(Changes.edited([row.id]))
+    refreshed = model.row_at(3)
+    assert refreshed is not None
+    assert refreshed.id == row.id
+    assert refreshed.first_name == "Zebedee"
+    assert not resets
+    qtmodeltester.check(model, force_py=True)
+    assert runner.shutdown()
+    model.close()
+    ws.close()

@@ -200,7 +200,11 @@ def test_import_review_commit_and_undo(
     press(qtbot, wizard, QWizard.WizardButton.FinishButton)
     qtbot.waitUntil(lambda: not wizard.isVisible())
 
-    assert window.imports.undo_action.isEnabled()
+    undo, redo = window.history.undo_action, window.history.redo_action
+    qtbot.waitUntil(undo.isEnabled)
+    assert undo.text() == "&Undo Import of people.csv"
+    assert undo in window.edit_menu.actions()
+    assert redo in window.edit_menu.actions()
     window.activateWindow()  # as the window manager does when the wizard closes
     qtbot.waitUntil(window.isActiveWindow)
     search = window.contacts_page.search
@@ -208,7 +212,7 @@ def test_import_review_commit_and_undo(
     qtbot.keyClicks(search, "zz")
     qtbot.keyClick(search, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(search.text()) < 2  # in a text field, Ctrl+Z undoes the typing there...
-    assert window.imports.undo_action.isEnabled()  # ...not the import
+    assert undo.isEnabled()  # ...not the import
     assert not confirm
     search.clear()
     window.contacts_page.table.setFocus()
@@ -216,8 +220,20 @@ def test_import_review_commit_and_undo(
     wait_contacts(qtbot, window, 0)
     assert confirm
     assert "people.csv" in confirm[0]
-    assert not window.imports.undo_action.isEnabled()
     assert window.workspace.fetch("SELECT count(*) FROM consent_ledger") == [(0,)]
+    qtbot.waitUntil(redo.isEnabled)
+    assert not undo.isEnabled()
+
+    # Redo (Ctrl+Shift+Z) puts the import back as it was, consent records and all.
+    qtbot.keyClick(
+        window.contacts_page.table,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    wait_contacts(qtbot, window, 4)
+    qtbot.waitUntil(undo.isEnabled)
+    assert not redo.isEnabled()
+    assert window.workspace.fetch("SELECT count(*) FROM consent_ledger") == [(4,)]
 
 
 def test_every_row_consented_needs_wording_and_source(
@@ -507,7 +523,8 @@ def test_import_history_lists_imports_and_undoes_after_a_restart(
     window.close()
     window.workspace.close()
     reopened = open_window()
-    assert not reopened.imports.undo_action.isEnabled()
+    qtbot.waitUntil(reopened.history.undo_action.isEnabled)  # Edit › Undo survives a restart
+    assert reopened.history.undo_action.text() == "&Undo Import of people.csv"
     dialog = reopened.imports.open_history()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1)
     assert cell(dialog, 0) == "people.csv"
@@ -518,6 +535,8 @@ def test_import_history_lists_imports_and_undoes_after_a_restart(
     wait_contacts(qtbot, reopened, 0)
     qtbot.waitUntil(lambda: cell(dialog, 6).startswith("Undone"))
     assert not dialog.undo_button.isEnabled()
+    qtbot.waitUntil(reopened.history.redo_action.isEnabled)  # the history mirrors it
+    assert not reopened.history.undo_action.isEnabled()
 
 
 def test_the_report_and_the_annotated_copy_are_saved(

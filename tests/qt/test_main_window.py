@@ -257,4 +257,4 @@ def test_menus_hold_the_import_actions_in_order(open_window: OpenWindow) -> None
     file_items = [a.text() for a in window.file_menu.actions()]
     assert file_items == ["&Import…", "Import &History…", "", "&Quit"]
     edit_items = [a.text() for a in window.edit_menu.actions()]
-    assert edit_items == ["&Undo Import", "", "&Find Contacts…"]
+    assert edit_items == ["&Undo", "&Redo", "", "&Find Contacts…"]

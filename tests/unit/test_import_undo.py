@@ -190,6 +190,6 @@ def test_redo_is_refused_when_the_addresses_came_back_meanwhile(ws_path: Path) -
         undo_step(ws, result.activity_id, actor="tester")
         run_import(ws, [["new@example.org", "Nia", "New", "yes", "2025-02-01", "B"]])
         state = dump(ws)
-        with pytest.raises(UndoRefused, match="added again|changed since"):
+        with pytest.raises(UndoRefused, match=r"added again|changed since"):
             redo_step(ws, result.activity_id)
         assert dump(ws) == state

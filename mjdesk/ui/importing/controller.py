@@ -71,7 +71,7 @@ class ImportController(QObject):
         self.events = events
         self.wizard: ImportWizard | None = None
         self.dialog: ImportsDialog | None = None
-        self.last: ImportResult | None = None
+        events.changed.connect(self._on_changes)
 
         self.import_action = QAction("&Import…", window)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
@@ -85,11 +85,7 @@ class ImportController(QObject):
             "Your organisation's e-mail domains: imports offer fixes for their misspellings"
         )
         self.domains_action.triggered.connect(lambda: self.edit_domains())
-        self.undo_action = QAction("&Undo Import", window)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.setEnabled(False)
-        self.undo_action.triggered.connect(self.undo_last)
-        for action in (self.import_action, self.history_action, self.undo_action):
+        for action in (self.import_action, self.history_action):
             window.addAction(action)  # shortcuts work even with the menu bar hidden
         window.setAcceptDrops(True)
         window.installEventFilter(self)
@@ -153,17 +149,10 @@ class ImportController(QObject):
         return usable
 
     def _committed(self, result: ImportResult) -> None:
-        self.last = result
-        self.undo_action.setText(f"&Undo Import of {result.file_name}")
-        self.undo_action.setEnabled(True)
         self.events.say(f"Imported {result.file_name}: {result.summary}. Ctrl+Z undoes it.")
         self.events.announce(IMPORTED)
 
     # -- undo ---------------------------------------------------------------------------
-
-    def undo_last(self) -> None:
-        if self.last is not None:
-            self.undo(self.last.batch_id, self.last.file_name)
 
     def undo(self, batch_id: int, file_name: str = "", *, parent: QWidget | None = None) -> None:
         """Ask, then undo import ``batch_id`` off the GUI thread."""
@@ -174,7 +163,7 @@ class ImportController(QObject):
 
         where = parent or (self.wizard if self.wizard and self.wizard.isVisible() else None)
         owner: QWidget = where or self.window
-        name = file_name or (self.last.file_name if self.last else "this file")
+        name = file_name or "this file"
         if not dialogs.ask_confirm(
             owner,
             "Undo import",
@@ -184,31 +173,43 @@ class ImportController(QObject):
         ):
             return
         workspace = self.workspace
-        self.undo_action.setEnabled(False)
 
         def work(_token: object) -> UndoResult:
             return undo_import(workspace, batch_id, actor=current_user())
 
         def failed(exc: Exception) -> None:
             text = exc.user_message if isinstance(exc, CommitError) else str(exc)
-            self.undo_action.setEnabled(self.last is not None)
             dialogs.tell_problem(owner, "Undo import", text)
 
         self.runner.submit(work, self._undone, failed, pool=Pool.WRITE)
 
     def _undone(self, result: UndoResult) -> None:
-        if self.last is not None and self.last.batch_id == result.batch_id:
-            self.last = None
-            self.undo_action.setText("&Undo Import")
-        self.undo_action.setEnabled(self.last is not None)
-        wizard = self.wizard
-        done = wizard.session.result if wizard is not None else None
-        if wizard is not None and done is not None and done.batch_id == result.batch_id:
-            wizard.done_page.show_undone()
         self.events.say(
             f"Import undone: {result.removed:,} contacts removed, {result.restored:,} restored."
         )
         self.events.announce(IMPORTED)
+
+    def _on_changes(self, changes: Changes) -> None:
+        """An import was undone (here, from Edit › Undo or the history): the wizard's last
+        page says so if it shows that import."""
+        wizard = self.wizard
+        shown = wizard.session.result if wizard is not None else None
+        if not changes.imports or wizard is None or shown is None:
+            return
+        reading, batch = self.workspace.reading, shown.batch_id
+
+        def work(_token: object) -> bool:
+            with reading() as con:
+                row = con.execute(
+                    "SELECT undone_at IS NOT NULL FROM import_batches WHERE id = ?", (batch,)
+                ).fetchone()
+            return bool(row and row[0])
+
+        def show(undone: bool) -> None:
+            if undone and wizard is self.wizard:
+                wizard.done_page.show_undone()
+
+        self.runner.submit(work, show)
 
     # -- history ------------------------------------------------------------------------
 

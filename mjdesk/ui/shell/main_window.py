@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog
 
     from mjdesk.ui.importing.controller import ImportController
+    from mjdesk.ui.shell.undo import UndoHistory
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,10 @@ def _from_b64(text: str) -> QByteArray:
 class MainWindow(QMainWindow):
     """The app's one main window on one workspace."""
 
-    #: File › Import…, Edit › Undo Import, drops: made once the first page is on screen
+    #: File › Import…, Import History, drops: made once the first page is on screen
     imports: ImportController
+    #: Edit › Undo and Redo over the workspace history: made once the first page is on screen
+    history: UndoHistory
 
     #: the first page of contacts is on screen
     ready = Signal()
@@ -233,6 +236,7 @@ class MainWindow(QMainWindow):
             # scan of the whole table) and the account check (the keyring and the client).
             self._start_indexing()
             self._add_import_actions()
+            self._add_history()
             self._update_counts()
             self.connection.refresh()
 
@@ -254,9 +258,20 @@ class MainWindow(QMainWindow):
             quit_action, [self.imports.import_action, self.imports.history_action]
         )
         self.file_menu.insertSeparator(quit_action)
-        self.edit_menu.insertAction(self.find_action, self.imports.undo_action)
-        self.edit_menu.insertSeparator(self.find_action)
         self.settings_menu.addAction(self.imports.domains_action)
+
+    def _add_history(self) -> None:
+        """Edit › Undo and Redo, over the workspace's history (read now, also after a
+        restart)."""
+        from mjdesk.ui.shell.undo import UndoHistory
+
+        self.history = UndoHistory(self, self.workspace, self.runner, self.events)
+        actions = [self.history.undo_action, self.history.redo_action]
+        for action in actions:
+            self.addAction(action)  # shortcuts work even with the menu bar hidden
+        self.edit_menu.insertActions(self.find_action, actions)
+        self.edit_menu.insertSeparator(self.find_action)
+        self.history.reload()
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))
