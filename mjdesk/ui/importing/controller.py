@@ -7,7 +7,6 @@ in the workspace it announces through `WorkspaceEvents`, and each page refreshes
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -24,14 +23,9 @@ if TYPE_CHECKING:
 
     from mjdesk.core.importing.commit import ImportResult
     from mjdesk.core.importing.undo import UndoResult
-    from mjdesk.core.settings import Settings
-    from mjdesk.core.workspace import Workspace
-    from mjdesk.ui.common.changes import WorkspaceEvents
-    from mjdesk.ui.common.tasks import TaskRunner
+    from mjdesk.ui.common.host import FeatureHost
     from mjdesk.ui.importing.history import ImportsDialog
     from mjdesk.ui.importing.wizard import ImportWizard
-
-log = logging.getLogger(__name__)
 
 SPREADSHEET_SUFFIXES = frozenset(
     {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -53,22 +47,13 @@ def dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
 class ImportController(QObject):
     """The import actions of one main window."""
 
-    def __init__(
-        self,
-        window: QWidget,
-        workspace: Workspace,
-        runner: TaskRunner,
-        settings: Settings,
-        settings_file: Path,
-        events: WorkspaceEvents,
-    ) -> None:
-        super().__init__(window)
-        self.window = window
-        self.workspace = workspace
-        self.runner = runner
-        self.settings = settings
-        self.settings_file = settings_file
-        self.events = events
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host.window)
+        self.host = host
+        window = self.window = host.window
+        self.workspace, self.runner, self.events = host.workspace, host.runner, host.events
+        self.settings = host.settings
+        events = host.events
         self.wizard: ImportWizard | None = None
         self.dialog: ImportsDialog | None = None
         events.changed.connect(self._on_changes)
@@ -106,7 +91,7 @@ class ImportController(QObject):
                 self.runner,
                 self.settings,
                 self.window,
-                settings_path=self.settings_file,
+                settings_path=self.host.settings_file,
                 org_domains=org_domains(self.settings),
             )
             wizard.committed.connect(self._committed)
@@ -141,10 +126,7 @@ class ImportController(QObject):
                 f"These are not domain names, so they were left out: {', '.join(refused)}.",
             )
         set_org_domains(self.settings, usable)
-        try:
-            self.settings.save(self.settings_file)
-        except OSError as exc:  # kept for this run, and saved again when the window closes
-            log.warning("Could not save settings: %s", exc)
+        self.host.save_settings()
         self.events.announce(Changes(settings=True))
         return usable
 
@@ -217,7 +199,7 @@ class ImportController(QObject):
         from mjdesk.ui.importing.history import ImportsDialog
 
         if self.dialog is None:
-            self.dialog = ImportsDialog(self.workspace, self.runner, self.events, self.window)
+            self.dialog = ImportsDialog(self.host)
             self.dialog.undoRequested.connect(
                 lambda batch, name: self.undo(batch, name, parent=self.dialog)
             )

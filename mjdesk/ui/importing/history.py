@@ -15,16 +15,13 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
-    QWidget,
 )
 
 from mjdesk.core.importing.undo import ImportSummary, list_imports
 
 if TYPE_CHECKING:
     from mjdesk.core.changes import Changes
-    from mjdesk.core.workspace import Workspace
-    from mjdesk.ui.common.changes import WorkspaceEvents
-    from mjdesk.ui.common.tasks import TaskRunner
+    from mjdesk.ui.common.host import FeatureHost
 
 HEADERS = ("File", "Sheet", "When", "Who", "New", "Updated", "Status")
 
@@ -40,17 +37,11 @@ class ImportsDialog(QDialog):
     #: (batch id, file name): the user asked to undo this import
     undoRequested = Signal(int, str)
 
-    def __init__(
-        self,
-        workspace: Workspace,
-        runner: TaskRunner,
-        events: WorkspaceEvents,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.workspace = workspace
-        self.runner = runner
-        events.changed.connect(self._on_changes)
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host.window)
+        self.workspace = host.workspace
+        self.runner = host.runner
+        host.events.changed.connect(self._on_changes)
         self.setObjectName("importsDialog")
         self.setWindowTitle("Import history")
         self.setAccessibleName("Import history")

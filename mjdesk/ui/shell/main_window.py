@@ -33,6 +33,7 @@ from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.accounts import Accounts
 from mjdesk.ui.accounts.status import ConnectionStatus
 from mjdesk.ui.common.changes import WorkspaceEvents
+from mjdesk.ui.common.host import FeatureHost
 from mjdesk.ui.common.qt_numbers import ACCESSIBLE_TEXT_ROLE
 from mjdesk.ui.common.tasks import TaskRunner
 from mjdesk.ui.contacts.model import ContactsModel
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         self.events = WorkspaceEvents(self)
         self.events.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.events.changed.connect(self._on_changes)
+        self.host = FeatureHost(
+            self, workspace, self.runner, settings, paths.settings_file, self.events
+        )
         self.contacts_model = ContactsModel(workspace.reader, workspace.reading, self.runner, self)
         self.contacts_page = ContactsPage(
             self.contacts_model, self.events, self, offers_practice=self.offers_practice
@@ -250,9 +254,7 @@ class MainWindow(QMainWindow):
     def _add_import_actions(self) -> None:
         from mjdesk.ui.importing.controller import ImportController
 
-        self.imports = ImportController(
-            self, self.workspace, self.runner, self.settings, self.paths.settings_file, self.events
-        )
+        self.imports = ImportController(self.host)
         quit_action = self.file_menu.actions()[0]
         self.file_menu.insertActions(
             quit_action, [self.imports.import_action, self.imports.history_action]
@@ -265,7 +267,7 @@ class MainWindow(QMainWindow):
         restart)."""
         from mjdesk.ui.shell.undo import UndoHistory
 
-        self.history = UndoHistory(self, self.workspace, self.runner, self.events)
+        self.history = UndoHistory(self.host)
         actions = [self.history.undo_action, self.history.redo_action]
         for action in actions:
             self.addAction(action)  # shortcuts work even with the menu bar hidden

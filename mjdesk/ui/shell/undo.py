@@ -25,14 +25,10 @@ from mjdesk.ui.common.tasks import Pool
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from PySide6.QtWidgets import QWidget
-
     from mjdesk.core.changes import Changes
     from mjdesk.core.undo import StepResult
     from mjdesk.core.work import CancelToken
-    from mjdesk.core.workspace import Workspace
-    from mjdesk.ui.common.changes import WorkspaceEvents
-    from mjdesk.ui.common.tasks import TaskRunner
+    from mjdesk.ui.common.host import FeatureHost
 
 log = logging.getLogger(__name__)
 
@@ -65,18 +61,11 @@ class UndoHistory(QObject):
     #: the stack was rebuilt from the workspace
     reloaded = Signal()
 
-    def __init__(
-        self,
-        window: QWidget,
-        workspace: Workspace,
-        runner: TaskRunner,
-        events: WorkspaceEvents,
-    ) -> None:
-        super().__init__(window)
-        self.window = window
-        self.workspace = workspace
-        self.runner = runner
-        self.events = events
+    def __init__(self, host: FeatureHost) -> None:
+        super().__init__(host.window)
+        self.window = host.window
+        self.workspace, self.runner, self.events = host.workspace, host.runner, host.events
+        events = host.events
         self.mirroring = False
         self.busy = False
         self.stack = QUndoStack(self)
