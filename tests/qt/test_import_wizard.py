@@ -680,3 +680,21 @@ def test_review_sorts_by_a_click_on_a_column_title(
     assert rows(2) == ["New", "New"]
     review.filter_buttons["All"].click()
     assert rows(2) == sorted(outcomes, reverse=True)
+
+
+def test_no_page_has_two_controls_on_one_alt_key(qtbot: QtBot, open_window: OpenWindow) -> None:
+    """Alt+N is Next and Alt+B Back on every page: no control of a page may take either,
+    and no two controls share a letter (Qt would then only move the focus between them)."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    for page_id in wizard.pageIds():
+        page = wizard.page(page_id)
+        texts = [b.text() for b in page.findChildren(QAbstractButton)]
+        texts += [label.text() for label in page.findChildren(QLabel) if label.buddy()]
+        keys = [m.group(1).lower() for t in texts if (m := re.search(r"&(\w)", t))]
+        assert not {"n", "b"} & set(keys), (page_id, texts)
+        assert len(keys) == len(set(keys)), (page_id, sorted(keys))

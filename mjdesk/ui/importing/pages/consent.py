@@ -100,7 +100,7 @@ class ConsentPage(QWizardPage):
         )
         self.all_radio.setAccessibleName("Every row consented")
         self.none_radio = QRadioButton(
-            "The file says &nothing about consent: update people already here, add nobody new",
+            "The file says nothing about consent: &update people already here, add nobody new",
             self,
         )
         self.none_radio.setAccessibleName("No consent in this file")
@@ -149,7 +149,7 @@ class ConsentPage(QWizardPage):
         all_layout.setContentsMargins(24, 0, 0, 0)
         wording_label = QLabel("&Wording:", all_box)
         wording_label.setBuddy(self.wording)
-        source_label = QLabel("&Source:", all_box)
+        source_label = QLabel("S&ource:", all_box)
         source_label.setBuddy(self.source)
         all_layout.addRow(wording_label, self.wording)
         all_layout.addRow(source_label, self.source)

@@ -98,6 +98,7 @@ class FilePage(QWizardPage):
         layout.addWidget(self.strip)
         self._sheets: list[SheetInfo] = []
         self._sheets_for: Path | None = None
+        self._opening: Path | None = None
 
     # -- choosing ------------------------------------------------------------------------
 
@@ -114,8 +115,12 @@ class FilePage(QWizardPage):
     def set_path(self, path: Path) -> None:
         """Take ``path`` and list its sheets (in the background)."""
         if self.strip.busy:
-            self.strip.cancel()
+            # The same path again (Enter, then the focus leaving the field) changes nothing;
+            # another one stops the listing under way.
+            if path != self._opening:
+                self.strip.cancel()
             return
+        self._opening = path
         self.path_edit.setText(str(path))
         self._sheets, self._sheets_for = [], None
         self.sheet_combo.clear()
