@@ -348,7 +348,7 @@ def _plan_and_commit(
         _say(
             f"Imported into profile {profile!r}: {result.summary}, "
             f"{result.consent_records:,} consent records (import {result.batch_id}; "
-            "undo it in mjdesk under Imports)."
+            "undo it in mjdesk with Edit > Undo or File > Import History)."
         )
     elif args.dry_run:
         _say("Dry run: nothing was changed.")
