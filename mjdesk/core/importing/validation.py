@@ -85,7 +85,7 @@ def _full_check(address: str) -> str | None:
 # The fast pass, column by column: the local part against a pattern of its own, each
 # distinct domain (a file holds few) once. Together they accept what `_CLEARLY_VALID`
 # accepts, and letters or digits of any script in the local part (email-validator accepts
-# them too; property tests hold the pass to both), several times faster.
+# them too; property tests hold the pass to both), without a Python call per address.
 _LOCAL_FAST = re.compile(r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*")
 _DOMAIN_FAST = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
