@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.work import CancelToken, UserError
-from mjdesk.ui.common.tasks import TaskRunner
+from mjdesk.ui.common.tasks import Pool, TaskRunner
 
 
 class _Refused(UserError):
@@ -69,3 +69,35 @@ def test_shutdown_cancels_running_work_and_waits_for_it(qtbot: QtBot) -> None:
     assert not runner.busy
     qtbot.wait(50)
     assert seen == []  # it stopped instead of reporting a result
+
+
+def test_a_cancelled_task_ends_through_on_cancelled(qtbot: QtBot) -> None:
+    """The token `submit` returns stops the task at its next check, and exactly one
+    callback follows: on_cancelled (also for a task cancelled before it started)."""
+    runner = TaskRunner()
+    gate = threading.Event()
+    seen: list[str] = []
+
+    def waits(cancel: CancelToken) -> str:
+        while not gate.is_set():
+            cancel.check()
+            time.sleep(0.005)
+        return "done"
+
+    def submit(name: str) -> CancelToken:
+        return runner.submit(
+            waits,
+            lambda _v: seen.append(f"{name} done"),
+            lambda _e: seen.append(f"{name} failed"),
+            pool=Pool.WRITE,
+            on_cancelled=lambda: seen.append(f"{name} cancelled"),
+        )
+
+    first = submit("running")
+    queued = submit("queued")
+    queued.cancel()  # before it could start: the one write thread is busy
+    first.cancel()
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5_000)
+    gate.set()
+    assert runner.shutdown()
+    assert sorted(seen) == ["queued cancelled", "running cancelled"]
