@@ -7,11 +7,11 @@ xlsxwriter is imported inside the writers: it is only needed when a workbook is 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from mjdesk.core.exporting import XLSX_OPTIONS, write_csv
 from mjdesk.core.importing.mapping import Role
 from mjdesk.core.importing.plan import FieldChange, Outcome, Plan
 
@@ -89,19 +89,15 @@ def report_rows(plan: Plan) -> Iterator[tuple[int, str, str, str, str, str]]:
 
 
 def write_report_csv(plan: Plan, path: Path) -> Path:
-    """The per-row report as CSV (UTF-8 with a BOM, so Excel reads the accents right)."""
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(REPORT_HEADER)
-        writer.writerows(report_rows(plan))
-    return path
+    """The per-row report as CSV (no cell can run as a formula: `mjdesk.core.exporting`)."""
+    return write_csv(path, REPORT_HEADER, report_rows(plan))
 
 
 def write_report_xlsx(plan: Plan, path: Path) -> Path:
     """The per-row report as a workbook: a filterable table and a sheet of counts."""
     import xlsxwriter  # type: ignore[import-untyped]
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, **XLSX_OPTIONS})
     try:
         bold = book.add_format({"bold": True, "bottom": 1})
         fills = {o: book.add_format({"bg_color": c}) for o, c in FILL.items()}
@@ -200,7 +196,7 @@ def write_annotated_copy(plan: Plan, path: str | Path) -> Path:
     path = Path(path)
     cleaned = plan.cleaned
     table = cleaned.table
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    book = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
     try:
         bold = book.add_format({"bold": True, "bottom": 1})
         fills: dict[str, Any] = {}
