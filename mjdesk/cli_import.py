@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mjdesk import APP_NAME, __version__
+from mjdesk.core import wording
 from mjdesk.core.clock import current_user
 from mjdesk.core.importing import (
     CleanedImport,
@@ -279,7 +280,7 @@ def _column(where: str, headers: Sequence[str], wanted: str) -> str:
 def _describe_input(
     where: str, table: Table, mapping: ColumnMapping, cleaned: CleanedImport
 ) -> None:
-    _say(f"{where}: {len(table):,} rows")
+    _say(f"{where}: {wording.count(len(table), 'row')}")
     roles = ", ".join(
         f"{c.header!r} -> {c.property_name if c.role is Role.PROPERTY else c.role.value}"
         for c in mapping.columns
@@ -290,7 +291,7 @@ def _describe_input(
         _say(f"  note: {notice.message}")
     if cleaned.unrecognised_consent:
         values = sorted(cleaned.unrecognised_consent.items(), key=lambda kv: -kv[1])[:5]
-        shown = ", ".join(f"{v!r} ({n:,} rows)" for v, n in values)
+        shown = ", ".join(f"{v!r} ({wording.count(n, 'row')})" for v, n in values)
         _say(f"  note: consent values neither yes nor no, read as not given: {shown}")
     guess = cleaned.date_order
     if guess is not None and guess.order is None and guess.ambiguous:
@@ -354,7 +355,7 @@ def _plan_and_commit(
         _say("Dry run: nothing was changed.")
     if rejected:
         _complain(
-            f"{rejected:,} row(s) not imported"
+            f"{wording.count(rejected, 'row')} not imported"
             + ("" if args.report else "; --report OUT lists them with the reason")
             + "."
         )

@@ -99,7 +99,7 @@ def test_rejected_rows_exit_1_with_a_report(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 1, done.stderr
-    assert "2 row(s) not imported" in done.stderr
+    assert "2 rows not imported" in done.stderr
     assert "invalid address" in done.stdout
     assert "skipped: no consent" in done.stdout
     with report.open(encoding="utf-8-sig") as stream:

@@ -258,3 +258,8 @@ def test_menus_hold_the_import_actions_in_order(open_window: OpenWindow) -> None
     assert file_items == ["&Import…", "Import &History…", "", "&Quit"]
     edit_items = [a.text() for a in window.edit_menu.actions()]
     assert edit_items == ["&Undo", "&Redo", "", "&Find Contacts…"]
+
+
+def test_the_window_title_names_the_profile_once(open_window: OpenWindow) -> None:
+    window = open_window(None)
+    assert window.windowTitle() == window.profile  # Qt adds " — mjdesk" itself

@@ -135,7 +135,7 @@ def test_legacy_xls_error_cells_are_named_in_a_notice(tmp_path: Path, error_kind
     assert table.column("Name")[1] == ""
     assert table.column("Score")[4] == ""
     notice = next(n for n in table.notices if n.kind is NoticeKind.ERROR_CELLS)
-    assert notice.message.startswith("Sheet 'Liste': 2 cell(s) hold a formula error")
+    assert notice.message.startswith("Sheet 'Liste': 2 cells hold a formula error")
     assert notice.message.endswith("read as empty: B3, C6.")
     # Without errors there is no notice; a sheet that is not there, or a file that is
     # not a compound file, gives no answer rather than an error.

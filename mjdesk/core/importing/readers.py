@@ -14,6 +14,7 @@ from itertools import chain, compress, count, islice
 from pathlib import Path
 from typing import NamedTuple
 
+from mjdesk.core import wording
 from mjdesk.core.importing import sheets, textfiles
 from mjdesk.core.importing.errors import (
     CellTooLargeError,
@@ -282,7 +283,8 @@ def _ragged_notices(assembler: _Assembler, header_width: int, notices: list[Noti
         notices.append(
             Notice(
                 NoticeKind.RAGGED_ROWS,
-                f"{assembler.long_count:,} row(s) have more cells than the header "
+                wording.count(assembler.long_count, "row has", "rows have")
+                + " more cells than the header "
                 f"(rows {_rows_text(assembler.long, assembler.long_count)}); the extra cells "
                 "were kept in columns of their own.",
                 rows=_sample(assembler.long),
@@ -292,7 +294,8 @@ def _ragged_notices(assembler: _Assembler, header_width: int, notices: list[Noti
         notices.append(
             Notice(
                 NoticeKind.RAGGED_ROWS,
-                f"{assembler.short_count:,} row(s) have fewer cells than the header "
+                wording.count(assembler.short_count, "row has", "rows have")
+                + " fewer cells than the header "
                 f"(rows {_rows_text(assembler.short, assembler.short_count)}); the missing "
                 "cells were read as empty.",
                 rows=_sample(assembler.short),
@@ -340,7 +343,9 @@ def _clear_error_texts(
         notices.append(
             Notice(
                 NoticeKind.ERROR_CELLS,
-                f"Column {header!r}: {len(rows):,} cell(s) hold a formula error such as #N/A "
+                f"Column {header!r}: "
+                + wording.count(len(rows), "cell holds", "cells hold")
+                + " a formula error such as #N/A "
                 f"(rows {_rows_text(rows, len(rows))}) and were read as empty.",
                 rows=_sample(rows),
                 column=header,
@@ -384,7 +389,8 @@ def _read_text(
         notices.append(
             Notice(
                 NoticeKind.MIXED_ENCODING,
-                f"{len(rows):,} row(s) are written in a different encoding from the rest of the "
+                wording.count(len(rows), "row is", "rows are")
+                + " written in a different encoding from the rest of the "
                 f"file (rows {_rows_text(rows, len(rows))}); they were read as "
                 f"{textfiles.encoding_label(read.other_encoding or '')}. Check the names in them.",
                 rows=_sample(rows),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+from mjdesk.core import wording
 from mjdesk.core.importing import biff
 from mjdesk.core.importing.errors import (
     CorruptFileError,
@@ -507,7 +508,8 @@ def _error_notice(name: str, count: int, refs: list[str]) -> list[Notice]:
     return [
         Notice(
             NoticeKind.ERROR_CELLS,
-            f"Sheet {name!r}: {count} cell(s) hold a formula error (#N/A, #REF!...) and were "
-            f"read as empty: {listed}.",
+            f"Sheet {name!r}: "
+            + wording.count(count, "cell holds", "cells hold")
+            + f" a formula error (#N/A, #REF!...) and were read as empty: {listed}.",
         )
     ]

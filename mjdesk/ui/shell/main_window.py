@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.accounts = accounts or Accounts.for_paths(paths)
         self.practice = self.accounts.practice is not None and profile == PRACTICE_PROFILE
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"mjdesk – {profile}")
+        self.setWindowTitle(profile)  # Qt adds " — mjdesk", the app's display name
         self.resize(1200, 760)
 
         self.runner = TaskRunner(self)

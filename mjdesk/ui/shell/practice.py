@@ -26,7 +26,7 @@ BANNER_TEXT = (
     "Practice sandbox: nothing is sent. This profile talks to a pretend Mailjet on this "
     "computer, with made-up contacts, lists and campaigns."
 )
-TITLE = f"mjdesk – {PRACTICE_PROFILE} (sandbox: nothing is sent)"
+TITLE = f"{PRACTICE_PROFILE} (sandbox: nothing is sent)"
 
 
 class PracticeSession(PracticeLink):

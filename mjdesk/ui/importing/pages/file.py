@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from mjdesk.core import wording
 from mjdesk.core.importing import SheetInfo, Table, list_sheets
 from mjdesk.core.importing.session import read_file
 from mjdesk.ui.common import dialogs
@@ -38,7 +39,7 @@ def sheet_label(sheet: SheetInfo) -> str:
         marks.append("empty")
     if not sheet.visible:
         marks.append("hidden")
-    size = f"{sheet.rows:,} rows" if sheet.rows and not sheet.is_chart else ""
+    size = wording.count(sheet.rows, "row") if sheet.rows and not sheet.is_chart else ""
     shown = [size, *marks] if size else marks
     return sheet.name + (f" ({', '.join(shown)})" if shown else "")
 

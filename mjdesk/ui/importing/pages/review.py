@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from mjdesk.core import wording
 from mjdesk.core.importing import Outcome, Plan
 from mjdesk.core.importing.session import check_rows
 from mjdesk.ui.common import dialogs
@@ -174,12 +175,13 @@ class ReviewPage(QWizardPage):
         held = len(plan) - imported - counts[Outcome.UNCHANGED]
         self.summary.setText(
             f"<b>{counts[Outcome.NEW]:,} new</b> and <b>{counts[Outcome.UPDATE]:,} updated</b> "
-            f"of {len(plan):,} rows; {counts[Outcome.UNCHANGED]:,} already up to date; "
+            f"of {wording.count(len(plan), 'row')}; "
+            f"{counts[Outcome.UNCHANGED]:,} already up to date; "
             f"{held:,} will not be imported (see the filters)."
         )
         self.setButtonText(
             QWizard.WizardButton.CommitButton,
-            f"&Import {imported:,} contact{'s' if imported != 1 else ''}",
+            f"&Import {wording.count(imported, 'contact')}",
         )
         notes = [n.message for n in plan.cleaned.table.notices]
         unknown = plan.cleaned.unrecognised_consent
