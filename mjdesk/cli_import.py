@@ -28,6 +28,7 @@ from mjdesk.core.importing import (
     ConsentSpec,
     ConsentSpecError,
     ImportFileError,
+    Outcome,
     Role,
     Table,
     clean_table,
@@ -307,6 +308,7 @@ def _plan_and_commit(
 ) -> int:
     file = paths.workspace_file(profile)
     result = None
+    unchanged = False
     if args.dry_run and not file.exists():
         # Nothing to compare with, and a dry run creates nothing.
         plan = plan_import(cleaned, lookup=no_contacts, is_erased=never_erased)
@@ -317,7 +319,11 @@ def _plan_and_commit(
             raise UsageError(f"profile {profile!r}: {exc.user_message}") from None
         try:
             plan = plan_for_workspace(workspace, cleaned)
-            if not args.dry_run:
+            changes = plan.counts.get(Outcome.NEW, 0) + plan.counts.get(Outcome.UPDATE, 0)
+            if not args.dry_run and not changes:
+                # As the window greys out Import: an import of nothing is not recorded.
+                unchanged = True
+            elif not args.dry_run:
                 try:
                     result = commit_import(workspace, cleaned, plan, actor=current_user())
                 except CommitError as exc:
@@ -353,6 +359,8 @@ def _plan_and_commit(
         )
     elif args.dry_run:
         _say("Dry run: nothing was changed.")
+    elif unchanged:
+        _say(f"Nothing to change in profile {profile!r}: nothing was imported or recorded.")
     if rejected:
         _complain(
             f"{wording.count(rejected, 'row')} not imported"

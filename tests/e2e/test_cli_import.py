@@ -292,3 +292,19 @@ def test_the_window_s_remembered_mapping_and_domains_apply(tmp_path: Path) -> No
 
     again = Settings.load(paths.settings_file)
     assert set(remembered_mappings(again)) == set(remembered_mappings(settings))
+
+
+def test_importing_an_unchanged_file_again_records_nothing(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    first = run(source, "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = state(tmp_path / "data")
+    again = run(source, "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to change" in again.stdout
+    assert "Imported into" not in again.stdout
+    after = state(tmp_path / "data")
+    assert after == before  # no empty import in the history, no activity
+    with Workspace.open(AppPaths.under(tmp_path / "data").workspace_file("Default")) as ws:
+        assert ws.fetch("SELECT count(*) FROM import_batches") == [(1,)]
+        assert ws.fetch("SELECT count(*) FROM activity") == [(1,)]
