@@ -127,6 +127,12 @@ def test_editing_and_remembering_a_mapping() -> None:
         (["TRUE", "false"], PropertyType.BOOL),
         (["2024-01-02", "3 March 2024"], PropertyType.DATETIME),
         (["York", "1"], PropertyType.STR),
+        (["+918484848484", "+441904323000"], PropertyType.STR),  # phone numbers
+        (["01904 323000", "07700 900123"], PropertyType.STR),
+        (["12 500", "3"], PropertyType.STR),
+        (["0.5", "1,25", "-2.5"], PropertyType.FLOAT),
+        (["007.5", "1.5"], PropertyType.STR),
+        (["+3", "4"], PropertyType.STR),
     ],
 )
 def test_property_types(values: list[str], kind: PropertyType) -> None:

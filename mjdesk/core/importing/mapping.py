@@ -154,8 +154,10 @@ def property_slug(header: str) -> str:
 
 _SAMPLE = 2000
 _LOOSE_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
-_INT = re.compile(r"[+-]?(?:0|[1-9]\d{0,17})")
-_FLOAT = re.compile(r"[+-]?\d+[.,]\d+|[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+# A number as people write a quantity. A leading "+" or zero, or spaces, mark a code that
+# only looks like one (a phone number, an ID): text, or its leading characters are lost.
+_INT = re.compile(r"-?(?:0|[1-9]\d{0,17})")
+_FLOAT = re.compile(r"-?(?:0|[1-9]\d*)(?:[.,]\d+|(?:\.\d+)?[eE][+-]?\d+)")
 _BOOLS = frozenset({"true", "false", "yes", "no", "y", "n", "1", "0"})
 
 
@@ -176,7 +178,8 @@ def address_share(column: Sequence[str]) -> float:
 
 
 def infer_property_type(column: Sequence[str]) -> PropertyType:
-    """The narrowest type every sampled value fits; IDs with leading zeros stay text."""
+    """The narrowest type every sampled value fits; IDs with leading zeros, phone numbers
+    with a leading "+" and numbers written with spaces stay text."""
     values = _sample(column)
     if not values:
         return PropertyType.STR
