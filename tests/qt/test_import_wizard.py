@@ -700,3 +700,37 @@ def test_no_page_has_two_controls_on_one_alt_key(qtbot: QtBot, open_window: Open
         taken = {"b", "i"} if page.isCommitPage() else {"b", "n"}
         assert not taken & set(keys), (page_id, texts)
         assert len(keys) == len(set(keys)), (page_id, sorted(keys))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [["id", "address", "First Name", "Consent"], ["1", "a@example.org", "Ann", "yes"]],
+        # named like a date column, but what it holds is not dates
+        [["Email", "Consent", "Consent date"], ["a@example.org", "yes", "at the open day"]],
+    ],
+    ids=["no date column", "not dates"],
+)
+def test_the_date_column_is_prefilled_only_with_dates(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[list[str]],
+) -> None:
+    path = write_text(tmp_path / "sheet.csv", rows)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, path, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, CONSENT_PAGE)
+    page = wizard.consent_page
+    qtbot.waitUntil(page.isComplete)
+    assert page.date_column.currentData() is None  # nothing pre-filled
+    assert page.date_given.isChecked()
+    page.date_from_column.click()  # asked for the column, but none chosen
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    assert wizard.currentId() == CONSENT_PAGE
+    assert "column that holds the consent dates" in page.message.text()

@@ -177,6 +177,14 @@ def address_share(column: Sequence[str]) -> float:
     )
 
 
+def date_share(column: Sequence[str]) -> float:
+    """Share of the column's non-empty values that read as a date."""
+    values = _sample(column)
+    if not values:
+        return 0.0
+    return sum(1 for v in values if parse_date(v) is not None) / len(values)
+
+
 def infer_property_type(column: Sequence[str]) -> PropertyType:
     """The narrowest type every sampled value fits; IDs with leading zeros, phone numbers
     with a leading "+" and numbers written with spaces stay text."""

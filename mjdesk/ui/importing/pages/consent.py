@@ -41,6 +41,7 @@ from mjdesk.core.importing import (
     Table,
     guess_date_order,
 )
+from mjdesk.core.importing.mapping import date_share
 from mjdesk.core.importing.session import check_rows
 from mjdesk.ui.common.errors import error_text
 from mjdesk.ui.common.progress import JobStrip
@@ -231,20 +232,25 @@ class ConsentPage(QWizardPage):
         for combo in (self.consent_column, self.date_column):
             combo.blockSignals(True)
             combo.clear()
+            if combo is self.date_column:
+                combo.addItem("(choose the column with the dates)", None)
             for header in headers:
                 combo.addItem(header, header)
             combo.blockSignals(False)
         consent = mapping.header_for(Role.CONSENT)
         date = mapping.header_for(Role.CONSENT_DATE)
+        if date is not None and date_share(state.table.column(date)) < 0.5:
+            date = None  # named like a date column, but its values are not dates
         if consent is not None:
             self.consent_column.setCurrentIndex(headers.index(consent))
             self.column_radio.setChecked(True)
         elif self.mode_group.checkedButton() in (None, self.column_radio):
             self.none_radio.setChecked(True)
         if date is not None:
-            self.date_column.setCurrentIndex(headers.index(date))
+            self.date_column.setCurrentIndex(headers.index(date) + 1)
             self.date_from_column.setChecked(True)
         else:
+            self.date_column.setCurrentIndex(0)
             self.date_given.setChecked(True)
         self._facts_for = None
         self._mode_changed()
@@ -338,10 +344,16 @@ class ConsentPage(QWizardPage):
             self._show_message(exc.user_message)
             (self.wording if not spec.wording else self.source).setFocus()
             return False
+        consent, date = self._chosen_columns()
+        if self.date_from_column.isChecked() and date is None:
+            self._show_message(
+                "Choose the column that holds the consent dates, or give one date for all."
+            )
+            self.date_column.setFocus()
+            return False
         self._show_message("")
         mapping = wizard.session.mapping
         assert mapping is not None
-        consent, date = self._chosen_columns()
         if consent is not None:
             mapping = mapping.with_role(consent, Role.CONSENT)
         if date is not None:
