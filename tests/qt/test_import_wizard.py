@@ -734,3 +734,34 @@ def test_the_date_column_is_prefilled_only_with_dates(
     press(qtbot, wizard, QWizard.WizardButton.NextButton)
     assert wizard.currentId() == CONSENT_PAGE
     assert "column that holds the consent dates" in page.message.text()
+
+
+def test_esc_asks_before_throwing_away_work(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    asked: list[str] = []
+    answer = [False]
+
+    def ask(_parent: object, _title: str, text: str, _action: str) -> bool:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(dialogs, "ask_confirm", ask)
+    choose_file(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert asked
+    assert "people.csv" in asked[0]
+    assert wizard.isVisible()  # "no": the choices stay
+    answer[0] = True
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    # Nothing chosen yet: Esc closes at once.
+    asked.clear()
+    wizard = open_wizard(qtbot, window)
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    assert not asked

@@ -228,7 +228,8 @@ class ImportController(QObject):
                 self.open_wizard(path)
                 return True
         elif kind == QEvent.Type.Close:
-            for child in (self.wizard, self.dialog):
-                if child is not None:
-                    child.close()
+            if self.wizard is not None:
+                self.wizard.close_without_asking()
+            if self.dialog is not None:
+                self.dialog.close()
         return super().eventFilter(watched, event)

@@ -26,6 +26,7 @@ from mjdesk.core.importing.session import ImportSession, commit_rows
 from mjdesk.core.importing.table import Table
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
+from mjdesk.ui.common import dialogs
 from mjdesk.ui.common.errors import error_text
 from mjdesk.ui.common.progress import JobStrip
 from mjdesk.ui.common.tasks import Pool, TaskRunner
@@ -75,6 +76,7 @@ class ImportWizard(QWizard):
         self.settings = settings
         self.settings_path = settings_path
         self.session = ImportSession(org_domains=org_domains)
+        self._closing = False
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -152,14 +154,41 @@ class ImportWizard(QWizard):
     def busy(self) -> bool:
         return any(strip.busy for strip in self.strips())
 
+    @property
+    def work_to_lose(self) -> bool:
+        """A file was read and looked at, and nothing is imported yet: closing loses the
+        user's choices (columns, consent, fixed addresses)."""
+        session = self.session
+        return (
+            session.table is not None
+            and session.result is None
+            and (self.currentId() not in (FILE_PAGE, -1))
+        )
+
     def reject(self) -> None:
-        """Cancel (Esc) stops the running step first; pressed again, it closes."""
+        """Cancel (Esc) stops the running step first; pressed again, it closes, after asking
+        when there is work to lose."""
         running = [strip for strip in self.strips() if strip.busy]
         if running:
             for strip in running:
                 strip.cancel()
             return
+        if self.work_to_lose and not self._closing:
+            name = self.session.path.name if self.session.path else "this file"
+            if not dialogs.ask_confirm(
+                self,
+                "Close the import",
+                f"Close the import of {name}? The columns, consent settings and fixes you "
+                "chose are lost. Nothing has been imported.",
+                "Close",
+            ):
+                return
         super().reject()
+
+    def close_without_asking(self) -> None:
+        """Close (the main window is closing): whatever is running stops."""
+        self._closing = True
+        self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         for strip in self.strips():
