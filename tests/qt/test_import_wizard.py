@@ -765,3 +765,19 @@ def test_esc_asks_before_throwing_away_work(
     qtbot.keyClick(wizard, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not wizard.isVisible())
     assert not asked
+
+
+def test_a_typed_or_pasted_path_is_opened_without_enter(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    page = wizard.file_page
+    page.path_edit.setFocus()
+    qtbot.keyClicks(page.path_edit, str(people_csv))  # no Enter, no Tab
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    qtbot.waitUntil(next_button.isEnabled, timeout=5_000)
+    # Editing the path again greys Next until the new path is read.
+    page.path_edit.setFocus()
+    qtbot.keyClicks(page.path_edit, "x")
+    assert not next_button.isEnabled()

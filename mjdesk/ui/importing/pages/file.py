@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,8 @@ from mjdesk.ui.common.progress import JobStrip
 if TYPE_CHECKING:
     from mjdesk.ui.importing.pages.host import WizardHost
 
+TYPING_PAUSE_MS = 300
+"""How long the path field waits after a keystroke before it opens what it names."""
 FILE_FILTER = "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xlsb *.xls *.ods);;All files (*)"
 
 
@@ -60,6 +62,12 @@ class FilePage(QWizardPage):
         self.path_edit.setAccessibleName("Spreadsheet file")
         self.path_edit.setPlaceholderText("Choose a file, or drop one on the main window")
         self.path_edit.editingFinished.connect(self._path_typed)
+        # A path typed or pasted is opened as soon as it names a file, not only on Enter.
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(TYPING_PAUSE_MS)
+        self._typing.timeout.connect(self._path_paused)
+        self.path_edit.textEdited.connect(self._path_edited)
         self.browse = QPushButton("&Choose…", self)
         self.browse.setObjectName("importBrowse")
         self.browse.setAccessibleName("Choose a spreadsheet file")
@@ -107,6 +115,15 @@ class FilePage(QWizardPage):
         chosen = dialogs.ask_open_file(self, "Import a spreadsheet", FILE_FILTER)
         if chosen is not None:
             self.set_path(chosen)
+
+    def _path_edited(self) -> None:
+        self._typing.start()
+        self.completeChanged.emit()  # Next waits for the sheets of the path now shown
+
+    def _path_paused(self) -> None:
+        text = self.path_edit.text().strip()
+        if text and Path(text).is_file():
+            self._path_typed()
 
     def _path_typed(self) -> None:
         text = self.path_edit.text().strip()
@@ -171,7 +188,8 @@ class FilePage(QWizardPage):
     # -- reading -------------------------------------------------------------------------
 
     def isComplete(self) -> bool:
-        return self._sheets_for is not None and not self.strip.busy
+        shown = Path(self.path_edit.text().strip())
+        return self._sheets_for is not None and not self.strip.busy and shown == self._sheets_for
 
     def validatePage(self) -> bool:
         state = self._wizard.session
