@@ -14,6 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mjdesk.core.paths import AppPaths
 
+# Fixture modules shared across folders: registered here, never imported by the tests.
+pytest_plugins = ["support.sandbox_fixtures"]
+
 
 @pytest.fixture
 def app_paths(tmp_path: Path) -> AppPaths:

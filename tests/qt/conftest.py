@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.paths import AppPaths
@@ -16,6 +15,7 @@ from mjdesk.mailjet.accounts import Accounts
 from mjdesk.ui.shell.main_window import MainWindow
 
 from support.generate import generate
+from support.qt_threads import dangling_threads, stop_dangling_threads
 
 Samples = Callable[[int], Path]
 
@@ -35,9 +35,13 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Samples:
 
 @pytest.fixture(autouse=True)
 def _no_dangling_threads() -> Iterator[None]:
+    """After each test no TaskRunner (nor Qt's global pool) may have a thread still at work,
+    after a short grace: the test fails naming them, and they are stopped for the next one."""
     yield
-    pool = QThreadPool.globalInstance()
-    assert pool.waitForDone(5_000), "a test left work running on the global thread pool"
+    left = dangling_threads()
+    if left:
+        stop_dangling_threads()
+        pytest.fail("the test left work running: " + "; ".join(left), pytrace=False)
 
 
 @pytest.fixture

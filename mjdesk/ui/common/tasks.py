@@ -3,11 +3,15 @@
 A task takes plain values and a cancel token and returns a plain value; it never touches
 a widget. Workspace writes go to a one-thread pool so they stay serial; reads and
 network calls have pools of their own.
+
+Every TaskRunner alive is listed by `live_runners` (a weak registry, it keeps none alive), so
+the Qt tests can check after each test that no runner still has a thread at work.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -68,6 +72,7 @@ class TaskRunner(QObject):
         self._pools[Pool.READ].setMaxThreadCount(2)
         self._pools[Pool.NETWORK].setMaxThreadCount(4)
         self._live: dict[CancelToken, _Signals] = {}
+        _runners.add(self)
 
     def submit(
         self,
@@ -102,10 +107,22 @@ class TaskRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return any(p.activeThreadCount() for p in self._pools.values())
+        return any(self.active_threads().values())
+
+    def active_threads(self) -> dict[Pool, int]:
+        """How many threads each pool has at work now."""
+        return {name: pool.activeThreadCount() for name, pool in self._pools.items()}
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Cancel everything and wait; True when every thread has stopped."""
         for token in list(self._live):
             token.cancel()
         return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())
+
+
+_runners: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+
+
+def live_runners() -> list[TaskRunner]:
+    """Every TaskRunner made and not yet garbage-collected (its Qt object may be deleted)."""
+    return list(_runners)

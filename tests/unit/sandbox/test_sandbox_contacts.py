@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import requests
-from unit.sandbox_fixtures import Practice, practice
 
 from mjdesk.sandbox.resources.lists import new_contact
 from mjdesk.sandbox.server import Sandbox
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 def _data(response: requests.Response) -> list[dict[str, Any]]:

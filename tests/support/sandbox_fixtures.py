@@ -1,18 +1,21 @@
 """Fixtures for tests that talk to the practice sandbox over loopback HTTP.
 
-Import the fixtures a test module uses by name (``from sandbox_fixtures import practice``).
+A pytest plugin: tests/conftest.py lists it in ``pytest_plugins``, so the ``practice`` fixture
+is there for every test by name. Import `Practice` from here only to annotate with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
 
-from mjdesk.sandbox.server import Sandbox
+if TYPE_CHECKING:  # loaded by every test session as a plugin: the heavy imports wait for use
+    import requests
+
+    from mjdesk.sandbox.server import Sandbox
 
 
 @dataclass
@@ -43,6 +46,10 @@ class Practice:
 @pytest.fixture
 def practice() -> Iterator[Practice]:
     """A fresh sandbox on 127.0.0.1, port 0; stopped (threads joined) afterwards."""
+    import requests
+
+    from mjdesk.sandbox.server import Sandbox
+
     sandbox = Sandbox().start()
     key, secret = sandbox.add_account("Department")
     sub_key, sub_secret = sandbox.add_account("Events sub-account", is_master=False)

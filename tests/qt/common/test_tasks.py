@@ -7,10 +7,13 @@ import threading
 import time
 
 import pytest
+from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.work import CancelToken, UserError
-from mjdesk.ui.common.tasks import Pool, TaskRunner
+from mjdesk.ui.common.tasks import Pool, TaskRunner, live_runners
+
+from support.qt_threads import dangling_threads
 
 
 class _Refused(UserError):
@@ -101,3 +104,27 @@ def test_a_cancelled_task_ends_through_on_cancelled(qtbot: QtBot) -> None:
     gate.set()
     assert runner.shutdown()
     assert sorted(seen) == ["queued cancelled", "running cancelled"]
+
+
+def test_the_thread_check_names_a_runner_left_at_work(qtbot: QtBot) -> None:
+    """What tests/qt/conftest.py runs after every Qt test: it finds a task still running on a
+    runner's own pool (not Qt's global one) and says whose it is."""
+    owner = QObject()
+    runner = TaskRunner(owner)
+    runner.setObjectName("leaky")
+    started, release = threading.Event(), threading.Event()
+
+    def stuck(_cancel: CancelToken) -> None:
+        started.set()
+        release.wait(10)
+
+    runner.submit(stuck, lambda _value: None, pool=Pool.WRITE)
+    assert started.wait(5)
+    try:
+        assert runner in live_runners()
+        left = dangling_threads(grace_s=0.05)
+        assert left == ["TaskRunner 'leaky' of QObject (write 1 thread(s) at work)"]
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=5_000)
+    assert dangling_threads(grace_s=0) == []

@@ -17,8 +17,8 @@ from mjdesk.core.importing.mapping import Role, guess_mapping
 from mjdesk.core.importing.readers import read_table
 from mjdesk.core.importing.validation import address_problem
 
-CORPUS = Path(__file__).parents[2].parent / "shared" / "corpus"
-SPREADSHEETS = sorted((CORPUS / "spreadsheets").glob("*")) if CORPUS.is_dir() else []
+from support.corpus import CORPUS, SPREADSHEETS
+
 needs_corpus = pytest.mark.skipif(not SPREADSHEETS, reason="the shared corpus is not present")
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringLocked
-from unit.sandbox_fixtures import Practice, practice  # noqa: F401
 
 from mjdesk.core.logs import redact
 from mjdesk.core.profiles import PRACTICE_PROFILE, ProfileBook, ProfileError
@@ -27,6 +26,7 @@ from mjdesk.mailjet.credentials import (
 )
 
 from support.memory_keyring import MemoryKeyring
+from support.sandbox_fixtures import Practice
 
 KEYS = Credentials("0123456789abcdef0123456789abcdef", "fedcba9876543210-unit-secret-key")
 
@@ -139,7 +139,7 @@ def test_unreadable_profile_file_means_none(tmp_path: Path) -> None:
     assert len(ProfileBook(path)) == 0
 
 
-def test_verify_tells_wrong_keys_from_no_network(practice: Practice) -> None:  # noqa: F811
+def test_verify_tells_wrong_keys_from_no_network(practice: Practice) -> None:
     user = verify(Credentials(practice.key, practice.secret), practice.url)
     assert user.id
     with pytest.raises(errors.WrongCredentials):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from unit.sandbox_fixtures import Practice, practice
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 def _list(practice: Practice) -> int:

@@ -150,7 +150,7 @@ def test_legacy_xls_error_cells_are_named_in_a_notice(tmp_path: Path, error_kind
 
 
 def test_legacy_xls_files_of_the_corpus_have_no_error_cells() -> None:
-    from unit.test_import_corpus import SPREADSHEETS
+    from support.corpus import SPREADSHEETS
 
     files = [path for path in SPREADSHEETS if path.suffix == ".xls"]
     if not files:

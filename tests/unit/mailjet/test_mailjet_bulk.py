@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from unit.sandbox_fixtures import Practice, practice
 
 from mjdesk.core.work import Cancelled
 from mjdesk.mailjet import bulk
@@ -14,7 +13,7 @@ from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.errors import InvalidRequest
 from mjdesk.mailjet.retry import RetryPolicy
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 @pytest.fixture

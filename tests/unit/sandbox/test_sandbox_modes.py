@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from unit.sandbox_fixtures import Practice, practice
 
 from mjdesk.mailjet import contacts as mj
 from mjdesk.mailjet.client import MailjetClient
@@ -18,7 +17,7 @@ from mjdesk.mailjet.errors import ServerError
 from mjdesk.mailjet.retry import RetryPolicy
 from mjdesk.sandbox.server import Sandbox
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 def test_https_mode_and_post_is_still_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:

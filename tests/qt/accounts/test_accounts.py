@@ -12,7 +12,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
-from unit.sandbox_fixtures import Practice, practice  # noqa: F401
 
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.profiles import ProfileBook
@@ -25,6 +24,7 @@ from mjdesk.ui.accounts.status import OFFLINE_TEXT
 from mjdesk.ui.shell.main_window import MainWindow
 
 from support.memory_keyring import MemoryKeyring
+from support.sandbox_fixtures import Practice
 
 MakeWindow = Callable[..., MainWindow]
 
@@ -75,7 +75,7 @@ def test_add_with_good_keys_verifies_stores_and_connects(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
     memory_keyring: MemoryKeyring,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)
@@ -116,7 +116,7 @@ def test_wrong_keys_say_so_and_store_nothing(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
     memory_keyring: MemoryKeyring,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)
@@ -176,7 +176,7 @@ def test_key_without_rights_and_timeout_are_explained(
     assert memory_keyring.entries == {}
 
 
-def _two_profiles(accounts: Accounts, practice: Practice) -> None:  # noqa: F811
+def _two_profiles(accounts: Accounts, practice: Practice) -> None:
     accounts.book.add("Dept")
     accounts.book.add("Events", "us")
     accounts.store.save("Dept", Credentials(practice.key, practice.secret))
@@ -187,7 +187,7 @@ def test_switch_asks_the_app_to_open_the_other_profile(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)
     _two_profiles(accounts, practice)
@@ -212,7 +212,7 @@ def test_edit_changes_keys_after_checking_them(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
     memory_keyring: MemoryKeyring,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)
@@ -240,7 +240,7 @@ def test_remove_deletes_the_keys_and_only_optionally_the_workspace(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
     memory_keyring: MemoryKeyring,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)
@@ -281,7 +281,7 @@ def test_connection_label_is_honest(
     qtbot: QtBot,
     make_window: MakeWindow,
     app_paths: AppPaths,
-    practice: Practice,  # noqa: F811
+    practice: Practice,
     memory_keyring: MemoryKeyring,
 ) -> None:
     accounts = accounts_for(app_paths, practice.url)

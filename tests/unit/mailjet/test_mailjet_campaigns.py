@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from unit.sandbox_fixtures import Practice, practice
 
 from mjdesk.mailjet import campaigns as mc
 from mjdesk.mailjet import contacts as mj
@@ -17,7 +16,7 @@ from mjdesk.sandbox.seed import seeded_store
 from mjdesk.sandbox.server import Sandbox
 from mjdesk.sandbox.store import practice_key
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from unit.sandbox_fixtures import Practice, practice
 
 from mjdesk.core.work import Cancelled, CancelToken
 from mjdesk.mailjet import contacts as mj
@@ -28,7 +27,7 @@ from mjdesk.mailjet.errors import (
 from mjdesk.mailjet.retry import RetryPolicy
 from mjdesk.sandbox.resources.lists import new_contact
 
-__all__ = ["practice"]
+from support.sandbox_fixtures import Practice
 
 
 class Sleeps:
