@@ -42,6 +42,16 @@ class Settings:
         self.contacts_header = contacts_header
         self.extra: dict[str, str] = dict(extra or {})
 
+    def folder_for(self, kind: str) -> Path | None:
+        """The folder last used for files of ``kind`` ("sources", "reports"), if it still
+        exists."""
+        text = self.extra.get(f"folder.{kind}", "")
+        return Path(text) if text and Path(text).is_dir() else None
+
+    def remember_folder(self, kind: str, folder: Path) -> None:
+        """Open the next file dialog for ``kind`` in ``folder``."""
+        self.extra[f"folder.{kind}"] = str(folder)
+
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.FIELDS}
 

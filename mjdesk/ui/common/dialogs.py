@@ -8,19 +8,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-
-def ask_open_file(parent: QWidget, title: str, filters: str) -> Path | None:
-    """The file the user picks, or None."""
-    name, _ = QFileDialog.getOpenFileName(parent, title, "", filters)
-    return Path(name) if name else None
+from mjdesk.core.settings import Settings
 
 
-def ask_save_file(parent: QWidget, title: str, suggested: str, filters: str) -> Path | None:
-    """Where the user wants a file saved, or None."""
-    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return Path(name) if name else None
+def start_folder(settings: Settings, kind: str) -> Path:
+    """Where a file dialog for ``kind`` opens: the folder last used for it, else the user's
+    Documents folder (never the process's working folder)."""
+    remembered = settings.folder_for(kind)
+    if remembered is not None:
+        return remembered
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents else Path.home()
+
+
+def ask_open_file(
+    parent: QWidget, title: str, filters: str, *, settings: Settings, kind: str
+) -> Path | None:
+    """The file the user picks, or None; the dialog opens where files of ``kind`` were last
+    opened, and remembers the new folder."""
+    name, _ = QFileDialog.getOpenFileName(parent, title, str(start_folder(settings, kind)), filters)
+    if not name:
+        return None
+    settings.remember_folder(kind, Path(name).parent)
+    return Path(name)
+
+
+def ask_save_file(
+    parent: QWidget, title: str, suggested: str, filters: str, *, settings: Settings, kind: str
+) -> Path | None:
+    """Where the user wants a file saved, or None; as `ask_open_file`, by ``kind``."""
+    name, _ = QFileDialog.getSaveFileName(
+        parent, title, str(start_folder(settings, kind) / suggested), filters
+    )
+    if not name:
+        return None
+    settings.remember_folder(kind, Path(name).parent)
+    return Path(name)
 
 
 def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:

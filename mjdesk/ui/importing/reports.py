@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from mjdesk.core.importing import Plan
+    from mjdesk.core.settings import Settings
     from mjdesk.ui.common.progress import JobStrip
 
 REPORT_FILTER = "Excel workbook (*.xlsx);;CSV (*.csv)"
@@ -32,6 +33,7 @@ def save(
     plan: Plan,
     *,
     annotated: bool,
+    settings: Settings,
     done: Callable[[str], None],
 ) -> None:
     """Ask where, then write the report (or the annotated copy) in the background."""
@@ -46,10 +48,17 @@ def save(
             "Save an annotated copy",
             suggested_name(plan, "problems marked.xlsx"),
             ANNOTATED_FILTER,
+            settings=settings,
+            kind="reports",
         )
     else:
         target = dialogs.ask_save_file(
-            parent, "Export the report", suggested_name(plan, "import report.xlsx"), REPORT_FILTER
+            parent,
+            "Export the report",
+            suggested_name(plan, "import report.xlsx"),
+            REPORT_FILTER,
+            settings=settings,
+            kind="reports",
         )
     if target is None:
         return

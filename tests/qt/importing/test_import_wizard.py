@@ -77,7 +77,7 @@ def open_wizard(qtbot: QtBot, window: MainWindow) -> ImportWizard:
 def choose_file(
     qtbot: QtBot, wizard: ImportWizard, path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a: path)
+    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a, **_k: path)
     qtbot.mouseClick(wizard.file_page.browse, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(wizard.file_page.isComplete, timeout=10_000)
 
@@ -379,7 +379,7 @@ def test_a_bad_file_is_explained_and_nothing_is_lost(
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     window = open_window()
     wizard = open_wizard(qtbot, window)
-    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a: bad)
+    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a, **_k: bad)
     wizard.file_page.browse.click()
     label = wizard.file_page.error_label
     qtbot.waitUntil(label.isVisible, timeout=10_000)
@@ -555,13 +555,13 @@ def test_the_report_and_the_annotated_copy_are_saved(
     assert done.report_button.isEnabled()
     report = tmp_path / "out" / "report.csv"
     report.parent.mkdir()
-    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a: report)
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a, **_k: report)
     qtbot.mouseClick(done.report_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Saved report.csv" in done.report_note.text(), timeout=10_000)
     text = report.read_text(encoding="utf-8-sig")
     assert "not an address" in text
     copy = tmp_path / "out" / "marked"  # no suffix given: an .xlsx is written
-    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a: copy)
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a, **_k: copy)
     qtbot.mouseClick(done.annotated_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Saved marked.xlsx" in done.report_note.text(), timeout=10_000)
     assert copy.with_suffix(".xlsx").read_bytes()[:2] == b"PK"
@@ -781,3 +781,33 @@ def test_a_typed_or_pasted_path_is_opened_without_enter(
     page.path_edit.setFocus()
     qtbot.keyClicks(page.path_edit, "x")
     assert not next_button.isEnabled()
+
+
+def test_file_dialogs_open_in_documents_then_where_the_user_went(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    people_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda _where: str(documents))
+    opened_in: list[str] = []
+
+    def get_open(_parent: object, _title: str, folder: str, _filters: str) -> tuple[str, str]:
+        opened_in.append(folder)
+        return str(people_csv), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", get_open)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    qtbot.mouseClick(wizard.file_page.browse, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=10_000)
+    qtbot.mouseClick(wizard.file_page.browse, Qt.MouseButton.LeftButton)
+    assert opened_in == [str(documents), str(people_csv.parent)]  # not the working folder
+    assert window.settings.folder_for("sources") == people_csv.parent
+    assert window.settings.folder_for("reports") is None  # each kind its own folder

@@ -112,7 +112,14 @@ class DonePage(QWizardPage):
 
         plan = self._wizard.session.plan
         if plan is not None:
-            save(self, self.strip, plan, annotated=annotated, done=self._saved)
+            save(
+                self,
+                self.strip,
+                plan,
+                annotated=annotated,
+                settings=self._wizard.settings,
+                done=self._saved,
+            )
 
     def _saved(self, text: str) -> None:
         self.report_note.setText(text)

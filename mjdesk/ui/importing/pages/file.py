@@ -112,7 +112,13 @@ class FilePage(QWizardPage):
     # -- choosing ------------------------------------------------------------------------
 
     def _browse(self) -> None:
-        chosen = dialogs.ask_open_file(self, "Import a spreadsheet", FILE_FILTER)
+        chosen = dialogs.ask_open_file(
+            self,
+            "Import a spreadsheet",
+            FILE_FILTER,
+            settings=self._wizard.settings,
+            kind="sources",
+        )
         if chosen is not None:
             self.set_path(chosen)
 

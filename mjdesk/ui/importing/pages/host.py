@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from mjdesk.core.importing.session import ImportSession
     from mjdesk.core.importing.table import Table
+    from mjdesk.core.settings import Settings
     from mjdesk.core.workspace import Workspace
     from mjdesk.ui.common.progress import JobStrip
     from mjdesk.ui.common.tasks import TaskRunner
@@ -26,6 +27,7 @@ class WizardHost(Protocol):
     workspace: Workspace
     runner: TaskRunner
     session: ImportSession
+    settings: Settings
 
     def take_table(self, path: Path, sheet: str | None, table: Table) -> None:
         """A file was read: start the session again from it."""
