@@ -29,6 +29,12 @@ SERVICE = "mjdesk"
 API_URLS = {"default": "https://api.mailjet.com/", "us": "https://api.us.mailjet.com/"}
 REGION_NAMES = {"default": "Default (api.mailjet.com)", "us": "US (api.us.mailjet.com)"}
 
+
+def api_host(region: str) -> str:
+    """The Mailjet API server of a region ("api.mailjet.com")."""
+    return "api.us.mailjet.com" if region == "us" else "api.mailjet.com"
+
+
 NO_KEYRING = (
     "This computer has no password store (keyring) that mjdesk can use, so the secret key is "
     "kept only until mjdesk closes and you will be asked for it again next time. mjdesk never "

@@ -37,6 +37,7 @@ from mjdesk.mailjet.credentials import (
     REGION_NAMES,
     Credentials,
     CredentialsError,
+    api_host,
     api_url_for,
 )
 from mjdesk.ui.accounts.status import explain
@@ -269,6 +270,8 @@ class AccountsDialog(QDialog):
     switchRequested = Signal(str)
     #: profiles were added, changed or removed
     accountsChanged = Signal()
+    #: the user asked to leave the practice sandbox
+    leaveRequested = Signal()
 
     def __init__(
         self,
@@ -310,9 +313,13 @@ class AccountsDialog(QDialog):
         self.remove_button = QPushButton("&Remove…", self)
         self.open_button = QPushButton("&Open", self)
         self.open_button.setToolTip("Open this profile's workspace (the window reopens on it)")
+        self.leave_button = QPushButton("&Leave practice", self)
+        self.leave_button.setToolTip("Back to your own profile (the window reopens on it)")
+        self.leave_button.clicked.connect(self.leave_practice)
         side = QVBoxLayout()
         for button in (self.open_button, self.add_button, self.edit_button, self.remove_button):
             side.addWidget(button)
+        side.addWidget(self.leave_button)
         side.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.list, 1)
@@ -334,6 +341,7 @@ class AccountsDialog(QDialog):
         self.open_button.clicked.connect(self.open_profile)
         self.list.currentItemChanged.connect(self._update_buttons)
         self.list.itemActivated.connect(lambda _item: self.open_profile())
+        self.leave_button.setVisible(self.practising)
         self.reload()
         self._show_keyring()
 
@@ -342,8 +350,17 @@ class AccountsDialog(QDialog):
     def reload(self, select: str | None = None) -> None:
         select = select or self.selected or self.current
         self.list.clear()
+        if self.practising:
+            item = QListWidgetItem(
+                f"{PRACTICE_PROFILE} — the practice sandbox on this computer (open now)"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, PRACTICE_PROFILE)
+            self.list.addItem(item)
+            if select == PRACTICE_PROFILE:
+                self.list.setCurrentItem(item)
         for profile in self.accounts.book:
-            text = f"{profile.name} — {REGION_NAMES.get(profile.region, profile.region)}"
+            where = "Mailjet US" if profile.region == "us" else "Mailjet"
+            text = f"{profile.name} — {where}, {api_host(profile.region)}"
             if profile.created:
                 text += f" — added {profile.created[:10]}"
             if profile.name == self.current:
@@ -362,10 +379,16 @@ class AccountsDialog(QDialog):
         item = self.list.currentItem() if hasattr(self, "list") else None
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
+    @property
+    def practising(self) -> bool:
+        """The window is on the practice sandbox."""
+        return self.current == PRACTICE_PROFILE and self.accounts.practice is not None
+
     def _update_buttons(self, *_: object) -> None:
         name = self.selected
-        self.edit_button.setEnabled(name is not None)
-        self.remove_button.setEnabled(name is not None)
+        own = name is not None and name != PRACTICE_PROFILE  # the practice one is not kept
+        self.edit_button.setEnabled(own)
+        self.remove_button.setEnabled(own)
         self.open_button.setEnabled(name is not None and name != self.current)
         if not self.list.count():
             self.add_button.setDefault(True)
@@ -453,6 +476,11 @@ class AccountsDialog(QDialog):
         if name is not None and name != self.current:
             self.switchRequested.emit(name)
             self.accept()
+
+    def leave_practice(self) -> None:
+        """Back to the profile used before practising."""
+        self.leaveRequested.emit()
+        self.accept()
 
     def reject(self) -> None:
         if self.editor is not None:

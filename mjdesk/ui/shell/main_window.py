@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from mjdesk import __version__
 from mjdesk.core.changes import EVERYTHING, Changes
 from mjdesk.core.contacts import ContactCounts, ContactQuery, SortKey, count_contacts
-from mjdesk.core.paths import AppPaths
+from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
 from mjdesk.core.profiles import PRACTICE_PROFILE
 from mjdesk.core.settings import Settings
 from mjdesk.core.work import CancelToken
@@ -173,6 +173,12 @@ class MainWindow(QMainWindow):
         self.file_menu = file_menu = menus.addMenu("&File")
         self.quit_action = quit_action = QAction("&Quit", self)
         quit_action.triggered.connect(self.close)
+        if self.practice:
+            self.leave_action = QAction("&Leave Practice", self)
+            self.leave_action.setStatusTip("Back to your own profile and workspace")
+            self.leave_action.triggered.connect(self.leave_practice)
+            file_menu.addAction(self.leave_action)
+            file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
         self.edit_menu = edit_menu = menus.addMenu("&Edit")
@@ -322,6 +328,7 @@ class MainWindow(QMainWindow):
         dialog.accountsChanged.connect(self.connection.refresh)
         dialog.accountsChanged.connect(self._update_practice_offer)
         dialog.switchRequested.connect(self.switchProfileRequested)
+        dialog.leaveRequested.connect(self.leave_practice)
         dialog.open()
         return dialog
 
@@ -334,6 +341,10 @@ class MainWindow(QMainWindow):
 
     def start_practice(self) -> None:
         self.switchProfileRequested.emit(PRACTICE_PROFILE)
+
+    def leave_practice(self) -> None:
+        """File › Leave Practice: back to the profile used before practising."""
+        self.switchProfileRequested.emit(self.settings.last_profile or DEFAULT_PROFILE)
 
     def _open_folder(self, folder: Path) -> None:
         from PySide6.QtCore import QUrl

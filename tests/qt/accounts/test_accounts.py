@@ -197,7 +197,8 @@ def test_switch_asks_the_app_to_open_the_other_profile(
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
     assert texts[0].startswith("Dept")
     assert texts[0].endswith("(open now)")
-    assert "US (api.us.mailjet.com)" in texts[1]
+    assert texts[0].startswith("Dept — Mailjet, api.mailjet.com — added ")
+    assert "Events — Mailjet US, api.us.mailjet.com" in texts[1]
     assert not dialog.open_button.isEnabled()  # the open profile
     dialog.list.setFocus()
     qtbot.keyClick(dialog.list, Qt.Key.Key_Down)

@@ -196,3 +196,32 @@ def test_mjdesk_sandbox_opens_practice_and_stops_it(tmp_path: Path) -> None:
     log = (tmp_path / "logs" / "mjdesk.log").read_text(encoding="utf-8")
     assert "Practice sandbox started at http://127.0.0.1:" in log
     assert "Practice sandbox stopped" in log
+
+
+def test_practice_shows_in_accounts_and_can_be_left(
+    qtbot: QtBot, app_paths: AppPaths, accounts: Accounts, session: PracticeSession
+) -> None:
+    settings = Settings(last_profile="Dept")
+    settings.save(app_paths.settings_file)
+    window = window_on(qtbot, app_paths, accounts.practising(session), PRACTICE_PROFILE)
+    with qtbot.waitSignal(window.ready, timeout=10_000):
+        window.show()
+    try:
+        file_items = [a.text() for a in window.file_menu.actions()]
+        assert "&Leave Practice" in file_items
+        dialog = window.open_accounts()
+        texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+        assert texts == ["Practice — the practice sandbox on this computer (open now)"]
+        assert dialog.selected == PRACTICE_PROFILE
+        assert not dialog.edit_button.isEnabled()
+        assert not dialog.remove_button.isEnabled()
+        assert dialog.leave_button.isVisible()
+        with qtbot.waitSignal(window.switchProfileRequested, timeout=2_000) as switch:
+            qtbot.mouseClick(dialog.leave_button, Qt.MouseButton.LeftButton)
+        assert switch.args == ["Dept"]  # back to the user's own profile
+        with qtbot.waitSignal(window.switchProfileRequested, timeout=2_000) as again:
+            window.leave_action.trigger()
+        assert again.args == ["Dept"]
+    finally:
+        window.close()
+        window.workspace.close()
