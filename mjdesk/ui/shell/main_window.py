@@ -41,8 +41,8 @@ from mjdesk.ui.contacts.page import ContactsPage
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QDialog
 
+    from mjdesk.ui.accounts.dialog import AccountsDialog
     from mjdesk.ui.importing.controller import ImportController
     from mjdesk.ui.shell.undo import UndoHistory
 
@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
             f"{counts.withdrawn:,} withdrawn · {counts.without_consent:,} without consent"
         )
 
-    def open_accounts(self) -> QDialog:
+    def open_accounts(self) -> AccountsDialog:
         """Settings › Accounts (window-modal; returned for tests)."""
         from PySide6.QtCore import Qt
 
