@@ -20,6 +20,7 @@ from typing import NoReturn
 from mjdesk import APP_NAME, __version__
 from mjdesk.core import wording
 from mjdesk.core.clock import current_user
+from mjdesk.core.exporting import is_same_file, refuse_overwriting
 from mjdesk.core.importing import (
     CleanedImport,
     ColumnMapping,
@@ -198,6 +199,12 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file.")
     if path.is_dir():
         raise UsageError(f"{path} is a folder, not a spreadsheet.")
+    for out in (args.report, args.annotated_copy):
+        if out is not None:
+            refuse_overwriting(out, path)
+    both = (args.report, args.annotated_copy)
+    if None not in both and is_same_file(*both):
+        raise UsageError("--report and --annotated-copy name the same file.")
     paths, profile = _paths(args)
     try:
         paths.ensure()

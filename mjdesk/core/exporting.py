@@ -12,8 +12,11 @@ number or a link.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from mjdesk.core.work import UserError
 
 FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
 """What a spreadsheet program takes as the start of a formula."""
@@ -24,6 +27,29 @@ XLSX_OPTIONS: dict[str, bool] = {
     "strings_to_urls": False,
 }
 """xlsxwriter's Workbook options for every workbook mjdesk writes."""
+
+
+class OverwritesSource(UserError):
+    """An output file aimed at the file it was made from."""
+
+
+def is_same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (also through another spelling, a link or,
+    on Windows, another case)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist yet: compare what they would resolve to
+        return os.path.normcase(a.resolve()) == os.path.normcase(b.resolve())
+
+
+def refuse_overwriting(target: Path, source: Path) -> None:
+    """Raise `OverwritesSource` when writing ``target`` would replace ``source``: the file
+    whose SHA-256 the consent ledger cites as the proof must never be lost."""
+    if is_same_file(target, source):
+        raise OverwritesSource(
+            f"{target.name} is the file being imported. Writing over it would destroy the "
+            "file the consent records cite as their proof; choose another name."
+        )
 
 
 def neutralise(value: object) -> object:

@@ -308,3 +308,21 @@ def test_importing_an_unchanged_file_again_records_nothing(tmp_path: Path) -> No
     with Workspace.open(AppPaths.under(tmp_path / "data").workspace_file("Default")) as ws:
         assert ws.fetch("SELECT count(*) FROM import_batches") == [(1,)]
         assert ws.fetch("SELECT count(*) FROM activity") == [(1,)]
+
+
+@pytest.mark.parametrize("option", ["--report", "--annotated-copy"])
+def test_an_output_aimed_at_the_source_file_is_refused(tmp_path: Path, option: str) -> None:
+    """The source file is the consent proof (its SHA-256 is in the ledger): no report may
+    overwrite it, also through another spelling of its path or a link to it."""
+    suffix = ".xlsx" if option == "--annotated-copy" else ".csv"  # (never read: refused first)
+    source = write_csv(tmp_path / f"sign-ups{suffix}", [HEADER, *ROWS])
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / f"link{suffix}"
+    link.symlink_to(source)
+    original = source.read_bytes()
+    for target in (source, tmp_path / "sub" / ".." / source.name, link):
+        done = run(source, option, target, "--data-dir", tmp_path / "data", cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "is the file being imported" in done.stderr
+        assert source.read_bytes() == original
+    assert not AppPaths.under(tmp_path / "data").workspace_file("Default").exists()

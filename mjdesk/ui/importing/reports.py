@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mjdesk.core.exporting import OverwritesSource, refuse_overwriting
 from mjdesk.core.work import CancelToken, ProgressReport
 from mjdesk.ui.common import dialogs
 from mjdesk.ui.common.errors import error_text
@@ -34,6 +35,7 @@ def save(
     *,
     annotated: bool,
     settings: Settings,
+    source: Path | None,
     done: Callable[[str], None],
 ) -> None:
     """Ask where, then write the report (or the annotated copy) in the background."""
@@ -64,6 +66,12 @@ def save(
         return
     if target.suffix.lower() not in ((".xlsx",) if annotated else (".xlsx", ".csv")):
         target = target.with_suffix(".xlsx")
+    if source is not None:
+        try:
+            refuse_overwriting(target, source)
+        except OverwritesSource as exc:
+            done(exc.user_message)
+            return
 
     def work(_progress: ProgressReport, cancel: CancelToken) -> Path:
         cancel.check()

@@ -811,3 +811,19 @@ def test_file_dialogs_open_in_documents_then_where_the_user_went(
     assert opened_in == [str(documents), str(people_csv.parent)]  # not the working folder
     assert window.settings.folder_for("sources") == people_csv.parent
     assert window.settings.folder_for("reports") is None  # each kind its own folder
+
+
+def test_a_report_aimed_at_the_source_file_is_refused(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    original = people_csv.read_bytes()
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *_a, **_k: people_csv)
+    done = wizard.done_page
+    qtbot.mouseClick(done.report_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "is the file being imported" in done.report_note.text())
+    assert people_csv.read_bytes() == original

@@ -66,3 +66,18 @@ def test_the_import_reports_carry_no_formula(tmp_path: Path) -> None:
             assert sheets
             for name in sheets:
                 assert b"<f>" not in archive.read(name), (book.name, name)
+
+
+def test_the_same_file_is_recognised_however_it_is_named(tmp_path: Path) -> None:
+    import pytest
+
+    from mjdesk.core.exporting import OverwritesSource, is_same_file, refuse_overwriting
+
+    source = tmp_path / "a.csv"
+    source.write_text("x")
+    (tmp_path / "d").mkdir()
+    assert is_same_file(tmp_path / "d" / ".." / "a.csv", source)
+    assert not is_same_file(tmp_path / "b.csv", source)  # not there yet: compared by name
+    with pytest.raises(OverwritesSource, match="file being imported"):
+        refuse_overwriting(tmp_path / "d" / ".." / "a.csv", source)
+    refuse_overwriting(tmp_path / "b.csv", source)

@@ -118,6 +118,7 @@ class DonePage(QWizardPage):
                 plan,
                 annotated=annotated,
                 settings=self._wizard.settings,
+                source=self._wizard.session.path,
                 done=self._saved,
             )
 
