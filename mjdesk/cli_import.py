@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -306,6 +307,20 @@ def _describe_input(
         _say("  note: consent dates such as 01/02/2025 were read day first (UK order)")
 
 
+def _finish_indexes(workspace: Workspace) -> str:
+    """Build the indexes a big import left for later, so the app opens on a finished
+    workspace. The import is committed already: an interrupt or a failure here loses
+    nothing, and what stopped it is returned to be told ("" when they were finished)."""
+    try:
+        catch_up(workspace)
+    except (Cancelled, KeyboardInterrupt):
+        return "was stopped"
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("Indexes not finished after the import: %s", exc)
+        return f"failed ({exc})"
+    return ""
+
+
 def _plan_and_commit(
     args: argparse.Namespace,
     paths: AppPaths,
@@ -316,6 +331,7 @@ def _plan_and_commit(
     file = paths.workspace_file(profile)
     result = None
     unchanged = False
+    unfinished = ""
     if args.dry_run and not file.exists():
         # Nothing to compare with, and a dry run creates nothing.
         plan = plan_import(cleaned, lookup=no_contacts, is_erased=never_erased)
@@ -336,9 +352,7 @@ def _plan_and_commit(
                 except CommitError as exc:
                     raise UsageError(exc.user_message) from None
                 remember()
-                # The import is saved; the indexes it left for later are built now, so the
-                # app opens on a finished workspace (an interrupt here loses nothing).
-                catch_up(workspace)
+                unfinished = _finish_indexes(workspace)
         finally:
             workspace.close()
     rejected = sum(plan.counts.get(o, 0) for o in REJECTED)
@@ -364,6 +378,11 @@ def _plan_and_commit(
             f"{result.consent_records:,} consent records (import {result.batch_id}; "
             "undo it in mjdesk with Edit > Undo or File > Import History)."
         )
+        if unfinished:
+            _complain(
+                f"the import is saved, but building its search indexes {unfinished}; "
+                "mjdesk finishes them the next time it opens."
+            )
     elif args.dry_run:
         _say("Dry run: nothing was changed.")
     elif unchanged:

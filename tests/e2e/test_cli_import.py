@@ -4,6 +4,7 @@ that name the file, sheet, row or column, and a workspace left unchanged by bad 
 from __future__ import annotations
 
 import csv
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -326,3 +327,34 @@ def test_an_output_aimed_at_the_source_file_is_refused(tmp_path: Path, option: s
         assert "is the file being imported" in done.stderr
         assert source.read_bytes() == original
     assert not AppPaths.under(tmp_path / "data").workspace_file("Default").exists()
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [(KeyboardInterrupt, "was stopped"), (sqlite3.OperationalError("disk I/O error"), "failed")],
+)
+def test_an_interrupted_index_build_says_the_import_is_saved(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    fault: BaseException | type[BaseException],
+    said: str,
+) -> None:
+    """Ctrl+C (or a failure) while the indexes of a big import are built comes after the
+    commit: the message says the import is saved, and the exit code is the import's."""
+    from mjdesk import cli_import
+
+    def interrupted(_workspace: object) -> None:
+        raise fault
+
+    monkeypatch.setattr(cli_import, "catch_up", interrupted)
+    # In this process, the log must not take over the test run's warnings and handlers.
+    monkeypatch.setattr("mjdesk.core.logs.setup_logging", lambda *_a, **_k: None)
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    code = cli_import.main([str(source), "--data-dir", str(tmp_path / "data")])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "Imported into profile 'Default': 2 new" in out
+    assert f"the import is saved, but building its search indexes {said}" in err
+    assert "nothing was imported" not in err
+    assert len(state(tmp_path / "data")["contacts"]) == 2
