@@ -9,7 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mjdesk.core.settings import Settings
 
@@ -60,9 +69,29 @@ def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
 
 
 def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
-    """A line of text from the user, or None when cancelled."""
-    value, ok = QInputDialog.getText(parent, title, label, text=text)
-    return value if ok else None
+    """A line of text from the user, or None when cancelled. The explanation wraps, so a
+    long one makes the dialog taller, not a thousand pixels wide."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    explanation = QLabel(label, dialog)
+    explanation.setWordWrap(True)
+    field = QLineEdit(text, dialog)
+    field.setAccessibleName(title)
+    explanation.setBuddy(field)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(explanation)
+    layout.addWidget(field)
+    layout.addWidget(buttons)
+    dialog.resize(480, dialog.sizeHint().height())
+    field.selectAll()
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return field.text()
 
 
 def tell_problem(parent: QWidget, title: str, text: str) -> None:

@@ -105,7 +105,8 @@ class ContactsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((260, 180, 100, 100, 180, 160, 110, 120)):
+        # At the default window size every column shows, Flags taking what is left.
+        for column, width in enumerate((230, 150, 90, 95, 140, 110, 110, 80)):
             self.table.setColumnWidth(column, width)
 
         self._welcome: WelcomePanel | None = None  # made only for an empty workspace

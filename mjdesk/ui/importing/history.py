@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from mjdesk.core import wording
 from mjdesk.core.importing.undo import ImportSummary, list_imports
 
 if TYPE_CHECKING:
@@ -54,7 +55,10 @@ class ImportsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # The file name takes the room the other columns leave, at any width of the dialog.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection)
         self.note = QLabel(self)
         self.note.setAccessibleName("Import history status")
@@ -116,9 +120,10 @@ class ImportsDialog(QDialog):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.table.setItem(row, column, cell)
-        self.table.resizeColumnsToContents()
         self.note.setText(
-            "No imports yet." if not imports else f"{len(imports):,} imports, newest first."
+            "No imports yet."
+            if not imports
+            else f"{wording.count(len(imports), 'import')}, newest first."
         )
         if imports:
             self.table.selectRow(0)

@@ -263,3 +263,15 @@ def test_menus_hold_the_import_actions_in_order(open_window: OpenWindow) -> None
 def test_the_window_title_names_the_profile_once(open_window: OpenWindow) -> None:
     window = open_window(None)
     assert window.windowTitle() == window.profile  # Qt adds " — mjdesk" itself
+
+
+def test_every_contacts_column_shows_at_the_default_size(
+    open_window: OpenWindow, samples: Callable[[int], Path]
+) -> None:
+    window = open_window(samples(50))
+    assert (window.width(), window.height()) == (1200, 760)
+    table = window.contacts_page.table
+    last = table.model().columnCount() - 1
+    right = table.columnViewportPosition(last) + table.columnWidth(last)
+    assert right <= table.viewport().width() + 1, "Flags is cut off"
+    assert table.columnWidth(last) >= 60
