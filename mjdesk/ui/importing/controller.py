@@ -1,5 +1,5 @@
-"""Importing, as the main window offers it: File › Import…, dropped files, Edit › Undo Import,
-File › Import History, Settings › Organisation Domains. Owns the wizard and the undo of imports.
+"""Importing, as the main window offers it: File › Import…, dropped files, File › Import
+History (with undo), Settings › Organisation Domains. Owns the wizard and the undo of imports.
 
 It knows the window only as a widget to parent its dialogs and to take drops; what it changes
 in the workspace it announces through `WorkspaceEvents`, and each page refreshes itself.

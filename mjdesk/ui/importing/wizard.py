@@ -52,7 +52,7 @@ __all__ = ["CONSENT_PAGE", "DONE_PAGE", "FILE_PAGE", "MAPPING_PAGE", "REVIEW_PAG
 class ImportWizard(QWizard):
     """Five steps from a spreadsheet to consented contacts, with a dry run before any change."""
 
-    #: an import was committed (the contacts page and Edit › Undo Import follow)
+    #: an import was committed (the pages and Edit › Undo follow, through the broadcast)
     committed = Signal(object)
     #: the user asked to undo the import with this batch id (from the last page)
     undoRequested = Signal(int)

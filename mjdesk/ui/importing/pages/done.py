@@ -79,7 +79,8 @@ class DonePage(QWizardPage):
             "</p>"
             + (f"<p>Not imported: {', '.join(held)}.</p>" if held else "")
             + "<p>Changed your mind? <b>Undo import</b> puts everything back as it was; "
-            "it is also in Edit › Undo Import and in File › Import History.</p>"
+            "it is also Edit › Undo (Ctrl+Z) and in File › Import History.</p>"
+            "<p>The contacts are on the Contacts page now: search them with Ctrl+F.</p>"
         )
         self.undo_button.setEnabled(True)
         self.undo_button.setText("&Undo import")

@@ -28,6 +28,18 @@ from mjdesk.ui.common.progress import JobStrip
 if TYPE_CHECKING:
     from mjdesk.ui.importing.pages.host import WizardHost
 
+STEPS_HTML = (
+    "<p><b>What happens next</b></p><ol>"
+    "<li><b>Columns.</b> mjdesk finds the header row and guesses what each column holds; "
+    "you check the guess (it is remembered for files with the same columns).</li>"
+    "<li><b>Consent.</b> You say how the file shows who agreed, and when.</li>"
+    "<li><b>Dry run.</b> Every row is checked against your contacts: new, updated, "
+    "unchanged, or held back with the reason. Fix addresses right there.</li>"
+    "<li><b>Import.</b> One click; Edit › Undo takes it back. Each consent is kept with its "
+    "proof: this file's name and fingerprint, the sheet and the row.</li></ol>"
+    "<p>Any encoding or delimiter works; hidden sheets and formula errors are pointed out.</p>"
+)
+"""The first page says what the steps are, so the user knows what they are agreeing to."""
 TYPING_PAUSE_MS = 300
 """How long the path field waits after a keystroke before it opens what it names."""
 FILE_FILTER = "Spreadsheets (*.csv *.tsv *.txt *.xlsx *.xlsm *.xlsb *.xls *.ods);;All files (*)"
@@ -100,9 +112,16 @@ class FilePage(QWizardPage):
         form.addRow(file_label, row)
         form.addRow(sheet_label_, self.sheet_combo)
         form.addRow("", self.sheet_note)
+        self.steps = QLabel(STEPS_HTML, self)
+        self.steps.setObjectName("importSteps")
+        self.steps.setAccessibleName("What happens next")
+        self.steps.setWordWrap(True)
+        self.steps.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
+        layout.addSpacing(12)
+        layout.addWidget(self.steps)
         layout.addStretch(1)
         layout.addWidget(self.strip)
         self._sheets: list[SheetInfo] = []
