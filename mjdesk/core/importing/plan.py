@@ -89,6 +89,21 @@ class Plan:
     changes: dict[int, tuple[FieldChange, ...]] = field(default_factory=dict)
     record_consent: bytearray = field(default_factory=bytearray)
     """1 where committing adds a consent-ledger record for the row."""
+    kept_consent: dict[int, str] = field(default_factory=dict)
+    """For rows of existing contacts whose consent the import leaves as it is: that consent
+    ('granted', 'withdrawn' or 'none'), which is what they have after the import, whatever
+    the file says."""
+
+    def consent_after(self, index: int) -> str:
+        """The consent row ``index``'s person has after the import: 'granted', 'withdrawn'
+        or 'none' (a row the import skips gets none from it)."""
+        kept = self.kept_consent.get(index)
+        if kept is not None:
+            return kept
+        state = self.cleaned.consent[index]
+        if self.record_consent and self.record_consent[index]:
+            return state.value
+        return "none"
 
     def __len__(self) -> int:
         return len(self.outcomes)
@@ -216,6 +231,7 @@ def plan_import(
     record = bytearray(map(is_, outcomes, repeat(Outcome.NEW)))
     reasons: dict[int, str] = {}
     changes: dict[int, tuple[FieldChange, ...]] = {}
+    kept: dict[int, str] = {}
     typos = suggestions.keys() - dismissed_suggestions
     held = problems.keys() | duplicates.keys() | typos
 
@@ -234,6 +250,8 @@ def plan_import(
         record[index] = adds
         if adds:
             found.append(FieldChange("consent", contact.consent_status, consent.value))
+        else:
+            kept[index] = contact.consent_status
         if note:
             reasons[index] = note
         if found:
@@ -274,7 +292,7 @@ def plan_import(
     for index, problem in problems.items():
         hold(index, Outcome.INVALID, problem)
     counts = Counter({o: outcomes.count(o) for o in Outcome})
-    return Plan(cleaned, outcomes, +counts, reasons, changes, record)
+    return Plan(cleaned, outcomes, +counts, reasons, changes, record, kept)
 
 
 def _consent_change(

@@ -53,7 +53,21 @@ _CONSENT_TEXT = {
     ConsentState.NOT_GIVEN: "Not given",
     ConsentState.UNRECOGNISED: "Not recognised",
 }
+_KEPT_TEXT = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "None"}
 _FIELD_NAMES = {"first_name": "first name", "last_name": "last name"}
+
+
+def consent_text(plan: Plan, index: int) -> str:
+    """The Consent column: the consent the person has after the import; for someone already
+    here whose consent the file leaves alone, that consent and what the file said."""
+    kept = plan.kept_consent.get(index)
+    state = plan.cleaned.consent[index]
+    said = _CONSENT_TEXT[state]
+    if kept is None:
+        return said
+    if kept == state.value:
+        return f"{said} (already)"
+    return f"{_KEPT_TEXT.get(kept, kept)}, kept (file: {said.lower()})"
 
 ROW, EMAIL, OUTCOME, DETAILS, NAME, CONSENT = range(6)
 HEADERS = ("Row", "Email", "Outcome", "What happens", "Name", "Consent")
@@ -167,7 +181,7 @@ class ReviewModel(QAbstractTableModel):
                 for first, last in zip(cleaned.first_names, cleaned.last_names, strict=True)
             ]
         if column == CONSENT:
-            return [_CONSENT_TEXT[c] for c in cleaned.consent]
+            return [consent_text(plan, i) for i in range(len(plan))]
         return range(len(plan))
 
     def row_index(self, row: int) -> int:
@@ -270,7 +284,7 @@ class ReviewModel(QAbstractTableModel):
                 p for p in (cleaned.first_names[row.index], cleaned.last_names[row.index]) if p
             )
         if column == CONSENT:
-            return _CONSENT_TEXT[row.consent]
+            return consent_text(plan, row.index)
         return ""
 
     def _email_header(self) -> str:

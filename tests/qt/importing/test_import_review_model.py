@@ -129,3 +129,35 @@ def test_sorting_by_a_column_keeps_filters_and_finds_rows_again(
     model.set_filter(frozenset())
     model.sort(0, Qt.SortOrder.AscendingOrder)
     assert [model.row_index(r) for r in range(model.rowCount())] == list(range(7))
+
+
+def test_the_consent_column_shows_the_consent_after_the_import() -> None:
+    """Someone already consented whose row says 'no' keeps their consent: the column must not
+    read as if it were being removed."""
+    from mjdesk.ui.importing.review_model import CONSENT
+
+    def known(keys: Sequence[str]) -> Mapping[str, ExistingContact]:
+        status = {"kim@example.org": "granted", "lou@example.org": "withdrawn"}
+        return {k: ExistingContact(k, "", "", {}, status[k]) for k in keys if k in status}
+
+    table = make_table(
+        ["Email", "Consent"],
+        ["kim@example.org", "no"],
+        ["lou@example.org", "yes"],
+        ["new@example.org", "no"],
+    )
+    plan = plan_import(
+        clean_table(table, guess_mapping(table)), lookup=known, is_erased=lambda _k: False
+    )
+    model = ReviewModel()
+    model.set_plan(plan)
+    shown = {
+        model.index(r, EMAIL).data(): model.index(r, CONSENT).data()
+        for r in range(model.rowCount())
+    }
+    assert shown["kim@example.org"] == "Granted, kept (file: not given)"
+    assert plan.consent_after(0) == "granted"
+    assert shown["new@example.org"] == "Not given"
+    assert plan.consent_after(2) == "none"
+    lou = shown["lou@example.org"]  # an undated 'yes' never overrides a withdrawal
+    assert lou == "Withdrawn, kept (file: granted)", lou
