@@ -15,6 +15,7 @@ from data.make_import_corpus import CASES
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.workspace import Workspace
 
+from support.hostile import far_cell
 from support.importing import dump
 
 HEADER = ["Email", "First name", "Last name", "Consent", "Consent date", "Team"]
@@ -308,3 +309,10 @@ def test_importing_an_unchanged_file_again_records_nothing(tmp_path: Path) -> No
     with Workspace.open(AppPaths.under(tmp_path / "data").workspace_file("Default")) as ws:
         assert ws.fetch("SELECT count(*) FROM import_batches") == [(1,)]
         assert ws.fetch("SELECT count(*) FROM activity") == [(1,)]
+
+
+def test_a_sheet_with_one_absurdly_far_cell_is_refused_with_a_message(tmp_path: Path) -> None:
+    done = run(far_cell(tmp_path / "far.xlsx"), "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "far.xlsx, sheet 'Sheet1' has cells as far as row 1,048,576" in done.stderr
+    assert "panicked" not in done.stderr
