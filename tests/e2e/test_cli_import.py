@@ -16,6 +16,7 @@ from data.make_import_corpus import CASES
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.workspace import Workspace
 
+from support.hostile import far_cell
 from support.importing import dump
 
 HEADER = ["Email", "First name", "Last name", "Consent", "Consent date", "Team"]
@@ -358,3 +359,10 @@ def test_an_interrupted_index_build_says_the_import_is_saved(
     assert f"the import is saved, but building its search indexes {said}" in err
     assert "nothing was imported" not in err
     assert len(state(tmp_path / "data")["contacts"]) == 2
+
+
+def test_a_sheet_with_one_absurdly_far_cell_is_refused_with_a_message(tmp_path: Path) -> None:
+    done = run(far_cell(tmp_path / "far.xlsx"), "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "far.xlsx, sheet 'Sheet1' has cells as far as row 1,048,576" in done.stderr
+    assert "panicked" not in done.stderr

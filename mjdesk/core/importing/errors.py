@@ -64,6 +64,11 @@ class CellTooLargeError(ImportFileError):
     """One cell far larger than any contact field can be (usually a pasted document)."""
 
 
+class SheetTooLargeError(ImportFileError):
+    """A sheet whose declared or implied extent no contact list reaches (a hostile or broken
+    file): refused before the reader sizes its grid by it."""
+
+
 class SheetNotFoundError(ImportFileError):
     """The sheet asked for is not in the workbook."""
 

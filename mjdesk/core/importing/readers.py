@@ -8,6 +8,7 @@ as text with the row number it had in the source.
 from __future__ import annotations
 
 import hashlib
+import re
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import chain, compress, count, islice
@@ -257,6 +258,7 @@ def _build(
         _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
     if error_texts:
         _clear_error_texts(headers, columns, assembler.row_numbers, notices)
+    _strip_controls(headers, columns, assembler.row_numbers, notices)
     if header_index > 0:
         notices.append(
             Notice(
@@ -347,6 +349,35 @@ def _clear_error_texts(
                 + wording.count(len(rows), "cell holds", "cells hold")
                 + " a formula error such as #N/A "
                 f"(rows {_rows_text(rows, len(rows))}) and were read as empty.",
+                rows=_sample(rows),
+                column=header,
+            )
+        )
+
+
+# C0 and C1 control characters but tab, line feed and carriage return (which the cleaning
+# makes spaces in names): a NUL kept in a name is stored, and shown cut short.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _strip_controls(
+    headers: list[str], columns: list[list[str]], numbers: array[int], notices: list[Notice]
+) -> None:
+    for header, column in zip(headers, columns, strict=True):
+        if not _CONTROL.search("".join(column)):
+            continue  # the usual case, found in one pass
+        rows = []
+        for i, value in enumerate(column):
+            if _CONTROL.search(value):
+                column[i] = _CONTROL.sub("", value)
+                rows.append(numbers[i])
+        notices.append(
+            Notice(
+                NoticeKind.NUL_CHARACTERS,
+                f"Column {header!r}: "
+                + wording.count(len(rows), "cell holds", "cells hold")
+                + " control characters (such as NUL), which were removed "
+                f"(rows {_rows_text(rows, len(rows))}).",
                 rows=_sample(rows),
                 column=header,
             )

@@ -28,6 +28,7 @@ from mjdesk.core.importing.errors import (
     NoticeKind,
     PasswordProtectedError,
     SheetNotFoundError,
+    SheetTooLargeError,
     UnsupportedFormatError,
 )
 from mjdesk.core.importing.formats import FileKind
@@ -45,6 +46,8 @@ def _open(path: Path, kind: FileKind) -> CalamineWorkbook:
     import python_calamine
 
     name = path.name
+    if kind is FileKind.XLSX:
+        check_shared_text(path)  # the reader loads every shared text when it opens the book
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as exc:
@@ -85,6 +88,8 @@ def _load(
 ) -> CalamineSheet:
     import python_calamine
 
+    if kind is FileKind.XLSX:
+        check_extent(path, index, name)
     try:
         return book.get_sheet_by_index(index)
     except (python_calamine.CalamineError, ValueError) as exc:
@@ -499,6 +504,141 @@ def _error_cells(path: Path, kind: FileKind, index: int, name: str) -> tuple[int
                 return _scan(iter(lambda: stream.read(1 << 20), b""))
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError):
         return 0, []  # only a notice is lost; the data was read already
+
+
+MAX_ROWS = 1_048_576
+"""Excel's own limit; a sheet that claims more is broken or hostile."""
+MAX_COLUMNS = 16_384
+"""Excel's own limit (column XFD)."""
+MAX_CELLS = 50_000_000
+"""Rows x columns of the grid the reader builds: a million rows of 47 columns, far more
+than any sign-up sheet, and about what the reader can hold in a few gigabytes."""
+MAX_TEXT_BYTES = 16 << 20
+"""The longest run of text (one cell) read at all: the reader would hold several copies of
+a larger one at once, and no contact list has cells of more than a few pages."""
+
+# The reference of a cell with content, whichever attribute of the tag it is ("<c s="1"
+# r="B7">" too). Self-closing cells (formatting only) are left out: the reader skips them.
+# The sheet's <dimension> is not read: the reader sizes nothing by it, and it may lie.
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,7})([0-9]{1,12})"[^>/]*>')
+_CHUNK = 1 << 20
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_shared_text(path: Path) -> None:
+    """Refuse an XLSX at ``path`` whose shared texts hold one cell too long to read (see
+    `check_extent`)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            if "xl/sharedStrings.xml" not in package.namelist():
+                return
+            with package.open("xl/sharedStrings.xml") as stream:
+                text = _longest_text(iter(lambda: stream.read(_CHUNK), b""))
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
+        return
+    if text > MAX_TEXT_BYTES:
+        raise SheetTooLargeError(path.name, _text_message(path.name, text))
+
+
+def _text_message(where: str, size: int) -> str:
+    return (
+        f"{where} holds a cell of about {size >> 20:,} MB of text; Mjdesk reads cells of up "
+        f"to {MAX_TEXT_BYTES >> 20} MB. Check that the file is the right one, or clear that cell."
+    )
+
+
+def check_extent(path: Path, index: int, name: str) -> None:
+    """Refuse the ``index``-th sheet (named ``name``) of an XLSX at ``path`` when its grid,
+    as the references of its cells imply it, is absurdly large, or when one cell holds
+    more text than can be read: python-calamine allocates the whole grid (and copies of
+    each text) at once and aborts the process when it cannot.
+
+    The sheet's XML is streamed from the zip a megabyte at a time, so the check costs a
+    fraction of the read; a file this cannot open is left for the reader to refuse.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            part = _sheet_part(package, index)
+            if part is None or part not in package.namelist():
+                return
+            with package.open(part) as stream:
+                rows, columns, text = _extent(iter(lambda: stream.read(_CHUNK), b""))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, RuntimeError):
+        return
+    where = f"{path.name}, sheet {name!r}"
+    if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_CELLS:
+        raise SheetTooLargeError(
+            path.name,
+            f"{where} has cells as far as row {rows:,} and column {columns:,} "
+            f"({rows * columns:,} cells). Mjdesk reads sheets of up to {MAX_ROWS:,} rows, "
+            f"{MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells in all; no contact list is "
+            "larger, so the file is damaged or was not made by a spreadsheet program. Copy "
+            "the rows you need into a new workbook and import that.",
+            sheet=name,
+        )
+    if text > MAX_TEXT_BYTES:
+        raise SheetTooLargeError(path.name, _text_message(where, text), sheet=name)
+
+
+def _extent(stream: Iterator[bytes]) -> tuple[int, int, int]:
+    """The last row and column of the sheet's cells with content, and its longest run of
+    text in bytes."""
+    rows = columns = 0
+    tail = b""
+    gaps = _Gaps()
+    for chunk in stream:
+        gaps.add(chunk)
+        data = tail + chunk
+        letters, last_row = _refs(data)
+        if last_row:
+            rows = max(rows, last_row)
+            columns = max(columns, _column_number(letters))
+        # A reference cut by the chunk boundary is read whole in the next round (one read
+        # twice changes no maximum).
+        tail = data[-48:]
+    return rows, columns, gaps.longest
+
+
+def _refs(data: bytes) -> tuple[bytes, int]:
+    """The largest column letters and row digits among the references in ``data``."""
+    found = _CELL_REF.findall(data)
+    if not found:
+        return b"", 0
+    letters, digits = zip(*found, strict=True)
+    distinct = set(letters)  # a few: the sheet's columns
+    wide = max(map(len, distinct))
+    return max(x for x in distinct if len(x) == wide), max(map(int, digits))
+
+
+class _Gaps:
+    """The longest run of bytes without a "<" (a text node) in a stream of chunks."""
+
+    def __init__(self) -> None:
+        self.run = 0
+        self.longest = 0
+
+    def add(self, chunk: bytes) -> None:
+        first = chunk.find(b"<")
+        if first < 0:
+            self.run += len(chunk)
+        else:
+            self.longest = max(self.longest, self.run + first)
+            self.run = len(chunk) - chunk.rfind(b"<") - 1
+        self.longest = max(self.longest, self.run)
+
+
+def _longest_text(stream: Iterator[bytes]) -> int:
+    """The longest run of text (measured exactly when longer than a chunk)."""
+    gaps = _Gaps()
+    for chunk in stream:
+        gaps.add(chunk)
+    return gaps.longest
 
 
 def _error_notice(name: str, count: int, refs: list[str]) -> list[Notice]:

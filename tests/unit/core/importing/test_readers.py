@@ -447,3 +447,17 @@ def test_a_sheet_read_by_columns_matches_the_same_rows_read_one_by_one(
 def test_every_error_text_holds_what_the_quick_search_looks_for() -> None:
     """Columns are searched for "#" and "Err:" before their cells are compared."""
     assert all("#" in text or "Err:" in text for text in ERROR_TEXTS)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_control_characters_are_removed_with_a_notice(tmp_path: Path, suffix: str) -> None:
+    rows = [["Email", "First name", "Notes"], ["ann@example.org", "Nul\x00Name", "a\x1bb\tc\x85"]]
+    if suffix == ".csv":
+        path = write_text(tmp_path / "odd.csv", rows)
+    else:
+        path = write_xlsx(tmp_path / "odd.xlsx", rows)
+    table = read_table(path)
+    assert table.row(0) == ["ann@example.org", "NulName", "ab\tc"]
+    found = [n for n in table.notices if n.kind is NoticeKind.NUL_CHARACTERS]
+    assert [(n.column, n.rows) for n in found] == [("First name", (2,)), ("Notes", (2,))]
+    assert "control characters" in found[0].message
