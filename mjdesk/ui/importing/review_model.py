@@ -69,6 +69,7 @@ def consent_text(plan: Plan, index: int) -> str:
         return f"{said} (already)"
     return f"{_KEPT_TEXT.get(kept, kept)}, kept (file: {said.lower()})"
 
+
 ROW, EMAIL, OUTCOME, DETAILS, NAME, CONSENT = range(6)
 HEADERS = ("Row", "Email", "Outcome", "What happens", "Name", "Consent")
 _CACHE = 512
