@@ -343,14 +343,12 @@ def _clear_error_texts(
                 column[i] = ""
                 rows.append(numbers[i])
         notices.append(
-            Notice(
+            _cells_notice(
                 NoticeKind.ERROR_CELLS,
-                f"Column {header!r}: "
-                + wording.count(len(rows), "cell holds", "cells hold")
-                + " a formula error such as #N/A "
-                f"(rows {_rows_text(rows, len(rows))}) and were read as empty.",
-                rows=_sample(rows),
-                column=header,
+                header,
+                rows,
+                "a formula error such as #N/A",
+                "and were read as empty.",
             )
         )
 
@@ -372,16 +370,25 @@ def _strip_controls(
                 column[i] = _CONTROL.sub("", value)
                 rows.append(numbers[i])
         notices.append(
-            Notice(
+            _cells_notice(
                 NoticeKind.NUL_CHARACTERS,
-                f"Column {header!r}: "
-                + wording.count(len(rows), "cell holds", "cells hold")
-                + " control characters (such as NUL), which were removed "
-                f"(rows {_rows_text(rows, len(rows))}).",
-                rows=_sample(rows),
-                column=header,
+                header,
+                rows,
+                "control characters (such as NUL)",
+                "and were read without them.",
             )
         )
+
+
+def _cells_notice(kind: NoticeKind, header: str, rows: list[int], what: str, then: str) -> Notice:
+    """'Column 'Name': 2 cells hold <what> (rows 4, 9) <then>'."""
+    held = wording.count(len(rows), "cell holds", "cells hold")
+    return Notice(
+        kind,
+        f"Column {header!r}: {held} {what} (rows {_rows_text(rows, len(rows))}) {then}",
+        rows=_sample(rows),
+        column=header,
+    )
 
 
 def _read_text(
