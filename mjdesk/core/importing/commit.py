@@ -59,6 +59,14 @@ from mjdesk.core.importing.plan import (
 )
 from mjdesk.core.importing.table import SourceInfo, collector_paused
 from mjdesk.core.indexing import defer_indexes, defer_search, drop_own_indexes
+from mjdesk.core.schema import (
+    CONSENT_SUMMARY_ON_DELETE,
+    CONSENT_SUMMARY_ON_INSERT,
+    CONTACTS_COUNT_ON_DELETE,
+    CONTACTS_COUNT_ON_INSERT,
+    CONTACTS_SEARCH_ON_DELETE,
+    CONTACTS_SEARCH_ON_INSERT,
+)
 from mjdesk.core.tombstones import address_hash
 from mjdesk.core.work import CancelCheck, CancelToken, Progress, UserError
 from mjdesk.core.workspace import Workspace
@@ -72,10 +80,10 @@ are out of the way (measured: 20,000 beats 50,000 and 10,000 on 100,000 rows).""
 ROLE_ADDRESS_FLAG = "role address"
 
 #: the triggers the bulk path replaces by set-based statements, per table it writes
-INSERT_TRIGGERS = ("contacts_search_on_insert", "contacts_count_on_insert")
-LEDGER_INSERT_TRIGGERS = ("consent_summary_on_insert",)
-DELETE_TRIGGERS = ("contacts_search_on_delete", "contacts_count_on_delete")
-LEDGER_DELETE_TRIGGERS = ("consent_summary_on_delete",)
+INSERT_TRIGGERS = (CONTACTS_SEARCH_ON_INSERT, CONTACTS_COUNT_ON_INSERT)
+LEDGER_INSERT_TRIGGERS = (CONSENT_SUMMARY_ON_INSERT,)
+DELETE_TRIGGERS = (CONTACTS_SEARCH_ON_DELETE, CONTACTS_COUNT_ON_DELETE)
+LEDGER_DELETE_TRIGGERS = (CONSENT_SUMMARY_ON_DELETE,)
 
 #: a contact's row as undo needs it: the journal's fields plus the exact stored text
 BEFORE_JSON = (
@@ -668,9 +676,9 @@ def _add_new(
                 added, records = _insert_new(con, ctx, ordered, True, stop, progress, total)
         except sqlite3.IntegrityError as exc:
             raise _already_there() from exc
-        # What the dropped triggers would have done, set-based (each chunk's journal rows,
-        # which remember_created would write, came with its records); the search index
-        # catches up after the commit (mjdesk.core.indexing).
+        # What the dropped triggers would have done, set-based (each chunk's journal rows
+        # came with its records); the search index catches up after the commit
+        # (mjdesk.core.indexing).
         defer_search(con, first_id, first_id + added - 1)
         con.execute("UPDATE counters SET value = value + ? WHERE name = 'contacts'", (added,))
     return added, records

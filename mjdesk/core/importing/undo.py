@@ -28,7 +28,7 @@ from mjdesk.core.importing.commit import (
     triggers_suspended,
 )
 from mjdesk.core.journal import record_activity
-from mjdesk.core.schema import _CONSENT_LATEST
+from mjdesk.core.schema import CONSENT_LATEST
 from mjdesk.core.workspace import Workspace
 
 
@@ -228,7 +228,7 @@ _RESTORE = """
 
 
 def _latest(col: str) -> str:
-    return _CONSENT_LATEST.format(col=col, who="contacts.id")
+    return CONSENT_LATEST.format(col=col, who="contacts.id")
 
 
 _REFRESH_CONSENT = f"""
