@@ -10,8 +10,9 @@ from data.make_import_corpus import make_table
 
 from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
 from mjdesk.core.importing.cleaning import CleanedImport, clean_table
-from mjdesk.core.importing.commit import ImportResult, commit_import, plan_for_workspace
+from mjdesk.core.importing.commit import ImportResult, commit_import
 from mjdesk.core.importing.consent_values import ConsentSpec
+from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.mapping import guess_mapping
 from mjdesk.core.importing.plan import Plan
 from mjdesk.core.indexing import catch_up, search_ranges
