@@ -84,7 +84,7 @@ def _contacts_table(name: str, key_rule: str) -> str:
 
 
 # The triggers that keep derived data in step, named for the bulk writers that suspend them
-# and do their work set-based.
+# and do their work set-based (mjdesk.core.bulk).
 CONSENT_SUMMARY_ON_INSERT = "consent_summary_on_insert"
 CONSENT_SUMMARY_ON_DELETE = "consent_summary_on_delete"
 
