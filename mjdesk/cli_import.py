@@ -40,9 +40,10 @@ from mjdesk.core.importing import (
     read_table,
     require_email_column,
 )
-from mjdesk.core.importing.commit import commit_import, plan_for_workspace
+from mjdesk.core.importing.commit import commit_import
 from mjdesk.core.importing.errors import NoEmailColumnError
 from mjdesk.core.importing.headers import clean_header
+from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.plan import never_erased, no_contacts
 from mjdesk.core.importing.remembered import (
     org_domains,

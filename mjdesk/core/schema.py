@@ -10,11 +10,13 @@ from typing import NamedTuple
 
 # The contact columns that the summary triggers keep in step with the consent ledger
 # and the memberships, so the Contacts table can sort and show them without joins.
-_CONSENT_LATEST = """
+CONSENT_LATEST = """
     SELECT {col} FROM consent_ledger
     WHERE contact_id = {who}
     ORDER BY given_at DESC, status = 'withdrawn' DESC, id DESC LIMIT 1
 """
+"""A contact's latest consent record, the one its summary shows: ``col`` of it, for the
+contact whose id is the SQL ``who``."""
 
 _LISTS_LABEL = """
     SELECT coalesce(group_concat(name, ', '), '') FROM (
@@ -36,8 +38,8 @@ _SUBSCRIPTION_LABEL = """
 
 
 def _refresh_consent(who: str) -> str:
-    latest = {col: _CONSENT_LATEST.format(col=col, who=who) for col in ("status", "given_at")}
-    source = _CONSENT_LATEST.format(col="coalesce(source_file, '')", who=who)
+    latest = {col: CONSENT_LATEST.format(col=col, who=who) for col in ("status", "given_at")}
+    source = CONSENT_LATEST.format(col="coalesce(source_file, '')", who=who)
     return f"""
         UPDATE contacts SET
             consent_status = coalesce(({latest["status"]}), 'none'),
@@ -80,6 +82,11 @@ def _contacts_table(name: str, key_rule: str) -> str:
     subscription_label TEXT NOT NULL DEFAULT '' COLLATE NOCASE
 );"""
 
+
+# The triggers that keep derived data in step, named for the bulk writers that suspend them
+# and do their work set-based (mjdesk.core.bulk).
+CONSENT_SUMMARY_ON_INSERT = "consent_summary_on_insert"
+CONSENT_SUMMARY_ON_DELETE = "consent_summary_on_delete"
 
 V1_CORE = f"""
 CREATE TABLE meta (
@@ -173,11 +180,11 @@ BEGIN
     SELECT RAISE(ABORT, 'the consent ledger is append-only');
 END;
 
-CREATE TRIGGER consent_summary_on_insert AFTER INSERT ON consent_ledger BEGIN
+CREATE TRIGGER {CONSENT_SUMMARY_ON_INSERT} AFTER INSERT ON consent_ledger BEGIN
     {_refresh_consent("NEW.contact_id")}
 END;
 
-CREATE TRIGGER consent_summary_on_delete AFTER DELETE ON consent_ledger BEGIN
+CREATE TRIGGER {CONSENT_SUMMARY_ON_DELETE} AFTER DELETE ON consent_ledger BEGIN
     {_refresh_consent("OLD.contact_id")}
 END;
 
@@ -229,7 +236,10 @@ CREATE TABLE tombstones (
 ) WITHOUT ROWID;
 """
 
-V2_SEARCH = """
+CONTACTS_SEARCH_ON_INSERT = "contacts_search_on_insert"
+CONTACTS_SEARCH_ON_DELETE = "contacts_search_on_delete"
+
+V2_SEARCH = f"""
 -- Substring search over address and names: a trigram index answers any term of three
 -- characters or more without scanning the table. Shorter terms match the start of the
 -- address (email_key's index) or of a name (these two).
@@ -239,7 +249,7 @@ CREATE VIRTUAL TABLE contacts_search USING fts5(text, tokenize = 'trigram');
 INSERT INTO contacts_search (rowid, text)
     SELECT id, email || ' ' || first_name || ' ' || last_name FROM contacts;
 
-CREATE TRIGGER contacts_search_on_insert AFTER INSERT ON contacts BEGIN
+CREATE TRIGGER {CONTACTS_SEARCH_ON_INSERT} AFTER INSERT ON contacts BEGIN
     INSERT INTO contacts_search (rowid, text)
         VALUES (NEW.id, NEW.email || ' ' || NEW.first_name || ' ' || NEW.last_name);
 END;
@@ -250,13 +260,16 @@ BEGIN
         WHERE rowid = NEW.id;
 END;
 
-CREATE TRIGGER contacts_search_on_delete AFTER DELETE ON contacts BEGIN
+CREATE TRIGGER {CONTACTS_SEARCH_ON_DELETE} AFTER DELETE ON contacts BEGIN
     DELETE FROM contacts_search WHERE rowid = OLD.id;
 END;
 """
 
 
-V3_COUNTERS = """
+CONTACTS_COUNT_ON_INSERT = "contacts_count_on_insert"
+CONTACTS_COUNT_ON_DELETE = "contacts_count_on_delete"
+
+V3_COUNTERS = f"""
 -- Running totals kept by triggers, so that the size of a big table is a lookup.
 CREATE TABLE counters (
     name TEXT PRIMARY KEY,
@@ -265,11 +278,11 @@ CREATE TABLE counters (
 
 INSERT INTO counters (name, value) SELECT 'contacts', count(*) FROM contacts;
 
-CREATE TRIGGER contacts_count_on_insert AFTER INSERT ON contacts BEGIN
+CREATE TRIGGER {CONTACTS_COUNT_ON_INSERT} AFTER INSERT ON contacts BEGIN
     UPDATE counters SET value = value + 1 WHERE name = 'contacts';
 END;
 
-CREATE TRIGGER contacts_count_on_delete AFTER DELETE ON contacts BEGIN
+CREATE TRIGGER {CONTACTS_COUNT_ON_DELETE} AFTER DELETE ON contacts BEGIN
     UPDATE counters SET value = value - 1 WHERE name = 'contacts';
 END;
 """

@@ -68,7 +68,8 @@ def pipeline(path: Path) -> dict[str, float]:
         guess_mapping,
         read_table,
     )
-    from mjdesk.core.importing.commit import commit_import, plan_for_workspace
+    from mjdesk.core.importing.commit import commit_import
+    from mjdesk.core.importing.lookups import plan_for_workspace
     from mjdesk.core.indexing import catch_up
     from mjdesk.core.workspace import Workspace
 

@@ -10,12 +10,13 @@ from data.make_import_corpus import make_table
 
 from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
 from mjdesk.core.importing.cleaning import CleanedImport, clean_table
-from mjdesk.core.importing.commit import ImportResult, commit_import, plan_for_workspace
+from mjdesk.core.importing.commit import ImportResult, commit_import
 from mjdesk.core.importing.consent_values import ConsentSpec
+from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.mapping import guess_mapping
 from mjdesk.core.importing.plan import Plan
 from mjdesk.core.indexing import catch_up, search_ranges
-from mjdesk.core.schema import _CONSENT_LATEST
+from mjdesk.core.schema import CONSENT_LATEST
 from mjdesk.core.workspace import Workspace
 
 HEADERS = ["Email", "First name", "Last name", "Consent", "Consent date", "Team"]
@@ -117,7 +118,7 @@ def check_derived(ws: Workspace) -> None:
     """Summaries, search index and counter agree with the rows they are derived from."""
 
     def latest(col: str) -> str:
-        return _CONSENT_LATEST.format(col=col, who="c.id")
+        return CONSENT_LATEST.format(col=col, who="c.id")
 
     wrong = ws.fetch(
         f"""SELECT c.id FROM contacts c WHERE

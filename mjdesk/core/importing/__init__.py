@@ -14,15 +14,7 @@ and email-validator are imported only when a workbook or an unusual address is r
 from __future__ import annotations
 
 from mjdesk.core.importing.cleaning import CleanedImport, CleanRow, clean_table
-from mjdesk.core.importing.commit import (
-    CommitError,
-    ImportResult,
-    StalePlanError,
-    commit_import,
-    plan_for_workspace,
-    workspace_is_erased,
-    workspace_lookup,
-)
+from mjdesk.core.importing.commit import ImportResult, commit_import
 from mjdesk.core.importing.consent_values import (
     ConsentMode,
     ConsentSpec,
@@ -31,7 +23,14 @@ from mjdesk.core.importing.consent_values import (
     ConsentValues,
 )
 from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
-from mjdesk.core.importing.errors import ImportFileError, Notice, NoticeKind
+from mjdesk.core.importing.errors import (
+    CommitError,
+    ImportFileError,
+    Notice,
+    NoticeKind,
+    StalePlanError,
+)
+from mjdesk.core.importing.lookups import plan_for_workspace, workspace_is_erased, workspace_lookup
 from mjdesk.core.importing.mapping import (
     ColumnChoice,
     ColumnMapping,

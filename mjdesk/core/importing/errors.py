@@ -1,8 +1,10 @@
-"""What goes wrong when reading a file to import, said so that the user can act on it.
+"""What goes wrong when reading a file to import or committing it, said so that the user can
+act on it.
 
 Every failure the user can cause (an empty file, a password, a renamed file, a cell of
 several megabytes...) is an `ImportFileError` whose ``user_message`` names the file and,
-where it helps, the sheet, row and column. Programming errors stay ordinary exceptions.
+where it helps, the sheet, row and column; a commit or undo that cannot be carried out is a
+`CommitError`. Programming errors stay ordinary exceptions.
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ class SheetTooLargeError(ImportFileError):
 
 class SheetNotFoundError(ImportFileError):
     """The sheet asked for is not in the workbook."""
+
+
+class CommitError(UserError):
+    """An import (or its undo) that cannot be carried out; ``user_message`` says why."""
+
+
+class StalePlanError(CommitError):
+    """The workspace changed between the dry run and the commit: run the dry run again."""
 
 
 class NoticeKind(Enum):

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from mjdesk.core.clock import current_user
 from mjdesk.core.importing.cleaning import CleanedImport, clean_table
-from mjdesk.core.importing.commit import ImportResult, commit_import, plan_for_workspace
+from mjdesk.core.importing.commit import ImportResult, commit_import
 from mjdesk.core.importing.consent_values import ConsentSpec
+from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.mapping import ColumnMapping, Role, guess_mapping, mapping_signature
 from mjdesk.core.importing.plan import Plan
 from mjdesk.core.importing.readers import read_table

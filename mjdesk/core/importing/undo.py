@@ -17,19 +17,19 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from mjdesk.core.clock import current_user, now_iso
-from mjdesk.core.history import keep_images
-from mjdesk.core.importing.commit import (
+from mjdesk.core.bulk import (
     BULK_ROWS,
     DELETE_TRIGGERS,
     LEDGER_DELETE_TRIGGERS,
-    CommitError,
     bulk_cache,
     indexes_suspended,
     triggers_suspended,
 )
+from mjdesk.core.clock import current_user, now_iso
+from mjdesk.core.history import keep_images
+from mjdesk.core.importing.errors import CommitError
 from mjdesk.core.journal import record_activity
-from mjdesk.core.schema import _CONSENT_LATEST
+from mjdesk.core.schema import CONSENT_LATEST
 from mjdesk.core.workspace import Workspace
 
 
@@ -231,7 +231,7 @@ _RESTORE = """
 
 
 def _latest(col: str) -> str:
-    return _CONSENT_LATEST.format(col=col, who="contacts.id")
+    return CONSENT_LATEST.format(col=col, who="contacts.id")
 
 
 _REFRESH_CONSENT = f"""

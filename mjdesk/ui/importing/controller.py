@@ -140,7 +140,7 @@ class ImportController(QObject):
         """Ask, then undo import ``batch_id`` off the GUI thread."""
         # The importer loads only when first used: the window's start stays light.
         from mjdesk.core.clock import current_user
-        from mjdesk.core.importing.commit import CommitError
+        from mjdesk.core.importing.errors import CommitError
         from mjdesk.core.importing.undo import undo_import
 
         where = parent or (self.wizard if self.wizard and self.wizard.isVisible() else None)

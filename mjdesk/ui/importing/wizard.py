@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QWidget, QWizard
 
-from mjdesk.core.importing.commit import CommitError, ImportResult, StalePlanError
+from mjdesk.core.importing.commit import ImportResult
+from mjdesk.core.importing.errors import CommitError, StalePlanError
 from mjdesk.core.importing.remembered import remember_mapping, remembered_mappings
 from mjdesk.core.importing.session import ImportSession, commit_rows
 from mjdesk.core.importing.table import Table

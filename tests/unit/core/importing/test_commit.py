@@ -15,14 +15,14 @@ from data.make_import_corpus import make_table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mjdesk.core import bulk as bulk_module
 from mjdesk.core.contacts import ContactQuery, plan_view
 from mjdesk.core.importing import commit as commit_module
-from mjdesk.core.importing.commit import (
-    StalePlanError,
-    commit_import,
-    workspace_lookup,
-)
+from mjdesk.core.importing import commit_context, new_contacts
+from mjdesk.core.importing.commit import commit_import
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec
+from mjdesk.core.importing.errors import CommitError, StalePlanError
+from mjdesk.core.importing.lookups import workspace_lookup
 from mjdesk.core.importing.plan import Outcome
 from mjdesk.core.tombstones import add_tombstone
 from mjdesk.core.work import Cancelled, CancelToken
@@ -239,7 +239,7 @@ def test_cancel_before_commit_leaves_the_workspace_untouched(
     ws: Workspace, bulk: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(ws)
-    monkeypatch.setattr(commit_module, "CHUNK", 3)
+    monkeypatch.setattr(bulk_module, "CHUNK", 3)
     rows = [[f"p{i}@example.org", f"P{i}", "", "yes", "", "T"] for i in range(10)]
     rows.append(["old@example.org", "Olivia", "", "yes", "", "C"])
     cleaned, plan = prepare(ws, rows)
@@ -287,24 +287,24 @@ def test_a_failure_of_the_statement_run_beside_the_next_chunk_rolls_back(
 ) -> None:
     """The consent records of a chunk are written on a helper thread while the next chunk
     is built: an error there is raised here, after the helper is done, and nothing stays."""
-    monkeypatch.setattr(commit_module, "CHUNK", 4)
+    monkeypatch.setattr(bulk_module, "CHUNK", 4)
     rows = [[f"p{i}@example.org", f"P{i}", "", "yes", "", ""] for i in range(10)]
     cleaned, plan = prepare(ws, rows)
     state = dump(ws)
-    real = commit_module._ledger_from_summaries
+    real = new_contacts._ledger_from_summaries
     calls: list[int] = []
 
     def second_fails(provenance: str, codes: dict[str | None, int]) -> str:
         calls.append(1)
         return real(provenance, codes) + (" AND no_such_column" if len(calls) == 2 else "")
 
-    monkeypatch.setattr(commit_module, "_ledger_from_summaries", second_fails)
+    monkeypatch.setattr(new_contacts, "_ledger_from_summaries", second_fails)
     with pytest.raises(sqlite3.OperationalError, match="no_such_column"):
         commit_import(ws, cleaned, plan, actor="t", bulk=True)
     assert not [t for t in threading.enumerate() if t.name == "import-statement"]
     assert dump(ws) == state
     # The connection is whole again: the same plan commits.
-    monkeypatch.setattr(commit_module, "_ledger_from_summaries", real)
+    monkeypatch.setattr(new_contacts, "_ledger_from_summaries", real)
     assert commit_import(ws, cleaned, plan, actor="t", bulk=True).consent_records == 10
     check_derived(ws)
 
@@ -316,9 +316,9 @@ def test_new_contacts_numbered_otherwise_than_foreseen_stop_the_commit(
     the two ever to differ, nothing is written."""
     cleaned, plan = prepare(ws, [["a@example.org", "A", "", "yes", "", ""]])
     state = dump(ws)
-    monkeypatch.setattr(commit_module, "_next_contact_id", lambda con: 7)
+    monkeypatch.setattr(new_contacts, "_next_contact_id", lambda con: 7)
     for bulk in (True, False):
-        with pytest.raises(commit_module.CommitError, match="numbered 1, not 7"):
+        with pytest.raises(CommitError, match="numbered 1, not 7"):
             commit_import(ws, cleaned, plan, actor="t", bulk=bulk)
         assert dump(ws) == state
 
@@ -346,8 +346,8 @@ def test_bulk_and_row_by_row_commits_give_the_same_workspace(
 
     # With few codes, the first chunk's records are made from the summaries and later
     # ones (once the file has shown more wordings) row by row.
-    monkeypatch.setattr(commit_module, "_WORDING_CODES", wording_codes)
-    monkeypatch.setattr(commit_module, "CHUNK", chunk)
+    monkeypatch.setattr(new_contacts, "_WORDING_CODES", wording_codes)
+    monkeypatch.setattr(bulk_module, "CHUNK", chunk)
     for module in (commit_module, mjdesk.core.contacts):
         monkeypatch.setattr(module, "now_iso", lambda: "2025-09-01T12:00:00Z")
     states = []
@@ -393,7 +393,7 @@ def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> 
     assert hits == [(500,)]
     assert ws.fetch("SELECT value FROM counters") == [(503,)]
     triggers = {r[0] for r in ws.fetch("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert set(commit_module.INSERT_TRIGGERS + commit_module.LEDGER_INSERT_TRIGGERS) <= triggers
+    assert set(bulk_module.INSERT_TRIGGERS + bulk_module.LEDGER_INSERT_TRIGGERS) <= triggers
     # References were not looked up while writing; they all hold, and lookups are back on.
     with ws.transaction() as con:
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -456,7 +456,7 @@ def test_properties_json_is_what_sqlite_json_object_writes(
         (ColumnChoice("A", Role.PROPERTY, names[0]), ColumnChoice("B", Role.PROPERTY, names[1]))
     )
     ctx = SimpleNamespace(mapping=mapping, cleaned=SimpleNamespace(table=table))
-    ours = commit_module._PropertiesJson(ctx).texts(range(len(rows)))  # type: ignore[arg-type]
+    ours = new_contacts._PropertiesJson(ctx).texts(range(len(rows)))  # type: ignore[arg-type]
     con = sqlite3.connect(":memory:")
     sql = "SELECT json_patch('{}', json_object(?, ?, ?, ?))"
     expected = [
@@ -464,9 +464,9 @@ def test_properties_json_is_what_sqlite_json_object_writes(
             sql,
             (
                 names[0],
-                commit_module._property_value(a),
+                commit_context.property_value(a),
                 names[1],
-                commit_module._property_value(b),
+                commit_context.property_value(b),
             ),
         ).fetchone()[0]
         for a, b in rows
@@ -474,5 +474,5 @@ def test_properties_json_is_what_sqlite_json_object_writes(
     assert list(ours) == expected
     # A chunk may be plain where the whole columns are not (their check is then per chunk).
     half = range(0, len(rows), 2)
-    part = commit_module._PropertiesJson(ctx).texts(half)  # type: ignore[arg-type]
+    part = new_contacts._PropertiesJson(ctx).texts(half)  # type: ignore[arg-type]
     assert list(part) == [expected[i] for i in half]

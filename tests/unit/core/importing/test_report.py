@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mjdesk.core.importing import clean_table, guess_mapping, read_table
-from mjdesk.core.importing.commit import plan_for_workspace
 from mjdesk.core.importing.consent_values import ConsentSpec
+from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.plan import Plan
 from mjdesk.core.importing.report import (
     REPORT_HEADER,

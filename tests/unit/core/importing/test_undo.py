@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mjdesk.core.contacts import ConsentRecord, record_consent
-from mjdesk.core.importing.commit import CommitError
+from mjdesk.core.importing.errors import CommitError
 from mjdesk.core.importing.undo import UndoRefused, check_undo, list_imports, undo_import
 from mjdesk.core.workspace import Workspace
 
