@@ -26,7 +26,8 @@ from mjdesk.core.workspace import Workspace
 
 #: the text the search index holds for a contact (as the search triggers write it)
 SEARCH_TEXT = "email || ' ' || first_name || ' ' || last_name"
-#: contacts added to the search index per transaction (about a third of a second each)
+#: contacts added to the search index per transaction: short enough that other writes wait
+#: little for it
 SEARCH_CHUNK = 40_000
 #: building an index costs about as much as adding this share of its rows to the search
 #: index (progress is counted in such rows)
@@ -120,7 +121,7 @@ class Step(NamedTuple):
 
 def catch_up_step(workspace: Workspace) -> Step:
     """Build one index of the backlog, or index the next chunk of new contacts for search,
-    in a transaction of its own (about a third of a second on a million contacts)."""
+    in a transaction of its own, so other writes wait at most one step."""
     with workspace.transaction() as con:
         row = con.execute("SELECT name, sql FROM index_backlog ORDER BY name LIMIT 1").fetchone()
         if row is not None:

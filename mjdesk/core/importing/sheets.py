@@ -380,7 +380,7 @@ def _read_sheet(
 class _ErrorScan:
     """The formula-error cells of the chosen sheet (calamine reads them as ''), found in
     a thread while calamine parses (which it does without holding the GIL): the scan
-    reads the sheet a second time and would otherwise add a tenth to the read."""
+    reads the sheet a second time and would otherwise add to the read's time."""
 
     def __init__(self, path: Path, kind: FileKind) -> None:
         self.path = path

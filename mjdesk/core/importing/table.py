@@ -83,7 +83,7 @@ def collector_paused() -> Iterator[None]:
     collection that walks every object made so far, which doubled the time of a 1M-row read.
     Afterwards what the block made is moved to the oldest generation as it is (freeze and
     unfreeze): the collection its allocations are due would otherwise walk every column of
-    a million cells at once (0.3 s, with the GIL held), to find no cycle in them.
+    a million cells at once, with the GIL held, to find no cycle in them.
     """
     enabled = gc.isenabled()
     gc.disable()
