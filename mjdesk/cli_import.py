@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -41,7 +42,11 @@ from mjdesk.core.importing import (
     require_email_column,
 )
 from mjdesk.core.importing.commit import commit_import
-from mjdesk.core.importing.errors import NoEmailColumnError
+from mjdesk.core.importing.errors import (
+    NoEmailColumnError,
+    PasswordProtectedError,
+    WrongPasswordError,
+)
 from mjdesk.core.importing.headers import clean_header
 from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.plan import never_erased, no_contacts
@@ -69,6 +74,8 @@ EXIT_DONE = 0
 EXIT_REJECTED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+PASSWORD_VARIABLE = "MJDESK_WORKBOOK_PASSWORD"
+"""The environment variable that gives the password of an encrypted workbook."""
 
 
 class UsageError(UserError):
@@ -97,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--email-column", metavar="C", help="the column of addresses (default: guessed)"
+    )
+    # No option takes the password itself: the command line is seen in the process list.
+    parser.add_argument(
+        "--password-file",
+        type=Path,
+        metavar="PATH",
+        help="the password of an encrypted workbook, on the first line of this file "
+        f"(or set {PASSWORD_VARIABLE})",
     )
     consent = parser.add_mutually_exclusive_group()
     consent.add_argument(
@@ -225,7 +240,16 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         sheet: str | int | None = args.sheet
-        table = read_table(path, sheet=sheet)
+        try:
+            table = read_table(path, sheet=sheet, password=_password(args))
+        except PasswordProtectedError as exc:
+            if not exc.password_helps or isinstance(exc, WrongPasswordError):
+                raise
+            raise UsageError(
+                f"{exc.user_message} Give it with --password-file PATH (its first line) or "
+                f"the environment variable {PASSWORD_VARIABLE}, or save the file without a "
+                "password."
+            ) from None
         where = table.source.file_name + (
             f", sheet {table.source.sheet!r}" if table.source.sheet else ""
         )
@@ -269,6 +293,23 @@ def _run(args: argparse.Namespace) -> int:
             log.warning("Could not save the column mapping: %s", exc)
 
     return _plan_and_commit(args, paths, profile, cleaned, remember)
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """The workbook's password: the first line of --password-file, else the environment
+    variable, else None. It is never logged or printed."""
+    if args.password_file is not None:
+        try:
+            with args.password_file.open(encoding="utf-8-sig") as stream:
+                line = stream.readline()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise UsageError(f"--password-file {args.password_file}: {reason}.") from None
+        password: str = line.rstrip("\r\n")
+        if not password:
+            raise UsageError(f"--password-file {args.password_file}: its first line is empty.")
+        return password
+    return os.environ.get(PASSWORD_VARIABLE) or None
 
 
 def _column(where: str, headers: Sequence[str], wanted: str) -> str:

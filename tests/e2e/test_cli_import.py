@@ -4,6 +4,7 @@ that name the file, sheet, row or column, and a workspace left unchanged by bad 
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from data.make_import_corpus import CASES
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.workspace import Workspace
 
+from support.encrypted import encrypted_xlsx
 from support.hostile import far_cell
 from support.importing import dump
 
@@ -26,7 +28,9 @@ ROWS = [
 ]
 
 
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mjdesk", "import", *map(str, args)],
         capture_output=True,
@@ -34,6 +38,7 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=120,
         cwd=cwd,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -366,3 +371,41 @@ def test_a_sheet_with_one_absurdly_far_cell_is_refused_with_a_message(tmp_path: 
     assert done.returncode == 2, done.stderr[-2000:]
     assert "far.xlsx, sheet 'Sheet1' has cells as far as row 1,048,576" in done.stderr
     assert "panicked" not in done.stderr
+
+
+def test_an_encrypted_workbook_opens_with_a_password_file_or_the_environment(
+    tmp_path: Path,
+) -> None:
+    secret = "Velvet-9-Pa55"
+    book = encrypted_xlsx(tmp_path / "locked.xlsx", [HEADER, *ROWS], secret)
+    data = tmp_path / "data"
+    asked = run(book, "--dry-run", "--data-dir", data, cwd=tmp_path)
+    assert asked.returncode == 2
+    assert "locked.xlsx is password protected" in asked.stderr
+    assert "--password-file" in asked.stderr
+    assert "MJDESK_WORKBOOK_PASSWORD" in asked.stderr
+
+    (tmp_path / "wrong.txt").write_text("guess\n", encoding="utf-8")
+    wrong = run(book, "--password-file", tmp_path / "wrong.txt", "--data-dir", data, cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert "The password does not open locked.xlsx" in wrong.stderr
+    assert "guess" not in wrong.stderr + wrong.stdout
+
+    (tmp_path / "pw.txt").write_text(f"{secret}\r\nsecond line\n", encoding="utf-8")
+    done = run(book, "--password-file", tmp_path / "pw.txt", "--data-dir", data, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(state(data)["contacts"]) == 2
+
+    again = run(
+        book,
+        "--dry-run",
+        "--data-dir",
+        data,
+        cwd=tmp_path,
+        env={"MJDESK_WORKBOOK_PASSWORD": secret},
+    )
+    assert again.returncode == 0, again.stderr
+    assert "2 rows" in again.stdout
+    logged = "".join(p.read_text("utf-8") for p in data.rglob("*.log*") if p.is_file())
+    assert "locked.xlsx" in logged  # the log was read
+    assert secret not in logged + done.stdout + done.stderr + again.stdout + again.stderr

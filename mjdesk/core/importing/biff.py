@@ -30,11 +30,14 @@ class _Unreadable(Exception):
     """The file is not laid out as this reader expects."""
 
 
-def error_cells(path: Path, sheet_name: str, limit: int = 12) -> tuple[int, list[str]] | None:
+def error_cells(
+    path: Path, sheet_name: str, limit: int = 12, *, content: bytes | None = None
+) -> tuple[int, list[str]] | None:
     """How many cells of the sheet named ``sheet_name`` hold a formula error, and the
-    references (A1 style) of the first ``limit``; None when the file cannot be read so."""
+    references (A1 style) of the first ``limit``; None when the file cannot be read so.
+    ``content``: the file's bytes decrypted in memory, read instead of the file."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if content is None else content
         stream = _workbook_stream(data)
         offset = _sheet_offset(stream, sheet_name)
         if offset is None:

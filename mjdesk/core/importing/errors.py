@@ -51,7 +51,16 @@ class NotASpreadsheetError(ImportFileError):
 
 
 class PasswordProtectedError(ImportFileError):
-    """An encrypted workbook: it has to be saved again without a password first."""
+    """An encrypted workbook: it opens with its password (``password_helps``), or, when
+    the encryption is one Mjdesk cannot undo (OpenDocument's), once saved without one."""
+
+    def __init__(self, file_name: str, user_message: str, *, password_helps: bool = True) -> None:
+        super().__init__(file_name, user_message)
+        self.password_helps = password_helps
+
+
+class WrongPasswordError(PasswordProtectedError):
+    """The password given does not open the encrypted workbook."""
 
 
 class CorruptFileError(ImportFileError):

@@ -8,9 +8,11 @@ password-protected workbook is never reported as "corrupt".
 
 from __future__ import annotations
 
+import io
 import zipfile
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 from mjdesk.core.importing.errors import (
     CorruptFileError,
@@ -69,9 +71,7 @@ def _ole2_kind(path: Path, file_name: str) -> FileKind:
         data = stream.read(64 << 20)
     if _utf16_name("EncryptedPackage") in data or _utf16_name("EncryptionInfo") in data:
         raise PasswordProtectedError(
-            file_name,
-            f"{file_name} is password protected. Open it in Excel, remove the password "
-            "(File > Info > Protect Workbook > Encrypt with Password), save, and import again.",
+            file_name, f"{file_name} is password protected: it opens with its password."
         )
     if _utf16_name("Workbook") in data or _utf16_name("Book") in data:
         return FileKind.XLS
@@ -82,7 +82,7 @@ def _ole2_kind(path: Path, file_name: str) -> FileKind:
     )
 
 
-def _zip_kind(path: Path, file_name: str) -> FileKind:
+def _zip_kind(path: Path | BinaryIO, file_name: str) -> FileKind:
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
@@ -98,8 +98,11 @@ def _zip_kind(path: Path, file_name: str) -> FileKind:
                 if b"encryption-data" in manifest:
                     raise PasswordProtectedError(
                         file_name,
-                        f"{file_name} is password protected. Open it in LibreOffice, save it "
-                        "without a password (File > Properties > Security), and import again.",
+                        f"{file_name} is password protected, and an encrypted OpenDocument "
+                        "file cannot be opened by Mjdesk, even with its password. Open it in "
+                        "LibreOffice, save it without a password (File > Properties > "
+                        "Security), and import that copy.",
+                        password_helps=False,
                     )
                 return FileKind.ODS
             if "xl/workbook.xml" in names:
@@ -178,6 +181,16 @@ def detect_kind(path: Path) -> FileKind:
             "(it holds binary data). Choose a .csv, .xlsx, .xls or .ods file.",
         )
     return FileKind.TEXT
+
+
+def decrypted_kind(content: bytes, file_name: str) -> FileKind:
+    """The format of a workbook decrypted in memory: an OOXML package (XLSX, XLSB) or an
+    .xls whose streams are no longer encrypted."""
+    if content.startswith(_ZIP):
+        return _zip_kind(io.BytesIO(content), file_name)
+    if content.startswith(_OLE2):
+        return FileKind.XLS
+    raise CorruptFileError(file_name, f"{file_name} was decrypted, but it holds no workbook.")
 
 
 def extension_mismatch(path: Path, kind: FileKind) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mjdesk.core import wording
-from mjdesk.core.importing import sheets, textfiles
+from mjdesk.core.importing import encrypted, sheets, textfiles
 from mjdesk.core.importing.errors import (
     CellTooLargeError,
     EmptyFileError,
@@ -24,8 +24,14 @@ from mjdesk.core.importing.errors import (
     ImportFileError,
     Notice,
     NoticeKind,
+    PasswordProtectedError,
 )
-from mjdesk.core.importing.formats import FileKind, detect_kind, extension_mismatch
+from mjdesk.core.importing.formats import (
+    FileKind,
+    decrypted_kind,
+    detect_kind,
+    extension_mismatch,
+)
 from mjdesk.core.importing.headers import HEAD_ROWS, column_letter, column_names, find_header_row
 from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table, collector_paused
 from mjdesk.core.work import CancelCheck, Progress
@@ -446,19 +452,25 @@ def read_table(
     header_row: int | None = None,
     progress: Progress | None = None,
     check_cancel: CancelCheck | None = None,
+    password: str | None = None,
 ) -> Table:
     """Read a CSV/TSV/TXT, XLSX/XLSM/XLSB, XLS or ODS file into a `Table`.
 
     ``sheet``: a name or 0-based index; None takes the first visible sheet with data.
     ``header_row``: the header's row number as the spreadsheet shows it; None finds it;
-    `NO_HEADER` says there is none. Raises `ImportFileError` (a subclass saying what is wrong)
-    for anything the user has to fix in the file.
+    `NO_HEADER` says there is none. ``password`` opens a workbook Office encrypted (it is
+    decrypted in memory; a file that is not encrypted does not need it). Raises
+    `ImportFileError` (a subclass saying what is wrong) for anything the user has to fix in
+    the file: `PasswordProtectedError` when it needs a password, `WrongPasswordError` when
+    the one given does not open it.
     """
     path = Path(path)
     try:
         size = path.stat().st_size
-        kind = detect_kind(path)
+        kind, content = _unlock(path, password)
         scan = _scan_text_file(path) if kind is FileKind.TEXT else None
+        # The consent ledger's proof is the file as it is on disk, which for an encrypted
+        # workbook is the encrypted bytes (the decrypted ones exist only in memory).
         digest = file_sha256(path) if scan is None else scan.sha256
     except (PermissionError, IsADirectoryError, FileNotFoundError) as exc:
         raise ImportFileError(path.name, f"{path.name} cannot be opened: {exc.strerror}.") from exc
@@ -470,7 +482,25 @@ def read_table(
     with collector_paused():
         if scan is not None:
             return _read_text(path, source, notices, header_row, progress, check_cancel, scan)
-        return _read_workbook(path, source, notices, sheet, header_row, progress, check_cancel)
+        return _read_workbook(
+            path, source, notices, sheet, header_row, progress, check_cancel, content
+        )
+
+
+def _unlock(path: Path, password: str | None) -> tuple[FileKind, bytes | None]:
+    """The format of ``path``, and its content decrypted with ``password`` when it is an
+    encrypted workbook (None otherwise: it is read from the file)."""
+    try:
+        kind = detect_kind(path)
+    except PasswordProtectedError as exc:
+        if password is None or not exc.password_helps:
+            raise
+        content = encrypted.decrypt(path, password)
+        return decrypted_kind(content, path.name), content
+    # An encrypted .xls looks like any other until its records are read.
+    if kind is FileKind.XLS and password is not None and encrypted.is_encrypted_xls(path):
+        return kind, encrypted.decrypt(path, password)
+    return kind, None
 
 
 def _read_workbook(
@@ -481,6 +511,7 @@ def _read_workbook(
     header_row: int | None,
     progress: Progress | None,
     check_cancel: CancelCheck | None,
+    content: bytes | None,
 ) -> Table:
     size = source.size
 
@@ -488,7 +519,7 @@ def _read_workbook(
         if progress is not None:
             progress(int(size * done), size)
 
-    read = sheets.read_sheet(path, source.kind, sheet, check_cancel, share)
+    read = sheets.read_sheet(path, source.kind, sheet, check_cancel, share, content)
     notices.extend(read.notices)
     if check_cancel is not None:
         check_cancel()
@@ -499,13 +530,14 @@ def _read_workbook(
     return table
 
 
-def list_sheets(path: str | Path) -> list[SheetInfo]:
-    """The sheets of a workbook, for the picker; a text file has one unnamed sheet."""
+def list_sheets(path: str | Path, *, password: str | None = None) -> list[SheetInfo]:
+    """The sheets of a workbook, for the picker; a text file has one unnamed sheet.
+    ``password`` and the errors about it: as `read_table`."""
     path = Path(path)
-    kind = detect_kind(path)
+    kind, content = _unlock(path, password)
     if kind is FileKind.TEXT:
         return [SheetInfo(0, "", True, False, 0, 0)]
-    return sheets.list_sheets(path, kind)
+    return sheets.list_sheets(path, kind, content)
 
 
 __all__ = [

@@ -52,6 +52,10 @@ WARNING_FILL = "#E6E6E6"
 MAX_COMMENTS = 50_000
 """Cell comments in one annotated copy; past this every row still has its status column."""
 
+EXCEL_CELL_CHARS = 32_767
+"""The most characters an Excel cell holds; xlsxwriter cuts longer text without a word."""
+CUT_NOTE = "Cut to 32,767 characters: Excel's limit; the whole value was read."
+
 ROLE_NOTE = "A role address (such as info@ or office@): a shared mailbox, not one person."
 
 
@@ -226,12 +230,17 @@ def write_annotated_copy(plan: Plan, path: str | Path) -> Path:
             for col, values in enumerate(table.columns):
                 value = values[index]
                 note = notes.get(col)
-                if note is None:
+                cut = len(value) > EXCEL_CELL_CHARS
+                if note is None and not cut:
                     if value:
                         sheet.write_string(row, col, value)
                     continue
-                text, colour = note
-                sheet.write_string(row, col, value, fill(colour or WARNING_FILL))
+                text, colour = note or ("", None)
+                if cut:  # said in the cell's comment, not lost without a word
+                    value = value[:EXCEL_CELL_CHARS]
+                    text = f"{text}\n{CUT_NOTE}".strip()
+                cell_format = fill(colour or WARNING_FILL) if note is not None else None
+                sheet.write_string(row, col, value, cell_format)
                 if text and comments < MAX_COMMENTS:
                     sheet.write_comment(row, col, text, {"x_scale": 2, "y_scale": 1.5})
                     comments += 1

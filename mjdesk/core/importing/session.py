@@ -110,11 +110,18 @@ class ImportSession:
 
 
 def read_file(
-    path: Path, sheet: str | None, progress: ProgressReport, cancel: CancelToken
+    path: Path,
+    sheet: str | None,
+    progress: ProgressReport,
+    cancel: CancelToken,
+    password: str | None = None,
 ) -> Table:
-    """Read ``path`` (``sheet`` of a workbook) into a table."""
+    """Read ``path`` (``sheet`` of a workbook) into a table; ``password`` opens an
+    encrypted workbook (it is not kept)."""
     progress.start(f"Reading {path.name}…")
-    return read_table(path, sheet=sheet, progress=progress, check_cancel=cancel.check)
+    return read_table(
+        path, sheet=sheet, progress=progress, check_cancel=cancel.check, password=password
+    )
 
 
 @dataclass

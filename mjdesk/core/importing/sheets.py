@@ -8,6 +8,7 @@ not want (it turns a "Student ID" of ``00012345`` into the number 12345).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import threading
 import zipfile
@@ -42,19 +43,27 @@ Check = Callable[[], object] | None
 """Called now and then during a long step; it raises to cancel."""
 
 
-def _open(path: Path, kind: FileKind) -> CalamineWorkbook:
+def _package(path: Path, content: bytes | None) -> zipfile.ZipFile:
+    """The workbook's zip: the file at ``path``, or its decrypted ``content`` (in memory; a
+    buffer of its own for each reader, as they may run in two threads)."""
+    return zipfile.ZipFile(path if content is None else io.BytesIO(content))
+
+
+def _open(path: Path, kind: FileKind, content: bytes | None = None) -> CalamineWorkbook:
+    """The workbook at ``path``; ``content``: its decrypted bytes, read from memory."""
     import python_calamine
 
     name = path.name
     if kind is FileKind.XLSX:
-        check_shared_text(path)  # the reader loads every shared text when it opens the book
+        # the reader loads every shared text when it opens the book
+        check_shared_text(path, content=content)
     try:
+        if content is not None:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as exc:
         raise PasswordProtectedError(
-            name,
-            f"{name} is password protected (encrypted). Open it in Excel or LibreOffice, "
-            "save it without a password, and import that copy.",
+            name, f"{name} is password protected: it opens with its password."
         ) from exc
     except (python_calamine.CalamineError, ValueError, OSError) as exc:
         if kind is FileKind.XLS and "Invalid OLE" in str(exc):
@@ -68,7 +77,9 @@ def _open(path: Path, kind: FileKind) -> CalamineWorkbook:
         ) from exc
 
 
-def _sheet_infos(book: CalamineWorkbook, path: Path, kind: FileKind) -> list[SheetInfo]:
+def _sheet_infos(
+    book: CalamineWorkbook, path: Path, kind: FileKind, content: bytes | None
+) -> list[SheetInfo]:
     import python_calamine
 
     infos = []
@@ -77,19 +88,24 @@ def _sheet_infos(book: CalamineWorkbook, path: Path, kind: FileKind) -> list[She
         visible = meta.visible is python_calamine.SheetVisibleEnum.Visible
         rows = columns = 0
         if not is_chart:
-            sheet = _load(book, index, meta.name, path, kind)
+            sheet = _load(book, index, meta.name, path, kind, content)
             rows, columns = sheet.height, sheet.width
         infos.append(SheetInfo(index, meta.name, visible, is_chart, rows, columns))
     return infos
 
 
 def _load(
-    book: CalamineWorkbook, index: int, name: str, path: Path, kind: FileKind
+    book: CalamineWorkbook,
+    index: int,
+    name: str,
+    path: Path,
+    kind: FileKind,
+    content: bytes | None = None,
 ) -> CalamineSheet:
     import python_calamine
 
     if kind is FileKind.XLSX:
-        check_extent(path, index, name)
+        check_extent(path, index, name, content=content)
     try:
         return book.get_sheet_by_index(index)
     except (python_calamine.CalamineError, ValueError) as exc:
@@ -100,10 +116,11 @@ def _load(
         ) from exc
 
 
-def list_sheets(path: Path, kind: FileKind) -> list[SheetInfo]:
-    """Every sheet of the workbook in order, hidden and chart sheets included (and marked)."""
-    with _open(path, kind) as book:
-        return _sheet_infos(book, path, kind)
+def list_sheets(path: Path, kind: FileKind, content: bytes | None = None) -> list[SheetInfo]:
+    """Every sheet of the workbook in order, hidden and chart sheets included (and marked).
+    ``content``: the decrypted bytes of an encrypted workbook (kept in memory only)."""
+    with _open(path, kind, content) as book:
+        return _sheet_infos(book, path, kind, content)
 
 
 def _duration(value: dt.timedelta) -> str:
@@ -243,8 +260,16 @@ class _Parser:
 
     POLL = 0.05
 
-    def __init__(self, book: CalamineWorkbook, path: Path, kind: FileKind, check: Check) -> None:
+    def __init__(
+        self,
+        book: CalamineWorkbook,
+        path: Path,
+        kind: FileKind,
+        check: Check,
+        content: bytes | None = None,
+    ) -> None:
         self.book, self.path, self.kind, self.check = book, path, kind, check
+        self.content = content
         self.lock = threading.Lock()
         self.busy = False
         self.abandoned = False
@@ -284,9 +309,8 @@ class _Parser:
         return outcome[0]  # type: ignore[return-value]
 
     def _parse(self, index: int, name: str) -> list[list[Value]]:
-        raw: list[list[Value]] = _load(self.book, index, name, self.path, self.kind).to_python(
-            skip_empty_area=False
-        )
+        sheet = _load(self.book, index, name, self.path, self.kind, self.content)
+        raw: list[list[Value]] = sheet.to_python(skip_empty_area=False)
         return raw
 
     def close(self) -> None:
@@ -301,15 +325,17 @@ def read_sheet(
     sheet: str | int | None,
     check: Check = None,
     progress: Callable[[float], None] | None = None,
+    content: bytes | None = None,
 ) -> SheetRows:
     """The rows of one sheet: by name, by 0-based index, or (None) the first one with data.
 
     Hidden, very hidden and chart sheets are skipped when choosing, and named in a notice.
     ``check`` is called every 50 ms while a sheet is parsed (it raises to cancel);
-    ``progress`` gets the share of the work done (0 to 1) after each step.
+    ``progress`` gets the share of the work done (0 to 1) after each step; ``content``:
+    the decrypted bytes of an encrypted workbook (kept in memory only).
     """
     notices: list[Notice] = []
-    parser = _Parser(_open(path, kind), path, kind, check)
+    parser = _Parser(_open(path, kind, content), path, kind, check, content)
     try:
         return _read_sheet(parser, path, kind, sheet, notices, progress or (lambda share: None))
     finally:
@@ -334,7 +360,7 @@ def _read_sheet(
         progress(0.7)
         return _text_cells(raw, kind, notices)
 
-    with _ErrorScan(path, kind) as errors:
+    with _ErrorScan(path, kind, parser.content) as errors:
         if sheet is not None:
             index = _find(path, [m.name for m in metas], sheet)
             errors.start(index, metas[index].name)
@@ -382,9 +408,10 @@ class _ErrorScan:
     a thread while calamine parses (which it does without holding the GIL): the scan
     reads the sheet a second time and would otherwise add to the read's time."""
 
-    def __init__(self, path: Path, kind: FileKind) -> None:
+    def __init__(self, path: Path, kind: FileKind, content: bytes | None = None) -> None:
         self.path = path
         self.kind = kind
+        self.content = content
         self.index: int | None = None
         self.found: tuple[int, list[str]] | None = None
         self.thread: threading.Thread | None = None
@@ -406,7 +433,7 @@ class _ErrorScan:
         self.thread.start()
 
     def _run(self, index: int, name: str) -> None:
-        self.found = _error_cells(self.path, self.kind, index, name)
+        self.found = _error_cells(self.path, self.kind, index, name, self.content)
 
     def result(self, index: int, name: str) -> list[Notice]:
         """The notices for sheet ``index`` (named ``name``)."""
@@ -415,7 +442,9 @@ class _ErrorScan:
         if self.thread is not None:
             self.thread.join()
         found = self.found if index == self.index and self.found is not None else None
-        return _error_notice(name, *(found or _error_cells(self.path, self.kind, index, name)))
+        if found is None:
+            found = _error_cells(self.path, self.kind, index, name, self.content)
+        return _error_notice(name, *found)
 
 
 _SCANNED = (FileKind.XLSX, FileKind.XLS)
@@ -490,13 +519,15 @@ def _scan(stream: Iterator[bytes]) -> tuple[int, list[str]]:
     return count, refs
 
 
-def _error_cells(path: Path, kind: FileKind, index: int, name: str) -> tuple[int, list[str]]:
+def _error_cells(
+    path: Path, kind: FileKind, index: int, name: str, content: bytes | None = None
+) -> tuple[int, list[str]]:
     """How many cells of sheet ``index`` (named ``name``) hold a formula error (#N/A...:
     calamine reads them as ''), and the first few of their references."""
     if kind is FileKind.XLS:
-        return biff.error_cells(path, name) or (0, [])
+        return biff.error_cells(path, name, content=content) or (0, [])
     try:
-        with zipfile.ZipFile(path) as package:
+        with _package(path, content) as package:
             part = _sheet_part(package, index)
             if part is None or part not in package.namelist():
                 return 0, []
@@ -531,11 +562,11 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def check_shared_text(path: Path) -> None:
-    """Refuse an XLSX at ``path`` whose shared texts hold one cell too long to read (see
-    `check_extent`)."""
+def check_shared_text(path: Path, *, content: bytes | None = None) -> None:
+    """Refuse an XLSX at ``path`` (or its decrypted ``content``) whose shared texts hold one
+    cell too long to read (see `check_extent`)."""
     try:
-        with zipfile.ZipFile(path) as package:
+        with _package(path, content) as package:
             if "xl/sharedStrings.xml" not in package.namelist():
                 return
             with package.open("xl/sharedStrings.xml") as stream:
@@ -553,7 +584,7 @@ def _text_message(where: str, size: int) -> str:
     )
 
 
-def check_extent(path: Path, index: int, name: str) -> None:
+def check_extent(path: Path, index: int, name: str, *, content: bytes | None = None) -> None:
     """Refuse the ``index``-th sheet (named ``name``) of an XLSX at ``path`` when its grid,
     as the references of its cells imply it, is absurdly large, or when one cell holds
     more text than can be read: python-calamine allocates the whole grid (and copies of
@@ -561,6 +592,7 @@ def check_extent(path: Path, index: int, name: str) -> None:
 
     The sheet's XML is streamed from the zip a megabyte at a time, so the check costs a
     fraction of the read; a file this cannot open is left for the reader to refuse.
+    ``content``: the decrypted bytes of an encrypted file, whose zip is read from memory.
     """
     try:
         stat = path.stat()
@@ -570,7 +602,7 @@ def check_extent(path: Path, index: int, name: str) -> None:
     if seen in _SAFE_SHEETS:  # listing the sheets checked it; reading it needs no second look
         return
     try:
-        with zipfile.ZipFile(path) as package:
+        with _package(path, content) as package:
             part = _sheet_part(package, index)
             if part is None or part not in package.namelist():
                 return

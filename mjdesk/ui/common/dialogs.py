@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -92,6 +93,12 @@ def ask_text(parent: QWidget, title: str, label: str, text: str) -> str | None:
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return field.text()
+
+
+def ask_password(parent: QWidget, title: str, label: str) -> str | None:
+    """A password typed in a masked field, or None when cancelled (or left empty)."""
+    text, accepted = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Password)
+    return text if accepted and text else None
 
 
 def tell_problem(parent: QWidget, title: str, text: str) -> None:

@@ -31,6 +31,8 @@ from mjdesk.ui.importing.wizard import (
 )
 from mjdesk.ui.shell.main_window import MainWindow
 
+from support.encrypted import encrypted_xlsx
+
 OpenWindow = Callable[..., MainWindow]
 
 ROWS = [
@@ -277,7 +279,9 @@ def test_stopping_the_read_changes_nothing(
 
     started: list[bool] = []
 
-    def slow_read(path: Path, sheet: str | None, progress: object, cancel: object) -> object:
+    def slow_read(
+        path: Path, sheet: str | None, progress: object, cancel: object, password: object = None
+    ) -> object:
         started.append(True)
         while True:  # a read that only ends when stopped
             cancel.check()  # type: ignore[attr-defined]
@@ -827,3 +831,47 @@ def test_a_report_aimed_at_the_source_file_is_refused(
     qtbot.mouseClick(done.report_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "is the file being imported" in done.report_note.text())
     assert people_csv.read_bytes() == original
+
+
+def test_an_encrypted_workbook_asks_for_its_password_until_it_opens(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = encrypted_xlsx(tmp_path / "locked.xlsx", ROWS, "Right-Pa55")
+    answers = ["wrong", "Right-Pa55"]
+    asked: list[str] = []
+
+    def ask(_parent: object, _title: str, label: str) -> str | None:
+        asked.append(label)
+        return answers.pop(0)
+
+    monkeypatch.setattr(dialogs, "ask_password", ask)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    choose_file(qtbot, wizard, path, monkeypatch)
+    assert len(asked) == 2
+    assert "locked.xlsx is protected with a password" in asked[0]
+    assert asked[1].startswith("The password does not open locked.xlsx")
+    assert wizard.file_page.sheet_combo.currentText().startswith("Members")
+    press(qtbot, wizard, QWizard.WizardButton.NextButton)
+    go_to(qtbot, wizard, MAPPING_PAGE)
+    table = wizard.session.table
+    assert table is not None
+    assert len(table) == 6
+    assert "Right-Pa55" not in repr(wizard.session)
+
+
+def test_cancelling_the_password_leaves_the_file_unopened(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = encrypted_xlsx(tmp_path / "locked.xlsx", ROWS, "Right-Pa55")
+    monkeypatch.setattr(dialogs, "ask_password", lambda *_a: None)
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    monkeypatch.setattr(dialogs, "ask_open_file", lambda *_a, **_k: path)
+    wizard.file_page.browse.click()
+    label = wizard.file_page.error_label
+    qtbot.waitUntil(label.isVisible, timeout=10_000)
+    assert "locked.xlsx is protected with a password and was not opened" in label.text()
+    assert wizard.currentId() == FILE_PAGE
+    assert not wizard.file_page.isComplete()
+    assert wizard.file_page.sheet_combo.count() == 0

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from mjdesk.core import wording
 from mjdesk.core.importing import SheetInfo, Table, list_sheets
+from mjdesk.core.importing.errors import PasswordProtectedError, WrongPasswordError
 from mjdesk.core.importing.session import read_file
 from mjdesk.ui.common import dialogs
 from mjdesk.ui.common.errors import error_text
@@ -127,6 +128,9 @@ class FilePage(QWizardPage):
         self._sheets: list[SheetInfo] = []
         self._sheets_for: Path | None = None
         self._opening: Path | None = None
+        # The password of the encrypted workbook shown, in memory for this import only: it
+        # is never saved, logged or shown, and goes with the next file chosen.
+        self._password: str | None = None
 
     # -- choosing ------------------------------------------------------------------------
 
@@ -165,19 +169,41 @@ class FilePage(QWizardPage):
             return
         self._opening = path
         self.path_edit.setText(str(path))
-        self._sheets, self._sheets_for = [], None
+        self._sheets, self._sheets_for, self._password = [], None, None
         self.sheet_combo.clear()
         self.sheet_note.clear()
         self._show_error("")
+        self._list(path, None)
+
+    def _list(self, path: Path, password: str | None) -> None:
         self.strip.run(
-            lambda _p, _c: list_sheets(path),
-            lambda sheets: self._on_sheets(path, sheets),
-            lambda exc: self._show_error(error_text(exc, path)),
+            lambda _p, _c: list_sheets(path, password=password),
+            lambda sheets: self._on_sheets(path, sheets, password),
+            lambda exc: self._not_listed(path, exc),
             phase=f"Opening {path.name}…",
         )
 
-    def _on_sheets(self, path: Path, sheets: list[SheetInfo]) -> None:
-        self._sheets, self._sheets_for = sheets, path
+    def _not_listed(self, path: Path, exc: Exception) -> None:
+        """Ask for the password of an encrypted workbook (again, saying why, when the one
+        typed was wrong); anything else is shown."""
+        if not (isinstance(exc, PasswordProtectedError) and exc.password_helps):
+            self._show_error(error_text(exc, path))
+            return
+        label = f"{path.name} is protected with a password. Type it to open the file; "
+        label += "it is used for this import only and never saved."
+        if isinstance(exc, WrongPasswordError):
+            label = f"{exc.user_message}\n\n{label}"
+        password = dialogs.ask_password(self, "Password-protected workbook", label)
+        if password is None:
+            self._show_error(
+                f"{path.name} is protected with a password and was not opened. Choose it "
+                "again to type the password, or choose another file."
+            )
+            return
+        self._list(path, password)
+
+    def _on_sheets(self, path: Path, sheets: list[SheetInfo], password: str | None) -> None:
+        self._sheets, self._sheets_for, self._password = sheets, path, password
         self.sheet_combo.clear()
         text_file = len(sheets) == 1 and not sheets[0].name
         self.sheet_combo.setEnabled(not text_file)
@@ -224,8 +250,9 @@ class FilePage(QWizardPage):
         if state.table is not None and state.read_key == (path, sheet):
             return True
         self._show_error("")
+        password = self._password
         self.strip.run(
-            lambda progress, cancel: read_file(path, sheet, progress, cancel),
+            lambda progress, cancel: read_file(path, sheet, progress, cancel, password),
             lambda table: self._on_read(path, sheet, table),
             lambda exc: self._show_error(error_text(exc, path)),
             phase=f"Reading {path.name}…",

@@ -147,3 +147,38 @@ def test_annotated_copy_values_and_status_column(ws: Workspace, tmp_path: Path) 
     assert lines["new@example.org"][-1] == "new"
     assert str(lines["bad-address"][-1]).startswith("invalid address: ")
     assert lines["old@example.org"][5] == "C"
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_with_a_comment_saying_so(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    long_note = "ab" * 20_000  # 40,000 characters
+    path = tmp_path / "long.csv"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows(
+            [
+                ["Email", "Consent", "Notes"],
+                ["kim@example.org", "yes", long_note],
+                ["not an address " + long_note, "yes", "short"],
+            ]
+        )
+    table = read_table(path)
+    assert len(table.column("Notes")[0]) == 40_000  # read whole
+    plan = plan_for_workspace(ws, clean_table(table, guess_mapping(table), ConsentSpec()))
+    out = write_annotated_copy(plan, tmp_path / "long annotated.xlsx")
+    notes = dict(
+        re.findall(
+            r'<comment ref="([A-Z]+\d+)".*?<t(?: [^>]*)?>([^<]*)</t>',
+            _sheet_xml(out, "xl/comments1.xml"),
+            flags=re.S,
+        )
+    )
+    cut = "Cut to 32,767 characters: Excel's limit; the whole value was read."
+    assert notes["C2"] == cut
+    assert notes["A3"].endswith(cut)  # after the row's own note: an invalid address
+    assert notes["A3"] != cut
+    assert "C3" not in notes
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert rows[1][2] == long_note[:32_767]
