@@ -18,7 +18,7 @@ from operator import ne
 from mjdesk.core.importing.consent_values import ConsentMode, ConsentSpec, ConsentState
 from mjdesk.core.importing.dates import DateOrder, DateOrderGuess, guess_date_order, parse_date
 from mjdesk.core.importing.mapping import ColumnMapping, Role, require_email_column
-from mjdesk.core.importing.table import Table, collector_paused
+from mjdesk.core.importing.table import MAX_CELL_CHARS, Table, collector_paused
 from mjdesk.core.importing.validation import (
     DomainAdvisor,
     check_addresses,
@@ -177,6 +177,20 @@ def clean_table(
         return _clean(table, mapping, spec or ConsentSpec(), org_domains, edits or {})
 
 
+def _hold_long_cells(table: Table, mapping: ColumnMapping, problems: dict[int, str]) -> None:
+    """A row whose imported column holds a cell longer than a contact field is held back,
+    with the reason (a long cell in a column that is not imported is no matter)."""
+    for column in mapping.columns:
+        rows = table.long_cells.get(column.header, ()) if column.role is not Role.SKIP else ()
+        for index in rows:
+            if index not in problems:
+                size = len(table.column(column.header)[index])
+                problems[index] = (
+                    f"The {column.header!r} cell holds {size:,} characters; a contact field "
+                    f"keeps at most {MAX_CELL_CHARS:,}. Shorten it in the file."
+                )
+
+
 def _clean(
     table: Table,
     mapping: ColumnMapping,
@@ -213,6 +227,7 @@ def _clean(
             if index not in problems and "@" in emails[index]:
                 fix = better[addresses.domains[index]]
                 suggestions[index] = f"{addresses.locals[index]}@{fix}"
+    _hold_long_cells(table, mapping, problems)
     roles = role_addresses(addresses) - problems.keys()
     duplicates: dict[int, int] = {}
     # Each key's first row: later rows overwrite earlier ones, so go backwards.

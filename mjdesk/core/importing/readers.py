@@ -33,12 +33,19 @@ from mjdesk.core.importing.formats import (
     extension_mismatch,
 )
 from mjdesk.core.importing.headers import HEAD_ROWS, column_letter, column_names, find_header_row
-from mjdesk.core.importing.table import SheetInfo, SourceInfo, Table, collector_paused
+from mjdesk.core.importing.table import (
+    MAX_CELL_CHARS,
+    SheetInfo,
+    SourceInfo,
+    Table,
+    collector_paused,
+)
 from mjdesk.core.work import CancelCheck, Progress
 
 NO_HEADER = 0
 """``header_row=NO_HEADER``: the first row is already data."""
-MAX_CELL_CHARS = 131_072
+MAX_READ_CHARS = textfiles.MAX_FIELD_CHARS
+"""The longest cell read at all: beyond it the file is refused (no sign-up sheet holds one)."""
 """Longer cells are refused: no contact field is that long (the csv module's own limit)."""
 ERROR_TEXTS = frozenset(
     {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
@@ -260,8 +267,7 @@ def _build(
     headers = column_names([cells[i] for i in keep], notices, keep)
     columns = [assembler.columns[i] for i in keep]
     _ragged_notices(assembler, len(header_cells), notices)
-    if source.kind is not FileKind.TEXT:
-        _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
+    long_cells = _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
     if error_texts:
         _clear_error_texts(headers, columns, assembler.row_numbers, notices)
     _strip_controls(headers, columns, assembler.row_numbers, notices)
@@ -283,7 +289,7 @@ def _build(
         delimiter=source.delimiter,
         header_row=header_index + 1 if header_index >= 0 else None,
     )
-    return Table(headers, columns, assembler.row_numbers, source, notices)
+    return Table(headers, columns, assembler.row_numbers, source, notices, long_cells)
 
 
 def _ragged_notices(assembler: _Assembler, header_width: int, notices: list[Notice]) -> None:
@@ -318,11 +324,18 @@ def _check_cell_sizes(
     columns: list[list[str]],
     numbers: array[int],
     sheet: str | None,
-) -> None:
+) -> dict[str, list[int]]:
+    """The rows of each column whose cell is longer than any contact field: the import holds
+    them back when the column is imported, and ignores them when it is not. Only a cell
+    beyond what can be read at all refuses the file."""
+    long_cells: dict[str, list[int]] = {}
     for header, column in zip(headers, columns, strict=True):
-        if column and max(map(len, column)) > MAX_CELL_CHARS:
-            index = next(i for i, value in enumerate(column) if len(value) > MAX_CELL_CHARS)
-            size = len(column[index])
+        if not column or max(map(len, column)) <= MAX_CELL_CHARS:
+            continue
+        long_cells[header] = [i for i, value in enumerate(column) if len(value) > MAX_CELL_CHARS]
+        index = max(long_cells[header], key=lambda i: len(column[i]))
+        size = len(column[index])
+        if size > MAX_READ_CHARS:
             raise CellTooLargeError(
                 name,
                 f"{where}, row {numbers[index]}, column {header!r}: the cell holds "
@@ -332,6 +345,7 @@ def _check_cell_sizes(
                 row=numbers[index],
                 column=header,
             )
+    return long_cells
 
 
 def _clear_error_texts(

@@ -282,7 +282,8 @@ def _legend_sheet(book: Any, plan: Plan, bold: Any, fill: Callable[[str], Any]) 
 
 
 _LEGEND = {
-    Outcome.INVALID: "The address is not a valid e-mail address; the row was not imported.",
+    Outcome.INVALID: "The address is not a valid e-mail address, or a cell is too long for a "
+    "contact field; the row was not imported.",
     Outcome.DUPLICATE: "The same address appears on an earlier row; only the first counts.",
     Outcome.TYPO_SUGGESTION: "The domain looks misspelt; the comment says what was probably meant.",
     Outcome.BLOCKED_ERASED: "This person was erased on request and cannot be added back "

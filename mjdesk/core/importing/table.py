@@ -27,6 +27,10 @@ class SourceInfo:
     """The header's row number as the spreadsheet shows it (1-based); None if there is none."""
 
 
+MAX_CELL_CHARS = 131_072
+"""The longest cell a contact field may hold; a longer one holds back its row when imported."""
+
+
 @dataclass
 class Table:
     """Every value as text, exactly as written (leading zeros kept), column by column.
@@ -41,6 +45,9 @@ class Table:
     """For each data row, its row number in the source (1-based, as Excel shows it)."""
     source: SourceInfo
     notices: list[Notice] = field(default_factory=list)
+    long_cells: dict[str, list[int]] = field(default_factory=dict)
+    """By header, the rows (0-based indexes) whose cell is longer than a contact field can be
+    (`MAX_CELL_CHARS`): such a row is held back if that column is imported."""
 
     def __len__(self) -> int:
         return len(self.row_numbers)

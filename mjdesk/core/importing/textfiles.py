@@ -219,12 +219,19 @@ def _lines(path: Path, encoding: str, bad_lines: list[int], read: TextRead) -> I
                     yield raw.decode("latin-1")
 
 
+MAX_FIELD_CHARS = 16 << 20
+"""The longest cell read from a text file (`readers.MAX_READ_CHARS`)."""
+
+
 def iter_records(path: Path, read: TextRead) -> Iterator[list[str]]:
     """The file's records in order (one list of cells per record, blank records included).
 
     Record numbers, counted from 1, are the row numbers Excel would show for the file.
-    Cells larger than the csv module's limit (128 KiB) raise `CellTooLargeError`.
+    A cell longer than `MAX_FIELD_CHARS` raises `CellTooLargeError`; a shorter one, however
+    long, is read (the caller decides what a long cell means for its row).
     """
+    if csv.field_size_limit() < MAX_FIELD_CHARS:
+        csv.field_size_limit(MAX_FIELD_CHARS)  # (process-wide; only ever raised)
     bad_lines: list[int] = []
     reader = csv.reader(
         _lines(path, read.encoding, bad_lines, read),
