@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mjdesk import __version__
+from mjdesk.core.backup import copy_connection, leftover_copies
 from mjdesk.core.clock import now_iso
 from mjdesk.core.filelock import FileLock, LockHeld
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
@@ -288,13 +289,18 @@ class Workspace:
                 raise
 
     def _backup(self, version: int) -> Path:
+        """Copy the workspace before migrating it from ``version``; keep only this copy of
+        that format (older ones, and halves left by a killed attempt, go once it is whole)."""
         stamp = now_iso().replace(":", "").replace("-", "")
-        target = self.path.with_name(f"{self.path.stem}.format{version}.{stamp}.bak.sqlite3")
-        copy = sqlite3.connect(target)
-        try:
-            self._con.backup(copy)
-        finally:
-            copy.close()
+        family = f"{self.path.stem}.format{version}.*.bak.sqlite3"
+        target = self.path.with_name(family.replace("*", stamp))
+        for left in leftover_copies(self.path.parent, family):
+            left.unlink(missing_ok=True)
+        copy_connection(self._con, target)
+        for older in self.path.parent.glob(family):
+            if older != target:
+                log.info("Removing the older backup %s", older)
+                older.unlink(missing_ok=True)
         log.info("Backed up %s to %s before migrating", self.path, target)
         return target
 

@@ -94,6 +94,53 @@ def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) 
     assert inspect_version(backups[0]) == 1
 
 
+def test_a_kill_during_the_upgrade_backup_leaves_no_half_backup(ws_path: Path) -> None:
+    """The process dies (os._exit) just before the finished copy would be renamed: no file
+    may carry a backup's name, and the retry cleans the half up and keeps one backup."""
+    Workspace.open(ws_path, upto=1).close()
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, pathlib; from mjdesk.core.workspace import Workspace; "
+            "os.replace = lambda *a: os._exit(9); "
+            f"Workspace.open(pathlib.Path({str(ws_path)!r}))",
+        ],
+        check=False,
+    )
+    assert killed.returncode == 9
+    assert not list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert len(list(ws_path.parent.glob(".*.tmp"))) == 1  # the half, hidden
+    assert inspect_version(ws_path) == 1
+    Workspace.open(ws_path).close()
+    backups = list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert len(backups) == 1
+    assert not list(ws_path.parent.glob(".*.tmp"))
+    con = sqlite3.connect(backups[0])
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()
+
+
+def test_a_retried_upgrade_keeps_only_the_latest_backup_of_a_format(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Workspace.open(ws_path, upto=1).close()
+    broken = (*MIGRATIONS[:1], MIGRATIONS[1].__class__(2, "broken", "BOOM;"))
+    with monkeypatch.context() as patch:
+        patch.setattr("mjdesk.core.workspace.MIGRATIONS", broken)
+        patch.setattr("mjdesk.core.workspace.now_iso", lambda: "2025-01-01T00:00:00Z")
+        for _ in range(2):
+            with pytest.raises(Exception, match="cannot be prepared"):
+                Workspace.open(ws_path)
+    assert len(list(ws_path.parent.glob("Test.format1.*.bak.sqlite3"))) == 1
+    Workspace.open(ws_path, upto=2).close()  # a later retry, at another time, succeeds
+    backups = list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert [b.name.split(".")[1] for b in backups] == ["format1"]
+    assert "20250101" not in backups[0].name
+    assert inspect_version(backups[0]) == 1
+
+
 def test_migration_2_to_3_counts_existing_contacts_and_keeps_counting(ws_path: Path) -> None:
     with Workspace.open(ws_path, upto=2) as ws, ws.transaction() as con:
         add_contacts(con, [NewContact(f"p{i}@x.org") for i in range(5)], actor="t")
