@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
-        epilog="To import a spreadsheet without opening the window: mjdesk import FILE "
-        "(see mjdesk import --help).",
+        epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
+        "backup OUT.sqlite3 copies the workspace safely (see mjdesk import --help, mjdesk "
+        "backup --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -91,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_import import main as import_main
 
         return import_main(words[1:])
+    if words[:1] == ["backup"]:
+        from mjdesk.cli_backup import main as backup_main
+
+        return backup_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.

@@ -1,9 +1,8 @@
-"""Copies of a workspace that are whole or absent: never half a file under the final name.
+"""Backing up a workspace to a file the user names: the command line and the window share it.
 
-The copy is made with SQLite's online backup API, which reads a consistent snapshot (the
-pages still in the WAL included) even while another process writes, into a temporary file
-beside the target; it is checked, flushed to disk and only then renamed. A kill at any
-moment leaves either the old target or the new one, and at worst a hidden ``.tmp`` file.
+Copying ``Default.sqlite3`` with the file manager can miss what is still in its WAL (the
+``-wal`` file beside it) and give a damaged copy; this reads the workspace through SQLite,
+safely even while mjdesk has it open in another process, and writes the copy atomically.
 """
 
 from __future__ import annotations
@@ -13,74 +12,54 @@ import os
 import sqlite3
 from pathlib import Path
 
+from mjdesk.core.atomic import copy_database_atomically
 from mjdesk.core.work import UserError
+from mjdesk.core.workspace import inspect_version, read_only_connection
 
 log = logging.getLogger(__name__)
 
-#: prefix and suffix of the temporary file a copy is written to (see `leftover_copies`)
-TEMP_PREFIX = "."
-TEMP_SUFFIX = ".partial.tmp"
-
 
 class BackupError(UserError):
-    """The copy could not be made; ``user_message`` says why."""
+    """No backup was made; ``user_message`` says why."""
 
 
-def copy_connection(source: sqlite3.Connection, target: Path) -> Path:
-    """Copy the database open on ``source`` to ``target`` (replaced if it exists).
+def back_up_workspace(workspace: Path, out: Path) -> Path:
+    """Copy the workspace file ``workspace`` to ``out`` (replaced if it exists); the copy
+    is one file that passes ``PRAGMA integrity_check``. Returns ``out``, made absolute.
 
-    The copy is a single file (rollback-journal mode, no ``-wal`` beside it) that passes
-    ``PRAGMA integrity_check``. Raises `BackupError` for a copy that fails the check;
-    `sqlite3.Error` and `OSError` (a full disk, a folder it cannot write) pass through.
+    Raises `BackupError` (or a `WorkspaceError` for a damaged workspace) with the reason.
     """
-    import tempfile  # only when copying: start-up never needs it
-
-    fd, temp_name = tempfile.mkstemp(
-        prefix=f"{TEMP_PREFIX}{target.name}-", suffix=TEMP_SUFFIX, dir=target.parent
-    )
-    os.close(fd)  # mkstemp makes it 0600: SQLite opens the empty file and keeps that mode
-    temp = Path(temp_name)
+    out = out.expanduser().absolute()
+    if not workspace.is_file():
+        raise BackupError(f"There is no workspace to back up at {workspace}.")
+    if out.is_dir():
+        raise BackupError(f"{out} is a folder: name the backup file, e.g. {out / 'backup.sqlite3'}")
+    own = {workspace.name + end for end in ("", "-wal", "-shm", "-journal", ".lock")}
+    if _same_file(out, workspace) or (_same_file(out.parent, workspace.parent) and out.name in own):
+        raise BackupError(
+            f"{out} is the workspace itself (or one of its files): choose another name."
+        )
+    if not out.parent.is_dir():
+        raise BackupError(f"The folder {out.parent} does not exist.")
+    inspect_version(workspace)  # a damaged file or another app's gets its clear refusal
     try:
-        copy = sqlite3.connect(temp, isolation_level=None)
+        source = read_only_connection(workspace)
         try:
-            source.backup(copy)
-            # A copy of a WAL workspace is marked WAL too: make it one self-contained file.
-            copy.execute("PRAGMA journal_mode = DELETE")
-            problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+            copy_database_atomically(source, out)
         finally:
-            copy.close()
-        if problems != ["ok"]:
-            raise BackupError(
-                f"The copy failed its check ({'; '.join(problems[:3])}); nothing was saved."
-            )
-        _fsync(temp)
-        os.replace(temp, target)
-        _fsync_folder(target.parent)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
+            source.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"The workspace could not be read for the backup ({exc}).") from exc
+    except PermissionError as exc:
+        raise BackupError(
+            f"The backup cannot be written in {out.parent} ({exc.strerror})."
+        ) from exc
+    log.info("Backed up %s to %s", workspace, out)
+    return out
 
 
-def leftover_copies(folder: Path, name: str) -> list[Path]:
-    """Temporary files left in ``folder`` by copies to ``name`` that were killed midway."""
-    return sorted(folder.glob(f"{TEMP_PREFIX}{name}-*{TEMP_SUFFIX}"))
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; Windows cannot open a folder for this)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()

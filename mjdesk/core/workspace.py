@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mjdesk import __version__
-from mjdesk.core.backup import copy_connection, leftover_copies
+from mjdesk.core.atomic import copy_database_atomically, leftover_copies
 from mjdesk.core.clock import now_iso
 from mjdesk.core.filelock import FileLock, LockHeld
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
@@ -72,7 +72,9 @@ def _rebuilding(con: sqlite3.Connection) -> Iterator[None]:
         con.execute("PRAGMA foreign_keys = ON")
 
 
-def _read_only(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
+def read_only_connection(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
+    """A connection that never writes the workspace (it reads the WAL, even while another
+    process writes, and never checkpoints it)."""
     con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
     con.execute("PRAGMA busy_timeout = 5000")
     if cache_kib:
@@ -107,7 +109,7 @@ def inspect_version(path: Path) -> int:
             "database). It was left exactly as it is.",
         )
     try:
-        con = _read_only(path)
+        con = read_only_connection(path)
         try:
             tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
             if not tables:
@@ -296,7 +298,7 @@ class Workspace:
         target = self.path.with_name(family.replace("*", stamp))
         for left in leftover_copies(self.path.parent, family):
             left.unlink(missing_ok=True)
-        copy_connection(self._con, target)
+        copy_database_atomically(self._con, target)
         for older in self.path.parent.glob(family):
             if older != target:
                 log.info("Removing the older backup %s", older)
@@ -339,7 +341,7 @@ class Workspace:
 
     def reader(self) -> sqlite3.Connection:
         """A new read-only connection for one thread (WAL lets it read while others write)."""
-        return _read_only(self.path, READER_CACHE_KIB)
+        return read_only_connection(self.path, READER_CACHE_KIB)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

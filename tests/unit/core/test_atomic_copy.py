@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from mjdesk.core.backup import copy_connection
+from mjdesk.core.atomic import copy_database_atomically
 from mjdesk.core.contacts import NewContact, add_contacts
 from mjdesk.core.workspace import Workspace
 
@@ -19,7 +19,7 @@ def test_a_copy_holds_what_is_still_in_the_wal_and_is_one_checked_file(tmp_path:
         target = tmp_path / "copy.sqlite3"
         reader = sqlite3.connect(source)
         try:
-            copy_connection(reader, target)
+            copy_database_atomically(reader, target)
         finally:
             reader.close()
     assert not target.with_name("copy.sqlite3-wal").exists()
