@@ -19,7 +19,7 @@ from typing import Any
 from mjdesk import __version__
 from mjdesk.core.atomic import copy_database_atomically, leftover_copies
 from mjdesk.core.clock import now_iso
-from mjdesk.core.filelock import FileLock, LockHeld
+from mjdesk.core.filelock import FileLock, LockHeld, LockLost
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
 from mjdesk.core.work import UserError
 
@@ -133,6 +133,11 @@ def inspect_version(path: Path) -> int:
     return int(row[0] or 0)
 
 
+def _holder(exc: LockHeld) -> str:
+    who = exc.holder
+    return f" (process {who.get('pid')} on {who.get('host')})" if who else ""
+
+
 class Workspace:
     """An open workspace. Writes go through :meth:`transaction`, one user action each."""
 
@@ -158,12 +163,10 @@ class Workspace:
             lock = FileLock(path.with_name(path.name + ".lock"))
             lock.acquire()
         except LockHeld as exc:
-            who = exc.holder
-            where = f" (process {who.get('pid')} on {who.get('host')})" if who else ""
             raise WorkspaceLocked(
                 path,
-                f"This workspace is open in another mjdesk window{where}. Close it there "
-                "first, or choose another profile.",
+                f"This workspace is open in another mjdesk (window or command line)"
+                f"{_holder(exc)}. Close it there first, or choose another profile.",
             ) from None
         except OSError as exc:
             raise WorkspaceUnavailable(
@@ -308,10 +311,24 @@ class Workspace:
 
     # -- use -----------------------------------------------------------------------------
 
+    def _check_lock(self) -> None:
+        """Before a write: refuse it if another mjdesk has taken the workspace's lock (its
+        lock file was deleted and a new one made), so two processes never both write."""
+        try:
+            self._lock.verify()
+        except LockLost as exc:
+            raise WorkspaceLocked(
+                self.path,
+                "This workspace has been opened in another mjdesk (window or command line)"
+                f"{_holder(exc)} since its lock file was deleted, so this one no longer saves "
+                "changes; nothing was changed. Close this one and carry on in the other.",
+            ) from None
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One user action: everything inside commits together or not at all."""
         with self._write_lock:
+            self._check_lock()
             self._con.execute("BEGIN IMMEDIATE")
             try:
                 yield self._con
@@ -330,6 +347,7 @@ class Workspace:
         pages into the database file is left to the next write, the index catch-up in the
         background). No other writer runs meanwhile; both come back afterwards."""
         with self._write_lock:
+            self._check_lock()
             before = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
             self._con.execute("PRAGMA wal_autocheckpoint = 0")
             self._con.execute("PRAGMA foreign_keys = OFF")

@@ -253,7 +253,7 @@ def test_a_second_open_is_refused_with_a_clear_message(ws_path: Path) -> None:
     with Workspace.open(ws_path):
         with pytest.raises(WorkspaceLocked) as info:
             Workspace.open(ws_path)
-        assert "open in another mjdesk window" in info.value.user_message
+        assert "open in another mjdesk (window or command line)" in info.value.user_message
     Workspace.open(ws_path).close()  # released on close
 
 
@@ -279,6 +279,74 @@ def test_a_lock_held_by_another_process_is_refused(ws_path: Path) -> None:
     finally:
         holder.communicate("")
     Workspace.open(ws_path).close()
+
+
+#: a process that opens the workspace, says so, and on each line it is sent tries a write
+WRITER = """
+import pathlib, sys
+from mjdesk.core.workspace import Workspace, WorkspaceLocked
+ws = Workspace.open(pathlib.Path(sys.argv[1]))
+print("open", flush=True)
+for line in sys.stdin:
+    try:
+        with ws.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('by', ?)", (line.strip(),))
+        print("wrote", flush=True)
+    except WorkspaceLocked as exc:
+        print("refused:", exc.user_message, flush=True)
+ws.close()
+"""
+
+
+def test_a_deleted_lock_file_never_lets_two_processes_write(ws_path: Path) -> None:
+    """The lock file of a workspace open in one process is deleted, and a second process
+    opens the workspace (it makes and locks a new lock file): the first must not write."""
+    Workspace.open(ws_path).close()
+    lock_file = ws_path.with_name(ws_path.name + ".lock")
+    first = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(ws_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdin is not None
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "open"
+        lock_file.unlink()
+        with Workspace.open(ws_path) as second:
+            with second.transaction() as con:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('by', 'second')")
+            first.stdin.write("first\n")
+            first.stdin.flush()
+            answer = first.stdout.readline()
+            assert answer.startswith("refused:")
+            assert "opened in another mjdesk (window or command line) (process" in answer
+            assert second.meta("by") == "second"
+        # Once the second has closed, the first takes the lock again and writes.
+        first.stdin.write("first again\n")
+        first.stdin.flush()
+        assert first.stdout.readline().strip() == "wrote"
+        # And while the first holds it again, nobody else opens the workspace.
+        with pytest.raises(WorkspaceLocked):
+            Workspace.open(ws_path)
+    finally:
+        first.communicate("")
+    with Workspace.open(ws_path) as ws:
+        assert ws.meta("by") == "first again"
+
+
+def test_a_holder_whose_lock_file_was_deleted_takes_it_again_before_writing(
+    ws_path: Path,
+) -> None:
+    lock_file = ws_path.with_name(ws_path.name + ".lock")
+    with Workspace.open(ws_path) as ws:
+        lock_file.unlink()
+        with ws.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('by', 'holder')")
+        assert lock_file.exists()
+        with pytest.raises(WorkspaceLocked):
+            Workspace.open(ws_path)  # the new lock file holds
 
 
 @pytest.mark.parametrize(
