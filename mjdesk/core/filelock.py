@@ -51,7 +51,7 @@ class FileLock:
         if self._handle is not None:
             return
         for _ in range(10):
-            handle = open(self.path, "a+b")  # noqa: SIM115  (kept open while held)
+            handle = _open_private(self.path)
             try:
                 _lock(handle)
             except OSError:
@@ -104,6 +104,15 @@ class FileLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _open_private(path: Path) -> IO[bytes]:
+    """``open(path, "a+b")``, made 0600 (kept open while the lock is held)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)  # one made by an older mjdesk
+    return open(fd, "a+b")
 
 
 def _names(path: Path, handle: IO[bytes]) -> bool:

@@ -20,6 +20,7 @@ from mjdesk import __version__
 from mjdesk.core.atomic import copy_database_atomically, leftover_copies
 from mjdesk.core.clock import now_iso
 from mjdesk.core.filelock import FileLock, LockHeld, LockLost
+from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
 from mjdesk.core.work import UserError
 
@@ -159,7 +160,7 @@ class Workspace:
         """
         path = path.expanduser().resolve()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_folder(path.parent)
             lock = FileLock(path.with_name(path.name + ".lock"))
             lock.acquire()
         except LockHeld as exc:
@@ -188,6 +189,17 @@ class Workspace:
                 f"version {__version__} reads up to format {LATEST_VERSION}). Install the newer "
                 "mjdesk to open it. Nothing was changed.",
             )
+        # SQLite makes the -wal and -shm files with the mode of the workspace file: a new one
+        # is made 0600 first, and one made by an older mjdesk (0644) is made private.
+        try:
+            if version == 0 and not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except OSError as exc:
+            raise WorkspaceUnavailable(
+                path, f"The workspace file cannot be made ({exc.strerror})."
+            ) from exc
+        for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            make_private(own)
         try:
             con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
