@@ -205,7 +205,9 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot create the data folders: {exc}") from None
     from mjdesk.core.logs import setup_logging
 
-    setup_logging(paths.log_file)
+    problem = setup_logging(paths.log_file)
+    if problem:
+        _complain(problem)
     log.info("mjdesk %s import of %s (user %s)", __version__, path, current_user())
     # What the window remembers applies here too: mappings chosen for the same headers, and
     # the organisation's domains (plus any named with --org-domain).

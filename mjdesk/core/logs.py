@@ -82,20 +82,35 @@ class RotatingFile(logging.FileHandler):
         self.stream = self._open()
 
 
-def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = False) -> None:
-    """Send the app's log to ``log_file`` (1 MB x 5 files), redacted."""
-    ensure_private_folder(log_file.parent)
-    for written in (log_file, *log_file.parent.glob(log_file.name + ".*")):
-        make_private(written)  # written by an older mjdesk, readable by everyone
+def setup_logging(
+    log_file: Path, *, level: int = logging.INFO, console: bool = False
+) -> str | None:
+    """Send the app's log to ``log_file`` (1 MB x 5 files), redacted.
+
+    Returns None, or, when the log file cannot be written (a read-only data folder), a
+    sentence saying so: mjdesk then works without it rather than failing on every line.
+    """
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    handler = RotatingFile(log_file, max_bytes=1_000_000, backups=5)
-    handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_mjdesk", False)]:
         root.removeHandler(old)
         old.close()
-    handler._mjdesk = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+    problem = None
+    try:
+        ensure_private_folder(log_file.parent)
+        for written in (log_file, *log_file.parent.glob(log_file.name + ".*")):
+            make_private(written)  # written by an older mjdesk, readable by everyone
+        handler = RotatingFile(log_file, max_bytes=1_000_000, backups=5)
+        handler.stream = handler._open()  # now, so a file it cannot write is known at once
+    except OSError as exc:
+        problem = (
+            f"The log file {log_file} cannot be written ({exc.strerror or exc}); "
+            "mjdesk works without it."
+        )
+    else:
+        handler.setFormatter(formatter)
+        handler._mjdesk = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     if console:
         stream = logging.StreamHandler()
         stream.setFormatter(formatter)
@@ -103,3 +118,4 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = 
         root.addHandler(stream)
     root.setLevel(level)
     logging.captureWarnings(True)
+    return problem

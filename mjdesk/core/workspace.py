@@ -7,6 +7,7 @@ transaction after a backup copy is made.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from mjdesk.core.work import UserError
 log = logging.getLogger(__name__)
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_READONLY = 8  # the primary result code (its extended codes share the low byte)
 
 
 class WorkspaceError(UserError):
@@ -52,6 +54,43 @@ class WorkspaceTooNew(WorkspaceError):
 
 class WorkspaceUnavailable(WorkspaceError):
     """The file or its folder cannot be read or written (permissions, disk)."""
+
+
+class WorkspaceReadOnly(WorkspaceUnavailable):
+    """The workspace or its folder can be read but not written (permissions, a read-only
+    disk or share)."""
+
+
+def _read_only_folder(path: Path, exc: OSError) -> WorkspaceUnavailable:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return WorkspaceReadOnly(
+            path,
+            f"mjdesk cannot write in the workspace folder {path.parent} ({exc.strerror}): it "
+            "is read-only, or not yours. Nothing was changed. Use a folder you can write "
+            "(mjdesk --data-dir), or ask your IT support for write access to it.",
+        )
+    return WorkspaceUnavailable(path, f"The workspace folder cannot be used ({exc.strerror}).")
+
+
+def _require_writable(con: sqlite3.Connection, path: Path) -> None:
+    """Refuse at once a workspace SQLite could open only for reading (it falls back to that
+    silently), rather than fail at the user's first change. Only a write tells: BEGIN
+    IMMEDIATE succeeds on a read-only file; the table made here is rolled back."""
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute("CREATE TABLE mjdesk_write_check (x)")
+        finally:
+            con.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+            raise
+        raise WorkspaceReadOnly(
+            path,
+            f"The workspace file {path} can be read but not written (it is read-only, or not "
+            "yours). Nothing was changed. Make it writable, use a folder you can write "
+            "(mjdesk --data-dir), or ask your IT support.",
+        ) from exc
 
 
 def _configure(con: sqlite3.Connection) -> None:
@@ -170,9 +209,7 @@ class Workspace:
                 f"{_holder(exc)}. Close it there first, or choose another profile.",
             ) from None
         except OSError as exc:
-            raise WorkspaceUnavailable(
-                path, f"The workspace folder cannot be used ({exc.strerror})."
-            ) from exc
+            raise _read_only_folder(path, exc) from exc
         try:
             return cls._open_locked(path, lock, upto)
         except BaseException:
@@ -195,9 +232,7 @@ class Workspace:
             if version == 0 and not path.exists():
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
         except OSError as exc:
-            raise WorkspaceUnavailable(
-                path, f"The workspace file cannot be made ({exc.strerror})."
-            ) from exc
+            raise _read_only_folder(path, exc) from exc
         for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
             make_private(own)
         try:
@@ -210,6 +245,8 @@ class Workspace:
                 con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             if con.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 log.warning("WAL mode refused for %s; continuing in rollback-journal mode", path)
+            if version:  # a file made just now is writable; one that was there may not be
+                _require_writable(con, path)
             workspace = cls(path, con, lock)
             if version < upto:
                 workspace._migrate(version, upto)
