@@ -13,8 +13,9 @@ import sqlite3
 from pathlib import Path
 
 from mjdesk.core.atomic import copy_database_atomically
+from mjdesk.core.disk import disk_full, is_disk_full
 from mjdesk.core.work import UserError
-from mjdesk.core.workspace import inspect_version, read_only_connection
+from mjdesk.core.workspace import inspect_version, read_only_connection, workspace_size
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ def back_up_workspace(workspace: Path, out: Path) -> Path:
             copy_database_atomically(source, out)
         finally:
             source.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
+        if is_disk_full(exc):
+            raise disk_full(out.parent, workspace_size(workspace)) from exc
+        if isinstance(exc, OSError):
+            raise BackupError(
+                f"The backup cannot be written in {out.parent} ({exc.strerror or exc})."
+            ) from exc
         raise BackupError(f"The workspace could not be read for the backup ({exc}).") from exc
-    except PermissionError as exc:
-        raise BackupError(
-            f"The backup cannot be written in {out.parent} ({exc.strerror})."
-        ) from exc
     log.info("Backed up %s to %s", workspace, out)
     return out
 

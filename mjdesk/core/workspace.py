@@ -13,13 +13,14 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
 from mjdesk import __version__
 from mjdesk.core.atomic import copy_database_atomically, leftover_copies
 from mjdesk.core.clock import now_iso
+from mjdesk.core.disk import disk_full, is_disk_full
 from mjdesk.core.filelock import FileLock, LockHeld, LockLost
 from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
@@ -173,6 +174,15 @@ def inspect_version(path: Path) -> int:
     return int(row[0] or 0)
 
 
+def workspace_size(path: Path) -> int:
+    """Bytes of the workspace with its write-ahead log (what a copy of it takes)."""
+    total = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with suppress(OSError):
+            total += part.stat().st_size
+    return total
+
+
 def _holder(exc: LockHeld) -> str:
     who = exc.holder
     return f" (process {who.get('pid')} on {who.get('host')})" if who else ""
@@ -250,8 +260,12 @@ class Workspace:
             workspace = cls(path, con, lock)
             if version < upto:
                 workspace._migrate(version, upto)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             con.close()
+            if is_disk_full(exc):  # the backup, or the upgrade itself: each about its size
+                raise disk_full(path.parent, 2 * workspace_size(path)) from exc
+            if isinstance(exc, OSError):
+                raise
             raise WorkspaceUnavailable(path, f"The workspace cannot be prepared ({exc}).") from exc
         except BaseException:
             con.close()
@@ -378,15 +392,18 @@ class Workspace:
         """One user action: everything inside commits together or not at all."""
         with self._write_lock:
             self._check_lock()
-            self._con.execute("BEGIN IMMEDIATE")
+            con = self._con
+            con.execute("BEGIN IMMEDIATE")
             try:
-                yield self._con
-            except BaseException:
+                yield con
+                con.execute("COMMIT")  # a full disk may refuse the commit itself
+            except BaseException as exc:
                 # An interrupted statement (a cancelled import) may have rolled back already.
-                if self._con.in_transaction:
-                    self._con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise disk_full(self.path.parent) from exc
                 raise
-            self._con.execute("COMMIT")
 
     @contextmanager
     def bulk_writing(self) -> Iterator[None]:
