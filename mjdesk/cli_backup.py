@@ -59,7 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UserError(f"--profile: {exc}") from None
         done = back_up_workspace(workspace, args.out)
     except UserError as exc:
-        sys.stderr.write(f"{APP_NAME} backup: {exc.user_message} Nothing was written.\n")
+        said = exc.user_message
+        if "Nothing was" not in said:  # a full disk says so itself
+            said += " Nothing was written."
+        sys.stderr.write(f"{APP_NAME} backup: {said}\n")
         return EXIT_NOTHING_DONE
     except Exception as exc:  # a bug: reported in one line
         log.exception("mjdesk backup failed")

@@ -80,3 +80,31 @@ def test_no_workspace_no_backup(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "no workspace to back up" in done.stderr
     assert not (tmp_path / "copy.sqlite3").exists()
+
+
+def test_a_full_disk_is_told_plainly(tmp_path: Path) -> None:
+    """The copy is made to fail with ENOSPC (a monkeypatched copy) in the subprocess."""
+    workspace = AppPaths.under(tmp_path).workspace_file("Default")
+    Workspace.open(workspace).close()
+    script = (
+        "import errno, sys\n"
+        "import mjdesk.core.backup as b\n"
+        "def full(*_a):\n"
+        "    raise OSError(errno.ENOSPC, 'No space left on device')\n"
+        "b.copy_database_atomically = full\n"
+        "from mjdesk.app import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    out = tmp_path / "copy.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-c", script, "backup", str(out), "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "The disk is full:" in done.stderr
+    assert "MB needed" in done.stderr
+    assert done.stderr.count("Nothing was") == 1
+    assert not out.exists()
