@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
-        epilog="To import a spreadsheet without opening the window: mjdesk import FILE "
-        "(see mjdesk import --help).",
+        epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
+        "backup OUT.sqlite3 copies the workspace safely (see mjdesk import --help, mjdesk "
+        "backup --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -91,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_import import main as import_main
 
         return import_main(words[1:])
+    if words[:1] == ["backup"]:
+        from mjdesk.cli_backup import main as backup_main
+
+        return backup_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.
@@ -103,14 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"mjdesk: cannot create its folders: {exc}", file=sys.stderr)  # noqa: T201
         return 1
-    setup_logging(paths.log_file, console=bool(os.environ.get("MJDESK_LOG_CONSOLE")))
+    log_problem = setup_logging(paths.log_file, console=bool(os.environ.get("MJDESK_LOG_CONSOLE")))
+    if log_problem:
+        print(f"mjdesk: {log_problem}", file=sys.stderr)  # noqa: T201
     log.info("mjdesk %s starting (user %s, data %s)", __version__, current_user(), paths.data)
     if args.api_url:
         log.info("Mailjet API base overridden: %s", args.api_url)
-    return run_gui(args, paths)
+    return run_gui(args, paths, log_problem)
 
 
-def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
+def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -192,6 +199,8 @@ def run_gui(args: argparse.Namespace, paths: AppPaths) -> int:
                     QTimer.singleShot(0, shown.close)
 
                 window.switchProfileRequested.connect(switch)
+                if log_problem:
+                    window.statusBar().showMessage(log_problem)
                 if args.exit_when_ready:
 
                     def report(shown: MainWindow = window) -> None:

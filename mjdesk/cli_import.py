@@ -3,8 +3,8 @@ as the import wizard (read, map, clean, dry run, commit), without Qt.
 
 Exit codes: 0 done (every row imported, updated or unchanged); 1 done, but some rows were
 rejected (invalid, duplicate, no consent, erased, possible typo: see the report); 2 nothing
-done: unreadable input, bad arguments, or a workspace that cannot be opened; 3 an internal
-error (details in the log). Bad input never prints a stack trace.
+done: unreadable input, bad arguments, a workspace that cannot be opened or written, or a
+full disk; 3 an internal error (details in the log). Bad input never prints a stack trace.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import NoReturn
 from mjdesk import APP_NAME, __version__
 from mjdesk.core import wording
 from mjdesk.core.clock import current_user
+from mjdesk.core.disk import BYTES_PER_IMPORTED_ROW, DiskFull, disk_full
 from mjdesk.core.exporting import is_same_file, refuse_overwriting
 from mjdesk.core.importing import (
     CleanedImport,
@@ -93,8 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=f"{APP_NAME} import",
         description="Import a spreadsheet (CSV, TSV, TXT, XLSX, XLSM, XLSB, XLS, ODS) into the "
         "workspace: consented contacts only, with a dry run and a per-row report.",
-        epilog="Exit codes: 0 done; 1 some rows rejected (see --report); 2 unreadable input or "
-        "bad arguments, nothing imported; 3 internal error (see the log).",
+        epilog="Exit codes: 0 done; 1 some rows rejected (see --report); 2 nothing imported: "
+        "unreadable input, bad arguments, a workspace that cannot be opened or written, or a "
+        "full disk; 3 internal error (see the log).",
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the spreadsheet to import")
     parser.add_argument(
@@ -229,7 +231,9 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot create the data folders: {exc}") from None
     from mjdesk.core.logs import setup_logging
 
-    setup_logging(paths.log_file)
+    problem = setup_logging(paths.log_file)
+    if problem:
+        _complain(problem)
     log.info("mjdesk %s import of %s (user %s)", __version__, path, current_user())
     # What the window remembers applies here too: mappings chosen for the same headers, and
     # the organisation's domains (plus any named with --org-domain).
@@ -357,6 +361,9 @@ def _finish_indexes(workspace: Workspace) -> str:
         catch_up(workspace)
     except (Cancelled, KeyboardInterrupt):
         return "was stopped"
+    except DiskFull as exc:
+        log.warning("Indexes left for later: %s", exc)
+        return "stopped: the disk is full"
     except (sqlite3.Error, OSError) as exc:
         log.warning("Indexes not finished after the import: %s", exc)
         return f"failed ({exc})"
@@ -393,6 +400,9 @@ def _plan_and_commit(
                     result = commit_import(workspace, cleaned, plan, actor=current_user())
                 except CommitError as exc:
                     raise UsageError(exc.user_message) from None
+                except DiskFull as exc:  # said again, with what this import needs
+                    needed = changes * BYTES_PER_IMPORTED_ROW
+                    raise disk_full(file.parent, needed) from exc.__cause__
                 remember()
                 unfinished = _finish_indexes(workspace)
         finally:

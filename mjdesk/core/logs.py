@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
 import threading
 from pathlib import Path
+
+from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 
 _AUTH_HEADER = re.compile(
     r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[^\s'\",}]+", re.I
@@ -52,6 +55,15 @@ class RotatingFile(logging.FileHandler):
         self.max_bytes = max_bytes
         self.backups = backups
 
+    def _open(self) -> io.TextIOWrapper:
+        # Private to the user (0600): the log names files, profiles and addresses.
+        fd = os.open(
+            self.baseFilename,
+            os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0),
+            PRIVATE_FILE,
+        )
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
     def emit(self, record: logging.LogRecord) -> None:
         try:
             if self.stream is not None and self.stream.tell() >= self.max_bytes:
@@ -70,18 +82,35 @@ class RotatingFile(logging.FileHandler):
         self.stream = self._open()
 
 
-def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = False) -> None:
-    """Send the app's log to ``log_file`` (1 MB x 5 files), redacted."""
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+def setup_logging(
+    log_file: Path, *, level: int = logging.INFO, console: bool = False
+) -> str | None:
+    """Send the app's log to ``log_file`` (1 MB x 5 files), redacted.
+
+    Returns None, or, when the log file cannot be written (a read-only data folder), a
+    sentence saying so: mjdesk then works without it rather than failing on every line.
+    """
     formatter = RedactingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
-    handler = RotatingFile(log_file, max_bytes=1_000_000, backups=5)
-    handler.setFormatter(formatter)
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_mjdesk", False)]:
         root.removeHandler(old)
         old.close()
-    handler._mjdesk = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+    problem = None
+    try:
+        ensure_private_folder(log_file.parent)
+        for written in (log_file, *log_file.parent.glob(log_file.name + ".*")):
+            make_private(written)  # written by an older mjdesk, readable by everyone
+        handler = RotatingFile(log_file, max_bytes=1_000_000, backups=5)
+        handler.stream = handler._open()  # now, so a file it cannot write is known at once
+    except OSError as exc:
+        problem = (
+            f"The log file {log_file} cannot be written ({exc.strerror or exc}); "
+            "mjdesk works without it."
+        )
+    else:
+        handler.setFormatter(formatter)
+        handler._mjdesk = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
     if console:
         stream = logging.StreamHandler()
         stream.setFormatter(formatter)
@@ -89,3 +118,4 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO, console: bool = 
         root.addHandler(stream)
     root.setLevel(level)
     logging.captureWarnings(True)
+    return problem

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -48,7 +49,33 @@ class AppPaths(NamedTuple):
 
     def ensure(self) -> None:
         for folder in (self.data, self.config, self.logs):
-            folder.mkdir(parents=True, exist_ok=True)
+            ensure_private_folder(folder)
+
+
+#: modes of what mjdesk writes under its folders: contacts and consent are personal data,
+#: so on a shared computer other local users may not read them (POSIX; Windows keeps a
+#: user's AppData private already)
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def ensure_private_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) if needed; on POSIX only its owner may enter it."""
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    make_private(folder)
+
+
+def make_private(path: Path) -> None:
+    """Take group and other users' access away from ``path`` (one made by an older mjdesk,
+    or a folder made under another umask); no error if it is gone or not the user's."""
+    if os.name != "posix":
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+    except OSError:
+        pass  # not the user's (a shared --data-dir) or a read-only disk: leave it as it is
 
 
 def profile_slug(profile: str) -> str:

@@ -7,24 +7,29 @@ transaction after a backup copy is made.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
 from mjdesk import __version__
+from mjdesk.core.atomic import copy_database_atomically, leftover_copies
 from mjdesk.core.clock import now_iso
-from mjdesk.core.filelock import FileLock, LockHeld
+from mjdesk.core.disk import disk_full, is_disk_full
+from mjdesk.core.filelock import FileLock, LockHeld, LockLost
+from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
 from mjdesk.core.work import UserError
 
 log = logging.getLogger(__name__)
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_READONLY = 8  # the primary result code (its extended codes share the low byte)
 
 
 class WorkspaceError(UserError):
@@ -52,6 +57,43 @@ class WorkspaceUnavailable(WorkspaceError):
     """The file or its folder cannot be read or written (permissions, disk)."""
 
 
+class WorkspaceReadOnly(WorkspaceUnavailable):
+    """The workspace or its folder can be read but not written (permissions, a read-only
+    disk or share)."""
+
+
+def _read_only_folder(path: Path, exc: OSError) -> WorkspaceUnavailable:
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return WorkspaceReadOnly(
+            path,
+            f"mjdesk cannot write in the workspace folder {path.parent} ({exc.strerror}): it "
+            "is read-only, or not yours. Nothing was changed. Use a folder you can write "
+            "(mjdesk --data-dir), or ask your IT support for write access to it.",
+        )
+    return WorkspaceUnavailable(path, f"The workspace folder cannot be used ({exc.strerror}).")
+
+
+def _require_writable(con: sqlite3.Connection, path: Path) -> None:
+    """Refuse at once a workspace SQLite could open only for reading (it falls back to that
+    silently), rather than fail at the user's first change. Only a write tells: BEGIN
+    IMMEDIATE succeeds on a read-only file; the table made here is rolled back."""
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.execute("CREATE TABLE mjdesk_write_check (x)")
+        finally:
+            con.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF != _SQLITE_READONLY:
+            raise
+        raise WorkspaceReadOnly(
+            path,
+            f"The workspace file {path} can be read but not written (it is read-only, or not "
+            "yours). Nothing was changed. Make it writable, use a folder you can write "
+            "(mjdesk --data-dir), or ask your IT support.",
+        ) from exc
+
+
 def _configure(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("PRAGMA busy_timeout = 5000")
@@ -71,7 +113,9 @@ def _rebuilding(con: sqlite3.Connection) -> Iterator[None]:
         con.execute("PRAGMA foreign_keys = ON")
 
 
-def _read_only(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
+def read_only_connection(path: Path, cache_kib: int = 0) -> sqlite3.Connection:
+    """A connection that never writes the workspace (it reads the WAL, even while another
+    process writes, and never checkpoints it)."""
     con = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
     con.execute("PRAGMA busy_timeout = 5000")
     if cache_kib:
@@ -106,7 +150,7 @@ def inspect_version(path: Path) -> int:
             "database). It was left exactly as it is.",
         )
     try:
-        con = _read_only(path)
+        con = read_only_connection(path)
         try:
             tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}
             if not tables:
@@ -130,6 +174,20 @@ def inspect_version(path: Path) -> int:
     return int(row[0] or 0)
 
 
+def workspace_size(path: Path) -> int:
+    """Bytes of the workspace with its write-ahead log (what a copy of it takes)."""
+    total = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        with suppress(OSError):
+            total += part.stat().st_size
+    return total
+
+
+def _holder(exc: LockHeld) -> str:
+    who = exc.holder
+    return f" (process {who.get('pid')} on {who.get('host')})" if who else ""
+
+
 class Workspace:
     """An open workspace. Writes go through :meth:`transaction`, one user action each."""
 
@@ -151,21 +209,17 @@ class Workspace:
         """
         path = path.expanduser().resolve()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_folder(path.parent)
             lock = FileLock(path.with_name(path.name + ".lock"))
             lock.acquire()
         except LockHeld as exc:
-            who = exc.holder
-            where = f" (process {who.get('pid')} on {who.get('host')})" if who else ""
             raise WorkspaceLocked(
                 path,
-                f"This workspace is open in another mjdesk window{where}. Close it there "
-                "first, or choose another profile.",
+                f"This workspace is open in another mjdesk (window or command line)"
+                f"{_holder(exc)}. Close it there first, or choose another profile.",
             ) from None
         except OSError as exc:
-            raise WorkspaceUnavailable(
-                path, f"The workspace folder cannot be used ({exc.strerror})."
-            ) from exc
+            raise _read_only_folder(path, exc) from exc
         try:
             return cls._open_locked(path, lock, upto)
         except BaseException:
@@ -182,6 +236,15 @@ class Workspace:
                 f"version {__version__} reads up to format {LATEST_VERSION}). Install the newer "
                 "mjdesk to open it. Nothing was changed.",
             )
+        # SQLite makes the -wal and -shm files with the mode of the workspace file: a new one
+        # is made 0600 first, and one made by an older mjdesk (0644) is made private.
+        try:
+            if version == 0 and not path.exists():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except OSError as exc:
+            raise _read_only_folder(path, exc) from exc
+        for own in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+            make_private(own)
         try:
             con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -192,11 +255,17 @@ class Workspace:
                 con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             if con.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 log.warning("WAL mode refused for %s; continuing in rollback-journal mode", path)
+            if version:  # a file made just now is writable; one that was there may not be
+                _require_writable(con, path)
             workspace = cls(path, con, lock)
             if version < upto:
                 workspace._migrate(version, upto)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             con.close()
+            if is_disk_full(exc):  # the backup, or the upgrade itself: each about its size
+                raise disk_full(path.parent, 2 * workspace_size(path)) from exc
+            if isinstance(exc, OSError):
+                raise
             raise WorkspaceUnavailable(path, f"The workspace cannot be prepared ({exc}).") from exc
         except BaseException:
             con.close()
@@ -288,31 +357,53 @@ class Workspace:
                 raise
 
     def _backup(self, version: int) -> Path:
+        """Copy the workspace before migrating it from ``version``; keep only this copy of
+        that format (older ones, and halves left by a killed attempt, go once it is whole)."""
         stamp = now_iso().replace(":", "").replace("-", "")
-        target = self.path.with_name(f"{self.path.stem}.format{version}.{stamp}.bak.sqlite3")
-        copy = sqlite3.connect(target)
-        try:
-            self._con.backup(copy)
-        finally:
-            copy.close()
+        family = f"{self.path.stem}.format{version}.*.bak.sqlite3"
+        target = self.path.with_name(family.replace("*", stamp))
+        for left in leftover_copies(self.path.parent, family):
+            left.unlink(missing_ok=True)
+        copy_database_atomically(self._con, target)
+        for older in self.path.parent.glob(family):
+            if older != target:
+                log.info("Removing the older backup %s", older)
+                older.unlink(missing_ok=True)
         log.info("Backed up %s to %s before migrating", self.path, target)
         return target
 
     # -- use -----------------------------------------------------------------------------
 
+    def _check_lock(self) -> None:
+        """Before a write: refuse it if another mjdesk has taken the workspace's lock (its
+        lock file was deleted and a new one made), so two processes never both write."""
+        try:
+            self._lock.verify()
+        except LockLost as exc:
+            raise WorkspaceLocked(
+                self.path,
+                "This workspace has been opened in another mjdesk (window or command line)"
+                f"{_holder(exc)} since its lock file was deleted, so this one no longer saves "
+                "changes; nothing was changed. Close this one and carry on in the other.",
+            ) from None
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One user action: everything inside commits together or not at all."""
         with self._write_lock:
-            self._con.execute("BEGIN IMMEDIATE")
+            self._check_lock()
+            con = self._con
+            con.execute("BEGIN IMMEDIATE")
             try:
-                yield self._con
-            except BaseException:
+                yield con
+                con.execute("COMMIT")  # a full disk may refuse the commit itself
+            except BaseException as exc:
                 # An interrupted statement (a cancelled import) may have rolled back already.
-                if self._con.in_transaction:
-                    self._con.execute("ROLLBACK")
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                if is_disk_full(exc):
+                    raise disk_full(self.path.parent) from exc
                 raise
-            self._con.execute("COMMIT")
 
     @contextmanager
     def bulk_writing(self) -> Iterator[None]:
@@ -322,6 +413,7 @@ class Workspace:
         pages into the database file is left to the next write, the index catch-up in the
         background). No other writer runs meanwhile; both come back afterwards."""
         with self._write_lock:
+            self._check_lock()
             before = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
             self._con.execute("PRAGMA wal_autocheckpoint = 0")
             self._con.execute("PRAGMA foreign_keys = OFF")
@@ -333,7 +425,7 @@ class Workspace:
 
     def reader(self) -> sqlite3.Connection:
         """A new read-only connection for one thread (WAL lets it read while others write)."""
-        return _read_only(self.path, READER_CACHE_KIB)
+        return read_only_connection(self.path, READER_CACHE_KIB)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:

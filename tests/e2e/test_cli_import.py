@@ -229,7 +229,7 @@ def test_a_workspace_open_elsewhere_is_reported(seeded: Path) -> None:
         before = dump(ws)
         done = run(source, "--data-dir", seeded / "data", cwd=seeded)
         assert done.returncode == 2, done.stderr
-        assert "open in another mjdesk window" in done.stderr
+        assert "open in another mjdesk (window or command line)" in done.stderr
         assert dump(ws) == before
 
 

@@ -51,7 +51,7 @@ def test_a_locked_workspace_gets_a_clear_message(tmp_path: Path) -> None:
     with Workspace.open(path):
         done = run_mjdesk("--data-dir", str(tmp_path))
     assert done.returncode == 1
-    assert "open in another mjdesk window" in done.stderr
+    assert "open in another mjdesk (window or command line)" in done.stderr
 
 
 def test_a_newer_workspace_is_refused_and_left_alone(tmp_path: Path) -> None:

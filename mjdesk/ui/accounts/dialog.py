@@ -468,7 +468,8 @@ class AccountsDialog(QDialog):
                 self,
                 "Remove account",
                 "The profile was removed, but its workspace could not be deleted "
-                f"({type(problem).__name__}): it may be open in another mjdesk window.",
+                f"({type(problem).__name__}): it may be open in another mjdesk (window or "
+                "command line).",
             )
 
     def open_profile(self) -> None:

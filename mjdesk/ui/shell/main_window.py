@@ -28,14 +28,14 @@ from mjdesk.core.contacts import ContactCounts, ContactQuery, SortKey, count_con
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
 from mjdesk.core.profiles import PRACTICE_PROFILE
 from mjdesk.core.settings import Settings
-from mjdesk.core.work import CancelToken
+from mjdesk.core.work import CancelToken, UserError
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.accounts import Accounts
 from mjdesk.ui.accounts.status import ConnectionStatus
 from mjdesk.ui.common.changes import WorkspaceEvents
 from mjdesk.ui.common.host import FeatureHost
 from mjdesk.ui.common.qt_numbers import ACCESSIBLE_TEXT_ROLE
-from mjdesk.ui.common.tasks import TaskRunner
+from mjdesk.ui.common.tasks import Pool, TaskRunner
 from mjdesk.ui.contacts.model import ContactsModel
 from mjdesk.ui.contacts.page import ContactsPage
 
@@ -179,6 +179,11 @@ class MainWindow(QMainWindow):
             self.leave_action.triggered.connect(self.leave_practice)
             file_menu.addAction(self.leave_action)
             file_menu.addSeparator()
+        self.backup_action = QAction("&Back Up Workspace…", self)
+        self.backup_action.setStatusTip("Save a safe copy of this workspace as a file")
+        self.backup_action.triggered.connect(self.back_up)
+        file_menu.addAction(self.backup_action)
+        file_menu.addSeparator()
         file_menu.addAction(quit_action)
 
         self.edit_menu = edit_menu = menus.addMenu("&Edit")
@@ -261,11 +266,11 @@ class MainWindow(QMainWindow):
         from mjdesk.ui.importing.controller import ImportController
 
         self.imports = ImportController(self.host)
-        quit_action = self.file_menu.actions()[0]
+        first = self.file_menu.actions()[0]  # Leave Practice, or Back Up Workspace…
         self.file_menu.insertActions(
-            quit_action, [self.imports.import_action, self.imports.history_action]
+            first, [self.imports.import_action, self.imports.history_action]
         )
-        self.file_menu.insertSeparator(quit_action)
+        self.file_menu.insertSeparator(first)
         self.settings_menu.addAction(self.imports.domains_action)
 
     def _add_history(self) -> None:
@@ -345,6 +350,52 @@ class MainWindow(QMainWindow):
     def leave_practice(self) -> None:
         """File › Leave Practice: back to the profile used before practising."""
         self.switchProfileRequested.emit(self.settings.last_profile or DEFAULT_PROFILE)
+
+    def back_up(self) -> None:
+        """File › Back Up Workspace…: a copy made on a background pool (it only reads, so
+        it never waits for a write), the status bar saying where it went."""
+        from datetime import date
+
+        from mjdesk.ui.common import dialogs
+
+        suggested = f"{self.workspace.path.stem} backup {date.today().isoformat()}.sqlite3"
+        out = dialogs.ask_save_file(
+            self,
+            "Back Up Workspace",
+            suggested,
+            "mjdesk workspace (*.sqlite3)",
+            settings=self.settings,
+            kind="backups",
+        )
+        if out is None:
+            return
+        if not out.suffix:
+            out = out.with_suffix(".sqlite3")
+        source = self.workspace.path
+        self.backup_action.setEnabled(False)
+        self.statusBar().showMessage(f"Backing up the workspace to {out}…")
+
+        def work(_cancel: CancelToken) -> Path:
+            from mjdesk.core.backup import back_up_workspace
+
+            return back_up_workspace(source, out)
+
+        self.runner.submit(work, self._backed_up, self._backup_failed, pool=Pool.READ)
+
+    def _backed_up(self, out: Path) -> None:
+        self.backup_action.setEnabled(True)
+        self.statusBar().showMessage(f"Workspace backed up to {out}")
+
+    def _backup_failed(self, exc: Exception) -> None:
+        from mjdesk.ui.common import dialogs
+        from mjdesk.ui.common.errors import error_text
+
+        self.backup_action.setEnabled(True)
+        self.statusBar().showMessage("No backup was made", 10_000)
+        text = error_text(exc)
+        if not isinstance(exc, UserError):
+            text = f"The backup could not be made ({exc}). Nothing was written."
+        dialogs.tell_problem(self, "Back Up Workspace", text)
 
     def _open_folder(self, folder: Path) -> None:
         from PySide6.QtCore import QUrl

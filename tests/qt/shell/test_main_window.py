@@ -255,7 +255,14 @@ def test_a_broad_search_shows_its_first_page_then_the_rest(
 def test_menus_hold_the_import_actions_in_order(open_window: OpenWindow) -> None:
     window = open_window(None)
     file_items = [a.text() for a in window.file_menu.actions()]
-    assert file_items == ["&Import…", "Import &History…", "", "&Quit"]
+    assert file_items == [
+        "&Import…",
+        "Import &History…",
+        "",
+        "&Back Up Workspace…",
+        "",
+        "&Quit",
+    ]
     edit_items = [a.text() for a in window.edit_menu.actions()]
     assert edit_items == ["&Undo", "&Redo", "", "&Find Contacts…"]
 

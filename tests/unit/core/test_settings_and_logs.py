@@ -121,3 +121,23 @@ def test_the_log_rotates_and_keeps_its_old_files(tmp_path: Path) -> None:
     assert "line 39" in path.read_text(encoding="utf-8")
     assert all(p.stat().st_size < 260 for p in tmp_path.iterdir())
     assert "line 00" not in "".join(p.read_text(encoding="utf-8") for p in tmp_path.iterdir())
+
+
+def test_a_log_file_that_cannot_be_written_is_done_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the log is made to fail as on a read-only folder (root could write anyway)."""
+    from mjdesk.core.logs import RotatingFile
+
+    def refuse(_self: RotatingFile) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(RotatingFile, "_open", refuse)
+    try:
+        problem = setup_logging(tmp_path / "logs" / "mjdesk.log")
+        assert problem is not None
+        assert "cannot be written (Permission denied); mjdesk works without it" in problem
+        logging.getLogger("mjdesk.test").warning("no traceback for this line")
+        assert not [h for h in logging.getLogger().handlers if getattr(h, "_mjdesk", False)]
+    finally:
+        logging.captureWarnings(False)

@@ -94,6 +94,53 @@ def test_migration_1_to_2_backs_up_and_indexes_existing_contacts(ws_path: Path) 
     assert inspect_version(backups[0]) == 1
 
 
+def test_a_kill_during_the_upgrade_backup_leaves_no_half_backup(ws_path: Path) -> None:
+    """The process dies (os._exit) just before the finished copy would be renamed: no file
+    may carry a backup's name, and the retry cleans the half up and keeps one backup."""
+    Workspace.open(ws_path, upto=1).close()
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, pathlib; from mjdesk.core.workspace import Workspace; "
+            "os.replace = lambda *a: os._exit(9); "
+            f"Workspace.open(pathlib.Path({str(ws_path)!r}))",
+        ],
+        check=False,
+    )
+    assert killed.returncode == 9
+    assert not list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert len(list(ws_path.parent.glob(".*.tmp"))) == 1  # the half, hidden
+    assert inspect_version(ws_path) == 1
+    Workspace.open(ws_path).close()
+    backups = list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert len(backups) == 1
+    assert not list(ws_path.parent.glob(".*.tmp"))
+    con = sqlite3.connect(backups[0])
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    con.close()
+
+
+def test_a_retried_upgrade_keeps_only_the_latest_backup_of_a_format(
+    ws_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Workspace.open(ws_path, upto=1).close()
+    broken = (*MIGRATIONS[:1], MIGRATIONS[1].__class__(2, "broken", "BOOM;"))
+    with monkeypatch.context() as patch:
+        patch.setattr("mjdesk.core.workspace.MIGRATIONS", broken)
+        patch.setattr("mjdesk.core.workspace.now_iso", lambda: "2025-01-01T00:00:00Z")
+        for _ in range(2):
+            with pytest.raises(Exception, match="cannot be prepared"):
+                Workspace.open(ws_path)
+    assert len(list(ws_path.parent.glob("Test.format1.*.bak.sqlite3"))) == 1
+    Workspace.open(ws_path, upto=2).close()  # a later retry, at another time, succeeds
+    backups = list(ws_path.parent.glob("*.bak.sqlite3"))
+    assert [b.name.split(".")[1] for b in backups] == ["format1"]
+    assert "20250101" not in backups[0].name
+    assert inspect_version(backups[0]) == 1
+
+
 def test_migration_2_to_3_counts_existing_contacts_and_keeps_counting(ws_path: Path) -> None:
     with Workspace.open(ws_path, upto=2) as ws, ws.transaction() as con:
         add_contacts(con, [NewContact(f"p{i}@x.org") for i in range(5)], actor="t")
@@ -206,7 +253,7 @@ def test_a_second_open_is_refused_with_a_clear_message(ws_path: Path) -> None:
     with Workspace.open(ws_path):
         with pytest.raises(WorkspaceLocked) as info:
             Workspace.open(ws_path)
-        assert "open in another mjdesk window" in info.value.user_message
+        assert "open in another mjdesk (window or command line)" in info.value.user_message
     Workspace.open(ws_path).close()  # released on close
 
 
@@ -232,6 +279,74 @@ def test_a_lock_held_by_another_process_is_refused(ws_path: Path) -> None:
     finally:
         holder.communicate("")
     Workspace.open(ws_path).close()
+
+
+#: a process that opens the workspace, says so, and on each line it is sent tries a write
+WRITER = """
+import pathlib, sys
+from mjdesk.core.workspace import Workspace, WorkspaceLocked
+ws = Workspace.open(pathlib.Path(sys.argv[1]))
+print("open", flush=True)
+for line in sys.stdin:
+    try:
+        with ws.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('by', ?)", (line.strip(),))
+        print("wrote", flush=True)
+    except WorkspaceLocked as exc:
+        print("refused:", exc.user_message, flush=True)
+ws.close()
+"""
+
+
+def test_a_deleted_lock_file_never_lets_two_processes_write(ws_path: Path) -> None:
+    """The lock file of a workspace open in one process is deleted, and a second process
+    opens the workspace (it makes and locks a new lock file): the first must not write."""
+    Workspace.open(ws_path).close()
+    lock_file = ws_path.with_name(ws_path.name + ".lock")
+    first = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(ws_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert first.stdin is not None
+        assert first.stdout is not None
+        assert first.stdout.readline().strip() == "open"
+        lock_file.unlink()
+        with Workspace.open(ws_path) as second:
+            with second.transaction() as con:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('by', 'second')")
+            first.stdin.write("first\n")
+            first.stdin.flush()
+            answer = first.stdout.readline()
+            assert answer.startswith("refused:")
+            assert "opened in another mjdesk (window or command line) (process" in answer
+            assert second.meta("by") == "second"
+        # Once the second has closed, the first takes the lock again and writes.
+        first.stdin.write("first again\n")
+        first.stdin.flush()
+        assert first.stdout.readline().strip() == "wrote"
+        # And while the first holds it again, nobody else opens the workspace.
+        with pytest.raises(WorkspaceLocked):
+            Workspace.open(ws_path)
+    finally:
+        first.communicate("")
+    with Workspace.open(ws_path) as ws:
+        assert ws.meta("by") == "first again"
+
+
+def test_a_holder_whose_lock_file_was_deleted_takes_it_again_before_writing(
+    ws_path: Path,
+) -> None:
+    lock_file = ws_path.with_name(ws_path.name + ".lock")
+    with Workspace.open(ws_path) as ws:
+        lock_file.unlink()
+        with ws.transaction() as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('by', 'holder')")
+        assert lock_file.exists()
+        with pytest.raises(WorkspaceLocked):
+            Workspace.open(ws_path)  # the new lock file holds
 
 
 @pytest.mark.parametrize(
