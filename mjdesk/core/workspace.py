@@ -24,7 +24,7 @@ from mjdesk.core.disk import disk_full, is_disk_full
 from mjdesk.core.filelock import FileLock, LockHeld, LockLost
 from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 from mjdesk.core.schema import LATEST_VERSION, MIGRATIONS, Migration
-from mjdesk.core.work import UserError
+from mjdesk.core.work import Cancelled, CancelToken, UserError
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,35 @@ def _require_writable(con: sqlite3.Connection, path: Path) -> None:
             "yours). Nothing was changed. Make it writable, use a folder you can write "
             "(mjdesk --data-dir), or ask your IT support.",
         ) from exc
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether SQLite stopped on a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    return isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in str(exc) or "not a database" in str(exc)
+    )
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def damaged(path: Path, found: list[str]) -> WorkspaceCorrupt:
+    """The refusal to write into a damaged workspace, with what to do about it."""
+    backups = sorted(path.parent.glob(path.stem + ".*.bak.sqlite3"), key=_modified)
+    where = f" (the latest: {backups[-1].name}, beside it)" if backups else ""
+    return WorkspaceCorrupt(
+        path,
+        f"The workspace {path.name} is damaged: SQLite found “{found[0]}”"
+        + (f" and {len(found) - 1} more problems" if len(found) > 1 else "")
+        + ". mjdesk will not write to it, so the damage does not spread; nothing was "
+        f"changed. Close mjdesk and put back your latest backup of it{where}, or one you "
+        "made with File › Back Up Workspace or `mjdesk backup`. Until then you can still "
+        "look at (and copy out) the contacts that can be read.",
+    )
 
 
 def _configure(con: sqlite3.Connection) -> None:
@@ -198,6 +227,8 @@ class Workspace:
         self._write_lock = threading.RLock()
         self._idle: list[sqlite3.Connection] = []
         self._idle_lock = threading.Lock()
+        #: None until the file is checked in this run; then what SQLite found wrong
+        self.damage: list[str] | None = None
 
     # -- opening and closing -------------------------------------------------------------
 
@@ -374,6 +405,33 @@ class Workspace:
 
     # -- use -----------------------------------------------------------------------------
 
+    def check_integrity(self, cancel: CancelToken | None = None) -> list[str]:
+        """Read every page of the file (SQLite's quick_check, on a connection of its own, so
+        the window can run it in the background) and keep what it finds: `damage`, and the
+        first write of this run is refused if there is any. Empty when the file is sound."""
+        con = read_only_connection(self.path)
+        try:
+            if cancel is not None:
+                con.set_progress_handler(lambda: int(cancel.cancelled), 10_000)
+            try:
+                found = [str(row[0]) for row in con.execute("PRAGMA quick_check(20)")]
+            except sqlite3.DatabaseError as exc:
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled from exc
+                found = [str(exc)]
+        finally:
+            con.close()
+        self.damage = [] if found == ["ok"] else found
+        return self.damage
+
+    def _check_intact(self) -> None:
+        """Before the first write of a run: never write into a damaged file (it would commit
+        beside the damage and make it worse); the file is left exactly as it is."""
+        if self.damage is None:
+            self.check_integrity()
+        if self.damage:
+            raise damaged(self.path, self.damage)
+
     def _check_lock(self) -> None:
         """Before a write: refuse it if another mjdesk has taken the workspace's lock (its
         lock file was deleted and a new one made), so two processes never both write."""
@@ -392,6 +450,7 @@ class Workspace:
         """One user action: everything inside commits together or not at all."""
         with self._write_lock:
             self._check_lock()
+            self._check_intact()
             con = self._con
             con.execute("BEGIN IMMEDIATE")
             try:
@@ -403,6 +462,9 @@ class Workspace:
                     con.execute("ROLLBACK")
                 if is_disk_full(exc):
                     raise disk_full(self.path.parent) from exc
+                if is_damage(exc):
+                    self.damage = [str(exc)]
+                    raise damaged(self.path, self.damage) from exc
                 raise
 
     @contextmanager
@@ -414,6 +476,7 @@ class Workspace:
         background). No other writer runs meanwhile; both come back afterwards."""
         with self._write_lock:
             self._check_lock()
+            self._check_intact()
             before = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
             self._con.execute("PRAGMA wal_autocheckpoint = 0")
             self._con.execute("PRAGMA foreign_keys = OFF")

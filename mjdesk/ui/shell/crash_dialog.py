@@ -37,7 +37,7 @@ class CrashDialog(QDialog):
             if log_file
             else ""
         )
-        message = QLabel(
+        self.message = message = QLabel(
             f"<b>{_escape(redact(summary))}</b><br><br>mjdesk has not lost your workspace: every "
             f"change you made before this was already saved.{where}",
             self,

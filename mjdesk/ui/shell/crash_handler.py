@@ -38,6 +38,13 @@ class _Relay(QObject):
     raised = Signal(str, str)
 
 
+DAMAGED_SUMMARY = (
+    "This workspace file is damaged, so part of it cannot be read. mjdesk writes nothing to "
+    "it. Close mjdesk and put back your latest backup of it (Help › Open Data Folder shows "
+    "where the workspace and the backups made before upgrades are)."
+)
+
+
 class CrashHandler(QObject):
     """Installed as ``sys.excepthook`` and ``threading.excepthook`` while the app runs."""
 
@@ -52,6 +59,7 @@ class CrashHandler(QObject):
         self._parent_widget = parent_widget
         self._on_quit = on_quit
         self._showing = False
+        self._told_damage = False
         self._relay = _Relay()
         # From a worker thread the signal is queued to the GUI thread (its receiver lives
         # there); an error on the GUI thread is shown after the handler returns, too.
@@ -73,8 +81,15 @@ class CrashHandler(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
             return
+        from mjdesk.core.workspace import is_damage
+
         log.critical("Unexpected error", exc_info=(exc_type, exc, tb))
         summary = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+        if is_damage(exc):
+            if self._told_damage:  # said once; every page that meets it would say it again
+                return
+            self._told_damage = True
+            summary = DAMAGED_SUMMARY
         details = describe(exc_type, exc, tb)
         if QThread.currentThread() is self.thread():
             QTimer.singleShot(0, lambda: self._show(summary, details))

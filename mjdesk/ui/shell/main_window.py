@@ -249,11 +249,35 @@ class MainWindow(QMainWindow):
             # What the first page does not need waits until it is on screen: the import
             # actions (their event filters would see every start-up event), the totals (a
             # scan of the whole table) and the account check (the keyring and the client).
+            self._check_workspace()
             self._start_indexing()
             self._add_import_actions()
             self._add_history()
             self._update_counts()
             self.connection.refresh()
+
+    def _check_workspace(self) -> None:
+        """Read the whole file once in the background: a damaged workspace is said at once,
+        in a banner, and no write is tried on it (see `Workspace.check_integrity`)."""
+        workspace = self.workspace
+
+        def work(cancel: CancelToken) -> list[str]:
+            return workspace.check_integrity(cancel)
+
+        self.runner.submit(work, self._show_damage)
+
+    def _show_damage(self, found: list[str]) -> None:
+        if not found:
+            return
+        from mjdesk.core.workspace import damaged
+        from mjdesk.ui.shell.banner import add_banner
+
+        text = damaged(self.workspace.path, found).user_message
+        self.damage_banner = add_banner(
+            self, text, "damageBanner", background="#fde7e4", colour="#7a1a12", border="#b3261e"
+        )
+        self.damage_banner.setAccessibleName("The workspace is damaged")
+        log.error("Workspace %s is damaged: %s", self.workspace.path, found[:3])
 
     def _start_indexing(self) -> None:
         """Build what a big import left for later (also one from before a restart)."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Self
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from mjdesk.core.profiles import PRACTICE_PROFILE
 from mjdesk.mailjet.accounts import PracticeLink
 from mjdesk.mailjet.credentials import Credentials
+from mjdesk.ui.shell.banner import add_banner
 
 if TYPE_CHECKING:
     from mjdesk.sandbox.server import Sandbox
@@ -70,23 +70,13 @@ class PracticeSession(PracticeLink):
 def mark_window(window: QMainWindow) -> QLabel:
     """Put the practice banner above the window's content and say it in the title."""
     window.setWindowTitle(TITLE)
-    banner = QLabel(BANNER_TEXT, window)
-    banner.setObjectName("practiceBanner")
-    banner.setAccessibleName("Practice mode")
-    banner.setWordWrap(True)
-    banner.setTextFormat(Qt.TextFormat.PlainText)
-    banner.setStyleSheet(
-        "QLabel#practiceBanner { background: #fff3c4; color: #5c4400; "
-        "border-bottom: 2px solid #e0a800; padding: 6px 12px; font-weight: bold; }"
+    banner = add_banner(
+        window,
+        BANNER_TEXT,
+        "practiceBanner",
+        background="#fff3c4",
+        colour="#5c4400",
+        border="#e0a800",
     )
-    content = window.takeCentralWidget()
-    holder = QWidget(window)
-    holder.setObjectName("practiceHolder")
-    layout = QVBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(0)
-    layout.addWidget(banner)
-    if content is not None:
-        layout.addWidget(content, 1)
-    window.setCentralWidget(holder)
+    banner.setAccessibleName("Practice mode")
     return banner

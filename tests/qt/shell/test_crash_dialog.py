@@ -62,3 +62,21 @@ def test_quit_from_the_dialog_and_errors_from_threads(qtbot: QtBot) -> None:
     assert isinstance(dialog, CrashDialog)
     assert "ZeroDivisionError" in dialog.details
     assert sys.excepthook is not handler.handle
+
+
+def test_a_damaged_workspace_is_said_plainly_and_once(qtbot: QtBot) -> None:
+    import sqlite3
+
+    from mjdesk.ui.shell.crash_handler import DAMAGED_SUMMARY
+
+    handler, seen = make_handler(qtbot, QDialog.DialogCode.Accepted)
+    for _ in range(3):  # every page that reads a damaged page meets the same error
+        try:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        except sqlite3.DatabaseError as exc:
+            handler.handle(type(exc), exc, exc.__traceback__)
+    qtbot.waitUntil(lambda: len(seen) >= 1)
+    qtbot.wait(50)
+    dialogs = [d for d in seen if isinstance(d, CrashDialog)]
+    assert len(dialogs) == 1
+    assert DAMAGED_SUMMARY in dialogs[0].message.text()

@@ -282,3 +282,21 @@ def test_every_contacts_column_shows_at_the_default_size(
     right = table.columnViewportPosition(last) + table.columnWidth(last)
     assert right <= table.viewport().width() + 1, "Flags is cut off"
     assert table.columnWidth(last) >= 60
+
+
+def test_a_damaged_workspace_shows_a_banner_and_refuses_writes(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    from mjdesk.core.changes import IMPORTED
+    from mjdesk.core.workspace import WorkspaceCorrupt
+
+    from support.damage import damaged_workspace
+
+    window = open_window(damaged_workspace(tmp_path / "source.sqlite3"))
+    qtbot.waitUntil(lambda: hasattr(window, "damage_banner"), timeout=10_000)
+    assert window.damage_banner.isVisible()
+    assert "is damaged" in window.damage_banner.text()
+    assert window.workspace.damage
+    with pytest.raises(WorkspaceCorrupt), window.workspace.transaction():
+        pass
+    window.events.announce(IMPORTED)  # the pages still read what they can
