@@ -84,6 +84,24 @@ class _TextScan(NamedTuple):
     error_texts: bool
     """Whether its bytes hold any mark of an error text (mostly not: its columns then
     need no search)."""
+    controls: bool
+    """Whether its bytes may hold a control character (likewise)."""
+
+
+# Control characters as bytes of UTF-8 or cp1252 (C0 but tab, LF and CR; DEL; C1 as UTF-8
+# writes them). A file in another encoding is always searched column by column.
+_CONTROL_TABLE = bytes(
+    0 if (byte < 0x20 and byte not in (0x09, 0x0A, 0x0D)) or byte == 0x7F else 1
+    for byte in range(256)
+)
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+
+
+def _has_control_bytes(data: bytes) -> bool:
+    """Whether ``data`` holds a control character (a translation and a search, both in C)."""
+    if 0 in data.translate(_CONTROL_TABLE):
+        return True
+    return b"\xc2" in data and _C1_UTF8.search(data) is not None
 
 
 def _scan_text_file(path: Path) -> _TextScan:
@@ -91,6 +109,7 @@ def _scan_text_file(path: Path) -> _TextScan:
     hold error texts, in one pass."""
     digest = hashlib.sha256()
     marked = False
+    controls = False
     tail = b""
     with path.open("rb") as stream:
         head = stream.read(65536)
@@ -102,8 +121,12 @@ def _scan_text_file(path: Path) -> _TextScan:
             if not marked:
                 seam = tail + block[:7]  # a mark across two blocks is found too
                 marked = any(mark in block or mark in seam for mark in marks)
-                tail = (tail + block[-7:])[-7:]
-    return _TextScan(digest.hexdigest(), encoding, marked)
+            if not controls:
+                controls = _has_control_bytes(tail[-1:] + block)
+            tail = (tail + block[-7:])[-7:]
+    if encoding not in ("utf-8", "utf-8-sig", "cp1252", "ascii"):
+        controls = True  # (UTF-16 bytes hold NULs anyway; Latin-1 reads 0x80-0x9F as C1)
+    return _TextScan(digest.hexdigest(), encoding, marked, controls)
 
 
 def _sample(rows: list[int]) -> tuple[int, ...]:
@@ -219,10 +242,15 @@ def _build(
     check: CancelCheck | None,
     sheet: str | None,
     error_texts: bool = True,
+    long_cells: bool = False,
+    controls: bool = True,
 ) -> Table:
     """Find the header in the first rows, then stream the rest into columns. ``records``
     is a stream of rows, or a list of columns of one length (a sheet's rectangle).
-    ``error_texts``: False when the source cannot hold any (its cells are not searched)."""
+    ``error_texts``: False when the source cannot hold any (its cells are not searched).
+    ``long_cells``: a text file that holds a cell longer than a contact field (the csv
+    module measured the others). ``controls``: False when the source cannot hold a control
+    character (its cells are not searched)."""
     name = path.name
     where = f"{name}, sheet {sheet!r}" if sheet else name
     wanted = HEAD_ROWS if header_row is None else max(HEAD_ROWS, header_row + 1)
@@ -267,10 +295,13 @@ def _build(
     headers = column_names([cells[i] for i in keep], notices, keep)
     columns = [assembler.columns[i] for i in keep]
     _ragged_notices(assembler, len(header_cells), notices)
-    long_cells = _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
+    long = {}
+    if source.kind is not FileKind.TEXT or long_cells:
+        long = _check_cell_sizes(name, where, headers, columns, assembler.row_numbers, sheet)
     if error_texts:
         _clear_error_texts(headers, columns, assembler.row_numbers, notices)
-    _strip_controls(headers, columns, assembler.row_numbers, notices)
+    if controls:
+        _strip_controls(headers, columns, assembler.row_numbers, notices)
     if header_index > 0:
         notices.append(
             Notice(
@@ -289,7 +320,7 @@ def _build(
         delimiter=source.delimiter,
         header_row=header_index + 1 if header_index >= 0 else None,
     )
-    return Table(headers, columns, assembler.row_numbers, source, notices, long_cells)
+    return Table(headers, columns, assembler.row_numbers, source, notices, long)
 
 
 def _ragged_notices(assembler: _Assembler, header_width: int, notices: list[Notice]) -> None:
@@ -382,8 +413,11 @@ def _strip_controls(
     headers: list[str], columns: list[list[str]], numbers: array[int], notices: list[Notice]
 ) -> None:
     for header, column in zip(headers, columns, strict=True):
-        if not _CONTROL.search("".join(column)):
-            continue  # the usual case, found in one pass
+        joined = "".join(column)
+        # isprintable() is False for every control character (and for a few harmless ones,
+        # a tab or a no-break space): a column it passes, the usual one, needs no search.
+        if joined.isprintable() or not _CONTROL.search(joined):
+            continue
         rows = []
         for i, value in enumerate(column):
             if _CONTROL.search(value):
@@ -423,6 +457,7 @@ def _read_text(
     encoding = scan.encoding
     dialect = textfiles.sniff_dialect(textfiles.sample_text(path, encoding))
     read = textfiles.TextRead(encoding, dialect)
+    start = len(notices) + (encoding not in ("utf-8", "utf-8-sig"))
     source = SourceInfo(
         source.file_name, source.sha256, source.size, source.kind, None, encoding, dialect.delimiter
     )
@@ -440,8 +475,35 @@ def _read_text(
             progress(read.bytes_read, source.size)
         return check() if check is not None else None
 
-    records = textfiles.iter_records(path, read)
-    table = _build(path, records, source, notices, header_row, checked, None, scan.error_texts)
+    try:
+        records = textfiles.iter_records(path, read)
+        table = _build(
+            path,
+            records,
+            source,
+            notices,
+            header_row,
+            checked,
+            None,
+            scan.error_texts,
+            controls=scan.controls,
+        )
+    except textfiles.LongField:  # rare: read again, every cell measured
+        read = textfiles.TextRead(encoding, dialect, long_fields=True)
+        del notices[start:]
+        records = textfiles.iter_records(path, read)
+        table = _build(
+            path,
+            records,
+            source,
+            notices,
+            header_row,
+            checked,
+            None,
+            scan.error_texts,
+            long_cells=True,
+            controls=scan.controls,
+        )
     if read.other_encoding_rows:
         rows = read.other_encoding_rows
         notices.append(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mjdesk.core.importing.errors import CellTooLargeError, ImportFileError
 from mjdesk.core.importing.formats import looks_like_utf16
+from mjdesk.core.importing.table import MAX_CELL_CHARS
 
 DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE = 65536
@@ -170,6 +171,13 @@ class TextRead:
     """Rows decoded differently from the rest of the file (mixed encodings)."""
     other_encoding: str | None = None
     bytes_read: int = 0
+    long_fields: bool = False
+    """Read with room for cells of up to `MAX_FIELD_CHARS` (a first read met a longer cell
+    than a contact field); the caller then measures every cell."""
+
+
+class LongField(Exception):
+    """A cell longer than a contact field: read the file again with `long_fields`."""
 
 
 def _lines(path: Path, encoding: str, bad_lines: list[int], read: TextRead) -> Iterator[str]:
@@ -227,11 +235,14 @@ def iter_records(path: Path, read: TextRead) -> Iterator[list[str]]:
     """The file's records in order (one list of cells per record, blank records included).
 
     Record numbers, counted from 1, are the row numbers Excel would show for the file.
-    A cell longer than `MAX_FIELD_CHARS` raises `CellTooLargeError`; a shorter one, however
-    long, is read (the caller decides what a long cell means for its row).
+    A cell longer than a contact field (`MAX_CELL_CHARS`) raises `LongField`, unless
+    ``read.long_fields``: then cells up to `MAX_FIELD_CHARS` are read (the caller decides
+    what a long cell means for its row) and a longer one raises `CellTooLargeError`. So the
+    usual file, with short cells only, is read at the csv module's own speed and measured
+    by it.
     """
-    if csv.field_size_limit() < MAX_FIELD_CHARS:
-        csv.field_size_limit(MAX_FIELD_CHARS)  # (process-wide; only ever raised)
+    # The limit is process-wide; files are read one at a time.
+    csv.field_size_limit(MAX_FIELD_CHARS if read.long_fields else MAX_CELL_CHARS)
     bad_lines: list[int] = []
     reader = csv.reader(
         _lines(path, read.encoding, bad_lines, read),
@@ -251,6 +262,8 @@ def iter_records(path: Path, read: TextRead) -> Iterator[list[str]]:
                         read.other_encoding_rows.append(record)
             yield row
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc) and not read.long_fields:
+            raise LongField from exc
         if "field larger than field limit" in str(exc):
             raise CellTooLargeError(
                 path.name,
