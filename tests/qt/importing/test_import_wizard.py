@@ -875,3 +875,30 @@ def test_cancelling_the_password_leaves_the_file_unopened(
     assert wizard.currentId() == FILE_PAGE
     assert not wizard.file_page.isComplete()
     assert wizard.file_page.sheet_combo.count() == 0
+
+
+def test_a_typed_path_to_an_encrypted_workbook_asks_for_its_password_once(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing the path, the pause, Enter and the field losing its focus to the question
+    each say "open this file": the question about one file is asked once."""
+    path = encrypted_xlsx(tmp_path / "locked.xlsx", ROWS, "Right-Pa55")
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    page = wizard.file_page
+    asked: list[str] = []
+
+    def ask(_parent: object, _title: str, label: str) -> str | None:
+        asked.append(label)
+        page.path_edit.editingFinished.emit()  # the focus went to the question
+        return "Right-Pa55"
+
+    monkeypatch.setattr(dialogs, "ask_password", ask)
+    page.path_edit.setFocus()
+    qtbot.keyClicks(page.path_edit, str(path))
+    qtbot.keyClick(page.path_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(page.isComplete, timeout=10_000)
+    qtbot.wait(500)  # the typing pause has passed too
+    assert len(asked) == 1
+    assert page.sheet_combo.currentText().startswith("Members")
+    assert page.isComplete()

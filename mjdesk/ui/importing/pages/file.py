@@ -128,6 +128,7 @@ class FilePage(QWizardPage):
         self._sheets: list[SheetInfo] = []
         self._sheets_for: Path | None = None
         self._opening: Path | None = None
+        self._asking = False
         # The password of the encrypted workbook shown, in memory for this import only: it
         # is never saved, logged or shown, and goes with the next file chosen.
         self._password: str | None = None
@@ -156,8 +157,11 @@ class FilePage(QWizardPage):
 
     def _path_typed(self) -> None:
         text = self.path_edit.text().strip()
-        if text and Path(text) != self._sheets_for:
-            self.set_path(Path(text))
+        if not text or Path(text) == self._sheets_for:
+            return
+        if self._asking and Path(text) == self._opening:
+            return  # the field lost the focus to the password question about this very file
+        self.set_path(Path(text))
 
     def set_path(self, path: Path) -> None:
         """Take ``path`` and list its sheets (in the background)."""
@@ -193,7 +197,11 @@ class FilePage(QWizardPage):
         label += "it is used for this import only and never saved."
         if isinstance(exc, WrongPasswordError):
             label = f"{exc.user_message}\n\n{label}"
-        password = dialogs.ask_password(self, "Password-protected workbook", label)
+        self._asking = True
+        try:
+            password = dialogs.ask_password(self, "Password-protected workbook", label)
+        finally:
+            self._asking = False
         if password is None:
             self._show_error(
                 f"{path.name} is protected with a password and was not opened. Choose it "
