@@ -16,13 +16,15 @@ WELCOME_HTML = """
 <p>mjdesk looks after your department's Mailjet mailing lists on your own computer.
 It keeps only people who <b>signed up</b>, honours every <b>unsubscribe</b>, and keeps
 the <b>proof of consent</b> for each address, so you can answer any GDPR question.</p>
-<h3>What mjdesk is for</h3>
+<h3>What you can do now</h3>
 <ol>
 <li><b>Bring in contacts</b> from the spreadsheets your sign-up forms and events produce
-    (CSV, Excel or OpenDocument), with a dry run before anything changes.</li>
-<li><b>Clean them</b> offline: wrong addresses, duplicates, missing or old consent.</li>
-<li><b>Send them to Mailjet</b> lists, preview mailings, and read the statistics.</li>
+    (CSV, Excel or OpenDocument), with a dry run that catches wrong and misspelt addresses,
+    duplicates and missing consent before anything changes, and undo after.</li>
+<li><b>Search and sort</b> them, each with the consent it came with and where from.</li>
 </ol>
+<p>Coming in the next versions: reviewing consent, syncing with your Mailjet lists,
+previewing mailings and reading their statistics.</p>
 <p>Your workspace is empty: nobody has been added yet. Everything you do here is saved on
 this computer, and works without a network.</p>
 """

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BANNER_TEXT = (
-    "Practice sandbox: nothing is sent. This profile talks to a pretend Mailjet on this "
-    "computer, with made-up contacts, lists and campaigns."
+    "Practice sandbox: nothing is sent. This profile has a workspace of its own to try "
+    "imports and undo in, and talks to a pretend Mailjet on this computer, never to yours."
 )
 TITLE = f"{PRACTICE_PROFILE} (sandbox: nothing is sent)"
 
