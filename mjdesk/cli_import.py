@@ -191,6 +191,8 @@ def _consent_date(text: str | None) -> datetime | None:
     when = parse_date(text)
     if when is None:
         raise UsageError(f"--consent-date {text!r} is not a date (use YYYY-MM-DD).")
+    if when > datetime.now():
+        raise UsageError(f"--consent-date {text} is in the future: give the day they agreed.")
     return when
 
 

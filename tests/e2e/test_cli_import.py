@@ -107,14 +107,14 @@ def test_rejected_rows_exit_1_with_a_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "2 rows not imported" in done.stderr
-    assert "invalid address" in done.stdout
+    assert "invalid " in done.stdout
     assert "skipped: no consent" in done.stdout
     with report.open(encoding="utf-8-sig") as stream:
         lines = list(csv.reader(stream))
     assert [line[2] for line in lines[1:]] == [
         "new",
         "new",
-        "invalid address",
+        "invalid",
         "skipped: no consent",
     ]
     assert copy.stat().st_size > 0
@@ -418,3 +418,13 @@ def test_a_huge_notes_cell_holds_back_only_its_row(tmp_path: Path) -> None:
     assert "1 row not imported" in done.stderr
     contacts = state(tmp_path / "data")["contacts"]
     assert len(contacts) == 1
+
+
+def test_a_consent_date_in_the_future_is_refused(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "s.csv", [["Email"], ["a@example.org"]])
+    done = run(
+        source, "--all-consented", "--wording", "W", "--source", "S",
+        "--consent-date", "2099-01-01", "--data-dir", tmp_path / "data", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "in the future" in done.stderr

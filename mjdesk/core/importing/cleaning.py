@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import compress, count, repeat
 from operator import ne
 
@@ -191,6 +191,37 @@ def _hold_long_cells(table: Table, mapping: ColumnMapping, problems: dict[int, s
                 )
 
 
+_RECORDED = (ConsentState.GRANTED, ConsentState.WITHDRAWN)
+
+
+def _hold_bad_dates(
+    values: list[str],
+    parsed: Mapping[str, datetime | None],
+    consent: list[ConsentState],
+    problems: dict[int, str],
+    date_problems: dict[int, str],
+) -> None:
+    """The consent date is part of the proof: a row whose consent would be recorded with a
+    date that is not one, or lies in the future, is held back rather than given another
+    date; one with no date in the column is recorded on the day of the import, and the dry
+    run says so."""
+    tomorrow = datetime.now() + timedelta(days=1)
+    wrong = {
+        value: (f"{value!r} is not a date" if when is None else f"{value} is in the future")
+        for value, when in parsed.items()
+        if when is None or when > tomorrow
+    }
+    for index, value in enumerate(values):
+        if consent[index] not in _RECORDED or index in problems:
+            continue
+        if value in wrong:
+            problems[index] = (
+                f"The consent date {wrong[value]}: fix it in the file and import again."
+            )
+        elif not value.strip():
+            date_problems[index] = "No consent date here: the day of the import is recorded."
+
+
 def _clean(
     table: Table,
     mapping: ColumnMapping,
@@ -285,6 +316,7 @@ def _clean(
                     date_problems[index] = f"{value!r} is not a date."
         dated = {value: when for value, when in parsed.items() if when is not None}
         consent_at = list(map(dated.get, values, repeat(spec.given_at)))
+        _hold_bad_dates(values, parsed, consent, problems, date_problems)
 
     return CleanedImport(
         table=table,

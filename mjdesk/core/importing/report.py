@@ -22,7 +22,7 @@ OUTCOME_LABELS = {
     Outcome.UPDATE: "update",
     Outcome.UNCHANGED: "unchanged",
     Outcome.SKIPPED_NO_CONSENT: "skipped: no consent",
-    Outcome.INVALID: "invalid address",
+    Outcome.INVALID: "invalid",
     Outcome.DUPLICATE: "duplicate in the file",
     Outcome.BLOCKED_ERASED: "blocked: erased person",
     Outcome.TYPO_SUGGESTION: "held back: possible typo",

@@ -239,7 +239,12 @@ def test_clean_table_flags_every_kind_of_problem() -> None:
     ]
     assert cleaned.unrecognised_consent == {"maybe": 1}
     assert cleaned.consent_at[0] == datetime(2025, 2, 13)
-    assert cleaned.date_problems == {4: "'soon' is not a date."}
+    # 'soon' holds no consent ('maybe'): nothing to hold back; ANN again, consented without a
+    # date, is recorded on the day of the import, as the dry run says.
+    assert cleaned.date_problems == {
+        3: "No consent date here: the day of the import is recorded.",
+        4: "'soon' is not a date.",
+    }
     assert (cleaned.first_names[0], cleaned.last_names[0]) == ("Ann", "Smith")
     assert cleaned.row(0).properties == {"dept": "History"}
 
@@ -325,3 +330,21 @@ def test_keys_are_each_address_folded(emails: list[str]) -> None:
         assert cleaning._keys(emails) == [e.casefold() for e in emails]
     finally:
         cleaning._FOLD_BLOCK = real
+
+
+def test_a_consent_date_that_is_none_or_in_the_future_holds_back_its_row() -> None:
+    """The date is part of the proof: never replaced by another one without saying so."""
+    table = make_table(
+        ["Email", "Consent", "Consent date"],
+        ["ok@example.org", "yes", "2025-01-10"],
+        ["bad@example.org", "yes", "2024-13-45"],
+        ["late@example.org", "yes", "2099-01-01"],
+        ["none@example.org", "yes", ""],
+        ["no@example.org", "no", "garbage"],
+    )
+    cleaned = clean_table(table, guess_mapping(table), ConsentSpec())
+    assert set(cleaned.problems) == {1, 2}
+    assert "'2024-13-45' is not a date" in cleaned.problems[1]
+    assert "in the future" in cleaned.problems[2]
+    assert "day of the import is recorded" in cleaned.date_problems[3]
+    assert 4 not in cleaned.problems  # no consent to record: its date is no matter

@@ -42,8 +42,9 @@ def source_file(tmp_path: Path) -> Path:
         ["Email", "First name", "Last name", "Consent", "Consent date", "Team"],
         *MIXED,
         ["ty@gmial.com", "Ty", "", "yes", "2025-01-01", ""],
-        ["info@example.org", "", "", "yes", "not a date", ""],
+        ["info@example.org", "", "", "yes", "2025-02-01", ""],
         ["maybe@example.org", "", "", "perhaps", "", ""],
+        ["late@example.org", "", "", "yes", "not a date", ""],
     ]
     with path.open("w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows(rows)
@@ -70,13 +71,14 @@ def test_csv_report_has_a_line_per_row(ws: Workspace, tmp_path: Path) -> None:
     assert update[2] == "update"
     assert "first_name: 'Olga' → 'Olivia'" in update[4]
     assert "team: 'A' → 'C'" in update[4]
-    assert by_email["bad-address"][2] == "invalid address"
+    assert by_email["bad-address"][2] == "invalid"
     assert by_email["bad-address"][3]
     assert by_email["new@example.org"][0] == "4"
     assert "row 4" in rows[7][3]  # NEW@example.org repeats row 4
     assert by_email["ty@gmial.com"][5] == "ty@gmail.com"
     assert "role address" in by_email["info@example.org"][3]
-    assert "not a date" in by_email["info@example.org"][3]
+    assert by_email["late@example.org"][2] == "invalid"  # a consent date that is none
+    assert "not a date" in by_email["late@example.org"][3]
     assert by_email["gone@example.org"][2] == "unchanged"
     assert "withdrawn" in by_email["gone@example.org"][3]
 
@@ -94,7 +96,7 @@ def test_xlsx_report_reads_back(ws: Workspace, tmp_path: Path) -> None:
     assert rows[1][:3] == [4, "new@example.org", "new"]
     counts = {str(r[0]): r[1] for r in book.get_sheet_by_name("Counts").to_python()[1:9]}
     assert counts["new"] == 3  # new@, wd@ and info@
-    assert counts["invalid address"] == 1
+    assert counts["invalid"] == 2  # bad-address, and info@ with a consent date that is none
 
 
 def test_report_refuses_other_formats(ws: Workspace, tmp_path: Path) -> None:
@@ -121,7 +123,7 @@ def test_annotated_copy_marks_each_problem_cell_where_it_was(ws: Workspace, tmp_
     assert notes["A10"].startswith("Same address as row 4")  # NEW@example.org
     assert "gmail.com" in notes["A12"]  # ty@gmial.com
     assert "role address" in notes["A13"].lower()
-    assert "not a date" in notes["E13"]
+    assert "not a date" in notes["E15"]
     assert "not one of the known" in notes["D14"]  # "perhaps"
     assert "withdrawn" in notes["D6"]  # gone@: a grant that cannot undo the withdrawal
     sheet = _sheet_xml(out, "xl/worksheets/sheet1.xml")
@@ -145,7 +147,7 @@ def test_annotated_copy_values_and_status_column(ws: Workspace, tmp_path: Path) 
     assert header[-1] == "mjdesk"
     lines = {r[0]: r for r in rows if r}
     assert lines["new@example.org"][-1] == "new"
-    assert str(lines["bad-address"][-1]).startswith("invalid address: ")
+    assert str(lines["bad-address"][-1]).startswith("invalid: ")
     assert lines["old@example.org"][5] == "C"
 
 
