@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         said = exc.user_message
         if "Nothing was" not in said:  # a full disk says so itself
+            said = said.rstrip() + ("" if said.rstrip().endswith(".") else ".")
             said += " Nothing was written."
         sys.stderr.write(f"{APP_NAME} backup: {said}\n")
         return EXIT_NOTHING_DONE

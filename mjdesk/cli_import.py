@@ -429,7 +429,8 @@ def _plan_and_commit(
         log.info("Import %d committed: %s", result.batch_id, result.summary)
         _say(
             f"Imported into profile {profile!r}: {result.summary}, "
-            f"{result.consent_records:,} consent records (import {result.batch_id}; "
+            f"{wording.count(result.consent_records, 'consent record')} "
+            f"(import {result.batch_id}; "
             "undo it in mjdesk with Edit > Undo or File > Import History)."
         )
         if unfinished:

@@ -379,7 +379,7 @@ def test_an_encrypted_workbook_opens_with_a_password_file_or_the_environment(
     data = tmp_path / "data"
     asked = run(book, "--dry-run", "--data-dir", data, cwd=tmp_path)
     assert asked.returncode == 2
-    assert "locked.xlsx is password protected" in asked.stderr
+    assert "locked.xlsx is protected with a password" in asked.stderr
     assert "--password-file" in asked.stderr
     assert "MJDESK_WORKBOOK_PASSWORD" in asked.stderr
 

@@ -63,7 +63,7 @@ def decrypt(path: Path, password: str) -> bytes:
     except (exceptions.FileFormatError, exceptions.DecryptionError, exceptions.ParseError):
         raise CorruptFileError(
             name,
-            f"{name} is encrypted in a way Mjdesk cannot open. Open it in Excel, save it "
+            f"{name} is encrypted in a way mjdesk cannot open. Open it in Excel, save it "
             "without a password, and import that copy.",
         ) from None
     except (ValueError, KeyError, IndexError, OSError):

@@ -52,7 +52,7 @@ class NotASpreadsheetError(ImportFileError):
 
 class PasswordProtectedError(ImportFileError):
     """An encrypted workbook: it opens with its password (``password_helps``), or, when
-    the encryption is one Mjdesk cannot undo (OpenDocument's), once saved without one."""
+    the encryption is one mjdesk cannot undo (OpenDocument's), once saved without one."""
 
     def __init__(self, file_name: str, user_message: str, *, password_helps: bool = True) -> None:
         super().__init__(file_name, user_message)

@@ -70,15 +70,13 @@ def _ole2_kind(path: Path, file_name: str) -> FileKind:
     with path.open("rb") as stream:
         data = stream.read(64 << 20)
     if _utf16_name("EncryptedPackage") in data or _utf16_name("EncryptionInfo") in data:
-        raise PasswordProtectedError(
-            file_name, f"{file_name} is password protected: it opens with its password."
-        )
+        raise PasswordProtectedError(file_name, f"{file_name} is protected with a password.")
     if _utf16_name("Workbook") in data or _utf16_name("Book") in data:
         return FileKind.XLS
     if _utf16_name("WordDocument") in data:
         raise NotASpreadsheetError(file_name, f"{file_name} is a Word document, not a spreadsheet.")
     raise NotASpreadsheetError(
-        file_name, f"{file_name} is an Office file but not a spreadsheet Mjdesk can read."
+        file_name, f"{file_name} is an Office file but not a spreadsheet mjdesk can read."
     )
 
 
@@ -99,7 +97,7 @@ def _zip_kind(path: Path | BinaryIO, file_name: str) -> FileKind:
                     raise PasswordProtectedError(
                         file_name,
                         f"{file_name} is password protected, and an encrypted OpenDocument "
-                        "file cannot be opened by Mjdesk, even with its password. Open it in "
+                        "file cannot be opened by mjdesk, even with its password. Open it in "
                         "LibreOffice, save it without a password (File > Properties > "
                         "Security), and import that copy.",
                         password_helps=False,
@@ -177,7 +175,7 @@ def detect_kind(path: Path) -> FileKind:
     if _looks_binary(head):
         raise NotASpreadsheetError(
             file_name,
-            f"{file_name} is not a spreadsheet or a text file Mjdesk can read "
+            f"{file_name} is not a spreadsheet or a text file mjdesk can read "
             "(it holds binary data). Choose a .csv, .xlsx, .xls or .ods file.",
         )
     return FileKind.TEXT

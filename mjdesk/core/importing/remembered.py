@@ -35,17 +35,30 @@ def org_domains(settings: Settings) -> tuple[str, ...]:
 
 
 def parse_domains(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Domains typed in any form ("York.ac.uk, @cs.york.ac.uk"), as (usable, not usable)."""
+    """Domains typed in any form ("York.ac.uk, @cs.york.ac.uk", an address, a web address),
+    as (usable, not usable). Parts are separated by commas, semicolons or lines; a part of
+    several words is several domains only if each word is one."""
     usable: list[str] = []
     refused: list[str] = []
-    for part in re.split(r"[\s,;]+", text.strip()):
-        domain = part.strip().lstrip("@").rstrip(".").lower()
-        if not domain:
+    for part in re.split(r"[,;\n]+", text.strip()):
+        words = [_domain_of(word) for word in part.split()]
+        if not words:
             continue
-        target = usable if _DOMAIN.match(domain) else refused
-        if domain not in target:
-            target.append(domain)
+        if not all(_DOMAIN.match(word) for word in words):
+            words, target = [" ".join(part.split())], refused
+        else:
+            target = usable
+        for word in words:
+            if word not in target:
+                target.append(word)
     return tuple(usable), tuple(refused)
+
+
+def _domain_of(word: str) -> str:
+    """The domain in "https://www.york.ac.uk/path", "ann@york.ac.uk" or "@York.ac.uk."."""
+    word = re.sub(r"^[a-z][a-z0-9+.-]*://", "", word.strip().lower())
+    word = word.split("/", 1)[0].rsplit("@", 1)[-1]
+    return word.removeprefix("www.").rstrip(".")
 
 
 def set_org_domains(settings: Settings, domains: tuple[str, ...]) -> None:

@@ -62,9 +62,7 @@ def _open(path: Path, kind: FileKind, content: bytes | None = None) -> CalamineW
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError as exc:
-        raise PasswordProtectedError(
-            name, f"{name} is password protected: it opens with its password."
-        ) from exc
+        raise PasswordProtectedError(name, f"{name} is protected with a password.") from exc
     except (python_calamine.CalamineError, ValueError, OSError) as exc:
         if kind is FileKind.XLS and "Invalid OLE" in str(exc):
             raise UnsupportedFormatError(
@@ -579,7 +577,7 @@ def check_shared_text(path: Path, *, content: bytes | None = None) -> None:
 
 def _text_message(where: str, size: int) -> str:
     return (
-        f"{where} holds a cell of about {size >> 20:,} MB of text; Mjdesk reads cells of up "
+        f"{where} holds a cell of about {size >> 20:,} MB of text; mjdesk reads cells of up "
         f"to {MAX_TEXT_BYTES >> 20} MB. Check that the file is the right one, or clear that cell."
     )
 
@@ -619,7 +617,7 @@ def check_extent(path: Path, index: int, name: str, *, content: bytes | None = N
         raise SheetTooLargeError(
             path.name,
             f"{where} has cells as far as row {rows:,} and column {columns:,} "
-            f"({rows * columns:,} cells). Mjdesk reads sheets of up to {MAX_ROWS:,} rows, "
+            f"({rows * columns:,} cells). mjdesk reads sheets of up to {MAX_ROWS:,} rows, "
             f"{MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells in all; no contact list is "
             "larger, so the file is damaged or was not made by a spreadsheet program. Copy "
             "the rows you need into a new workbook and import that.",

@@ -24,14 +24,19 @@ from PySide6.QtWidgets import (
 from mjdesk.core.settings import Settings
 
 
-def start_folder(settings: Settings, kind: str) -> Path:
-    """Where a file dialog for ``kind`` opens: the folder last used for it, else the user's
-    Documents folder (never the process's working folder)."""
+def start_folder(settings: Settings, kind: str, near: Path | None = None) -> Path:
+    """Where a file dialog for ``kind`` opens: the folder last used for it, else ``near``
+    (a report beside its spreadsheet), else the user's Documents folder (never the
+    process's working folder)."""
     remembered = settings.folder_for(kind)
     if remembered is not None:
         return remembered
+    if near is not None and near.is_dir():
+        return near
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents else Path.home()
+    if documents and Path(documents).is_dir():
+        return Path(documents)
+    return Path.home()  # (a dialog given a folder that does not exist takes it for a name)
 
 
 def ask_open_file(
@@ -47,11 +52,18 @@ def ask_open_file(
 
 
 def ask_save_file(
-    parent: QWidget, title: str, suggested: str, filters: str, *, settings: Settings, kind: str
+    parent: QWidget,
+    title: str,
+    suggested: str,
+    filters: str,
+    *,
+    settings: Settings,
+    kind: str,
+    near: Path | None = None,
 ) -> Path | None:
     """Where the user wants a file saved, or None; as `ask_open_file`, by ``kind``."""
     name, _ = QFileDialog.getSaveFileName(
-        parent, title, str(start_folder(settings, kind) / suggested), filters
+        parent, title, str(start_folder(settings, kind, near) / suggested), filters
     )
     if not name:
         return None

@@ -13,4 +13,8 @@ def error_text(exc: BaseException, path: Path | None = None) -> str:
     if isinstance(exc, UserError):
         return exc.user_message
     name = path.name if path else "The file"
+    if isinstance(exc, FileNotFoundError):
+        return f"{name}: there is no such file. Check the name and the folder."
+    if isinstance(exc, IsADirectoryError):
+        return f"{name} is a folder, not a spreadsheet."
     return f"{name} could not be read ({exc}). Nothing was changed."

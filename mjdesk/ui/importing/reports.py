@@ -52,6 +52,7 @@ def save(
             ANNOTATED_FILTER,
             settings=settings,
             kind="reports",
+            near=source.parent if source is not None else None,
         )
     else:
         target = dialogs.ask_save_file(
@@ -61,6 +62,7 @@ def save(
             REPORT_FILTER,
             settings=settings,
             kind="reports",
+            near=source.parent if source is not None else None,
         )
     if target is None:
         return

@@ -181,7 +181,7 @@ class ImportWizard(QWizard):
                 "Close the import",
                 f"Close the import of {name}? The columns, consent settings and fixes you "
                 "chose are lost. Nothing has been imported.",
-                "Close",
+                "Discard and close",
             ):
                 return
         super().reject()

@@ -585,7 +585,7 @@ def test_organisation_domains_are_kept_and_their_misspellings_held_back(
     monkeypatch.setattr(dialogs, "ask_text", lambda *_a: "York.ac.uk, @cs.york.ac.uk; not a domain")
     assert window.imports.domains_action in window.settings_menu.actions()
     window.imports.domains_action.trigger()
-    assert problems == ["These are not domain names, so they were left out: not, a, domain."]
+    assert problems == ["These are not domain names, so they were left out: not a domain."]
     saved = Settings.load(app_paths.settings_file)
     assert org_domains(saved) == ("york.ac.uk", "cs.york.ac.uk")
 
@@ -606,6 +606,8 @@ def test_organisation_domains_are_kept_and_their_misspellings_held_back(
         (" @York.AC.uk.,cs.york.ac.uk ;york.ac.uk", ("york.ac.uk", "cs.york.ac.uk"), ()),
         ("", (), ()),
         ("localhost, -bad-.org, x.y", (), ("localhost", "-bad-.org", "x.y")),
+        ("https://www.york.ac.uk/news, ann@hull.ac.uk", ("york.ac.uk", "hull.ac.uk"), ()),
+        ("york.ac.uk cs.york.ac.uk", ("york.ac.uk", "cs.york.ac.uk"), ()),
     ],
 )
 def test_domains_are_read_in_any_form(

@@ -182,7 +182,7 @@ class ConsentPage(QWizardPage):
         self.basis.setAccessibleName("Lawful basis")
         self.basis.setEditable(True)
         self.basis.addItems(LAWFUL_BASES)
-        date_box = QGroupBox("When consent was given", self)
+        self.date_box = date_box = QGroupBox("When consent was given", self)
         date_layout = QFormLayout(date_box)
         row1 = QHBoxLayout()
         row1.addWidget(self.date_from_column)
@@ -263,6 +263,8 @@ class ConsentPage(QWizardPage):
     def _mode_changed(self, *_args: object) -> None:
         self.column_box.setEnabled(self.mode is ConsentMode.COLUMN)
         self.all_box.setEnabled(self.mode is ConsentMode.ALL_ROWS)
+        # A file that says nothing about consent records none, so no date either.
+        self.date_box.setEnabled(self.mode is not ConsentMode.NONE)
         self._columns_changed()
 
     def _chosen_columns(self) -> tuple[str | None, str | None]:

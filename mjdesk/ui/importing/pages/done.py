@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
 
+from mjdesk.core import wording
 from mjdesk.core.importing import Outcome
 from mjdesk.ui.common.progress import JobStrip
 from mjdesk.ui.importing.review_model import OUTCOME_TEXT
@@ -75,7 +76,8 @@ class DonePage(QWizardPage):
         where = result.file_name + (f", sheet {result.sheet}" if result.sheet else "")
         self.summary.setText(
             f"<p><b>{result.added:,} new contacts</b> and <b>{result.updated:,} updated</b> "
-            f"from {where}; {result.consent_records:,} consent records kept with their proof."
+            f"from {where}; {wording.count(result.consent_records, 'consent record')} kept "
+            "with their proof."
             "</p>"
             + (f"<p>Not imported: {', '.join(held)}.</p>" if held else "")
             + "<p>Changed your mind? <b>Undo import</b> puts everything back as it was; "
