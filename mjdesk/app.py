@@ -162,6 +162,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
     crash.install()
     try:
         # One window per profile: switching profiles closes it and opens the next one here.
+        came_from: str | None = None
         while True:
             if profile == PRACTICE_PROFILE and practice is None:
                 try:
@@ -172,9 +173,6 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                     log.error("Practice sandbox not started: %s", exc)
                     print(f"mjdesk: the practice sandbox could not start: {exc}", file=sys.stderr)  # noqa: T201
                     return 1
-            elif profile != PRACTICE_PROFILE and practice is not None:
-                practice.stop()
-                practice = None
             try:
                 workspace = open_workspace(paths.workspace_file(profile))
             except WorkspaceError as exc:
@@ -185,7 +183,14 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                     print(f"mjdesk: {exc.user_message}", file=sys.stderr)  # noqa: T201
                 else:
                     box.exec()
-                return 1
+                if came_from is None:
+                    return 1
+                # A switch that failed goes back to the profile the user was on.
+                profile, came_from = came_from, None
+                continue
+            if profile != PRACTICE_PROFILE and practice is not None:
+                practice.stop()
+                practice = None
             switch_to: list[str] = []
             try:
                 window = MainWindow(
@@ -221,7 +226,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                 log.info("mjdesk stopped")
                 return code
             log.info("Opening profile %r", switch_to[-1])
-            profile = switch_to[-1]
+            came_from, profile = profile, switch_to[-1]
     finally:
         if practice is not None:
             practice.stop()

@@ -225,3 +225,54 @@ def test_practice_shows_in_accounts_and_can_be_left(
     finally:
         window.close()
         window.workspace.close()
+
+
+def test_leaving_practice_for_a_profile_open_elsewhere_stays_in_practice(
+    app_paths: AppPaths,
+) -> None:
+    """The other profile's workspace is held by another mjdesk: leaving practice says so and
+    the practice window comes back, instead of the app closing."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from mjdesk.app import build_parser, run_gui
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    args: argparse.Namespace = build_parser().parse_args(["--sandbox"])
+    held = Workspace.open(app_paths.workspace_file("Default"))  # "another mjdesk"
+    seen: list[str] = []
+
+    def drive() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QMessageBox):
+            seen.append(modal.text())
+            modal.accept()
+            return
+        shown = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if len(shown) != 1 or not shown[0].connection.connected:
+            return
+        window = shown[0]
+        if window.profile == PRACTICE_PROFILE and not seen:
+            seen.append("practice")
+            window.leave_practice()
+        elif window.profile == PRACTICE_PROFILE and len(seen) == 2:
+            seen.append("practice again")
+            window.close()
+
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(50)
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(app.quit)
+    guard.start(30_000)
+    try:
+        assert run_gui(args, app_paths) == 0
+    finally:
+        driver.stop()
+        guard.stop()
+        held.close()
+    assert seen[0] == "practice"
+    assert "open in another mjdesk" in seen[1]
+    assert seen[2] == "practice again"
+    assert not sandbox_threads()
