@@ -73,6 +73,9 @@ class CleanedImport:
     date_problems: dict[int, str] = field(default_factory=dict)
     date_order: DateOrderGuess | None = None
     """What the consent date column says about day/month order (ask when ambiguous)."""
+    edits: Mapping[tuple[int, str], str] = field(default_factory=dict)
+    """The user's fixes in the dry run, ``(row index, header) -> new text``: the reports say
+    what was corrected, so the file's owner can correct the file too."""
 
     def __len__(self) -> int:
         return len(self.emails)
@@ -335,4 +338,5 @@ def _clean(
         unrecognised_consent=unrecognised,
         date_problems=date_problems,
         date_order=date_guess,
+        edits=dict(edits),
     )

@@ -71,7 +71,19 @@ def _reason(plan: Plan, index: int) -> str:
     date_problem = plan.cleaned.date_problems.get(index)
     if date_problem:
         reason = f"{reason} Consent date: {date_problem}".strip()
+    for note in _corrections(plan, index):
+        reason = f"{reason} {note}".strip()
     return reason
+
+
+def _corrections(plan: Plan, index: int) -> list[str]:
+    """What the user corrected in this row during the dry run, as notes."""
+    table = plan.cleaned.table
+    return [
+        f"Corrected in mjdesk: {header} {table.column(header)[index]!r} → {text!r}."
+        for (row, header), text in plan.cleaned.edits.items()
+        if row == index and header in table.headers
+    ]
 
 
 def report_rows(plan: Plan) -> Iterator[tuple[int, str, str, str, str, str]]:
@@ -185,6 +197,9 @@ def _cell_notes(plan: Plan, index: int) -> list[tuple[str, str, str | None]]:
     problem = cleaned.date_problems.get(index)
     if date and problem:
         notes.append((date, f"Not read as a date: {problem}", WARNING_FILL))
+    for (row, header), text in cleaned.edits.items():
+        if row == index and header in cleaned.table.headers:
+            notes.append((header, f"Corrected in mjdesk to {text!r}: correct it here too.", None))
     return notes
 
 
@@ -226,7 +241,10 @@ def write_annotated_copy(plan: Plan, path: str | Path) -> Path:
         comments = 0
         for index, number in enumerate(table.row_numbers):
             row = number - 1
-            notes = {col_of[h]: (text, colour) for h, text, colour in _cell_notes(plan, index)}
+            notes: dict[int, tuple[str, str | None]] = {}
+            for header, text, colour in _cell_notes(plan, index):
+                before, earlier = notes.get(col_of[header], ("", None))
+                notes[col_of[header]] = (f"{before}\n{text}".strip(), earlier or colour)
             for col, values in enumerate(table.columns):
                 value = values[index]
                 note = notes.get(col)

@@ -184,3 +184,35 @@ def test_a_cell_longer_than_excel_holds_is_cut_with_a_comment_saying_so(
     assert "C3" not in notes
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
     assert rows[1][2] == long_note[:32_767]
+
+
+def test_the_fixes_made_in_the_dry_run_are_in_the_reports(ws: Workspace, tmp_path: Path) -> None:
+    """An address corrected by hand (or a suggestion accepted) is named in the report and
+    commented in the annotated copy, so the file's owner can correct the file too."""
+    import re as regex
+
+    path = source_file(tmp_path)
+    table = read_table(path)
+    mapping = guess_mapping(table)
+    bad = table.column("Email").index("bad-address")
+    ty = table.column("Email").index("ty@gmial.com")
+    edits = {(bad, "Email"): "bad@example.org", (ty, "Email"): "ty@gmail.com"}
+    cleaned = clean_table(table, mapping, ConsentSpec(), edits=edits)
+    plan = plan_for_workspace(ws, cleaned)
+    out = write_report(plan, tmp_path / "fixed.csv")
+    with out.open(encoding="utf-8-sig", newline="") as stream:
+        by_email = {row[1]: row for row in csv.reader(stream)}
+    assert (
+        "Corrected in mjdesk: Email 'bad-address' → 'bad@example.org'."
+        in (by_email["bad@example.org"][3])
+    )
+    assert "'ty@gmial.com' → 'ty@gmail.com'" in by_email["ty@gmail.com"][3]
+    copy = write_annotated_copy(plan, tmp_path / "fixed.xlsx")
+    comments = _sheet_xml(copy, "xl/comments1.xml")
+    notes = dict(
+        regex.findall(
+            r'<comment ref="([A-Z]+\d+)".*?<t(?: [^>]*)?>([^<]*)</t>', comments, flags=regex.S
+        )
+    )
+    assert "Corrected in mjdesk to 'bad@example.org'" in notes["A9"]
+    assert "Corrected in mjdesk to 'ty@gmail.com'" in notes["A12"]
