@@ -7,14 +7,14 @@ decides what to read again. Nobody refreshes another page's widgets.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     """One write's reach. ``contact_ids`` are contacts edited in place (same rows, new values);
     ``contacts_added_or_removed`` means the set of contacts itself changed, so every list of
-    them must be read again."""
+    them must be read again. (A NamedTuple, not a dataclass: the window makes these from its
+    first moment, and the dataclasses machinery costs start-up time to import.)"""
 
     contact_ids: frozenset[int] = frozenset()
     contacts_added_or_removed: bool = False

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtWidgets import QWidget
 
@@ -16,8 +16,7 @@ from mjdesk.ui.common.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FeatureHost:
+class FeatureHost(NamedTuple):
     """The window to parent dialogs on, the workspace, the task runner, the user's settings
     (and where they are saved), and the change broadcast. A feature needs nothing else of
     the shell, so it never reaches into the window's widgets."""
