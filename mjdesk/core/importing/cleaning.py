@@ -200,6 +200,7 @@ _RECORDED = (ConsentState.GRANTED, ConsentState.WITHDRAWN)
 def _hold_bad_dates(
     values: list[str],
     parsed: Mapping[str, datetime | None],
+    blanks: set[str],
     consent: list[ConsentState],
     problems: dict[int, str],
     date_problems: dict[int, str],
@@ -214,7 +215,11 @@ def _hold_bad_dates(
         for value, when in parsed.items()
         if when is None or when > tomorrow
     }
-    for index, value in enumerate(values):
+    if not wrong and not blanks:
+        return  # the usual column: every date read, and none in the future
+    flagged = wrong.keys() | blanks
+    for index in compress(count(), map(flagged.__contains__, values)):  # (picked in C)
+        value = values[index]
         if consent[index] not in _RECORDED or index in problems:
             continue
         if value in wrong:
@@ -312,14 +317,16 @@ def _clean(
         date_guess = guess_date_order(values)
         order = spec.date_order or date_guess.order or DateOrder.DMY
         # Each distinct value parsed once; empty cells keep the date the user gave.
-        parsed = {value: parse_date(value, order) for value in set(values) if value.strip()}
+        distinct = set(values)
+        parsed = {value: parse_date(value, order) for value in distinct if value.strip()}
         if any(when is None for when in parsed.values()):
             for index, value in enumerate(values):
                 if value in parsed and parsed[value] is None:
                     date_problems[index] = f"{value!r} is not a date."
         dated = {value: when for value, when in parsed.items() if when is not None}
         consent_at = list(map(dated.get, values, repeat(spec.given_at)))
-        _hold_bad_dates(values, parsed, consent, problems, date_problems)
+        blanks = {value for value in distinct if not value.strip()}
+        _hold_bad_dates(values, parsed, blanks, consent, problems, date_problems)
 
     return CleanedImport(
         table=table,
