@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from mjdesk.core import wording
 from mjdesk.core.importing import Outcome
+from mjdesk.core.importing.report import OUTCOME_LABELS
 from mjdesk.ui.common.progress import JobStrip
-from mjdesk.ui.importing.review_model import OUTCOME_TEXT
 
 if TYPE_CHECKING:
     from mjdesk.ui.importing.pages.host import WizardHost
@@ -69,7 +69,7 @@ class DonePage(QWizardPage):
             return
         counts = result.counts
         held = [
-            f"{counts.get(o.value, 0):,} {OUTCOME_TEXT[o].lower()}"
+            f"{counts.get(o.value, 0):,} {OUTCOME_LABELS[o]}"
             for o in Outcome
             if o not in (Outcome.NEW, Outcome.UPDATE) and counts.get(o.value, 0)
         ]
