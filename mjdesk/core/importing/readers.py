@@ -475,9 +475,9 @@ def _read_text(
             progress(read.bytes_read, source.size)
         return check() if check is not None else None
 
-    try:
+    def build(long_cells: bool) -> Table:
         records = textfiles.iter_records(path, read)
-        table = _build(
+        return _build(
             path,
             records,
             source,
@@ -486,24 +486,16 @@ def _read_text(
             checked,
             None,
             scan.error_texts,
+            long_cells=long_cells,
             controls=scan.controls,
         )
+
+    try:
+        table = build(long_cells=False)
     except textfiles.LongField:  # rare: read again, every cell measured
         read = textfiles.TextRead(encoding, dialect, long_fields=True)
         del notices[start:]
-        records = textfiles.iter_records(path, read)
-        table = _build(
-            path,
-            records,
-            source,
-            notices,
-            header_row,
-            checked,
-            None,
-            scan.error_texts,
-            long_cells=True,
-            controls=scan.controls,
-        )
+        table = build(long_cells=True)
     if read.other_encoding_rows:
         rows = read.other_encoding_rows
         notices.append(

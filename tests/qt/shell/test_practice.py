@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,27 @@ def session() -> Iterator[PracticeSession]:
 @pytest.fixture
 def accounts(app_paths: AppPaths) -> Accounts:
     return Accounts(ProfileBook(app_paths.config / "profiles.json"), CredentialStore())
+
+
+def run_driven(drive: Callable[[], None], args: argparse.Namespace, paths: AppPaths) -> int:
+    """The app's loop (`run_gui`), with ``drive`` called every 50 ms to act as the user, and
+    a guard that ends it after 30 s."""
+    from mjdesk.app import run_gui
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    driver = QTimer()
+    driver.timeout.connect(drive)
+    driver.start(50)
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(app.quit)
+    guard.start(30_000)
+    try:
+        return run_gui(args, paths)
+    finally:
+        driver.stop()
+        guard.stop()
 
 
 def window_on(qtbot: QtBot, paths: AppPaths, accounts: Accounts, profile: str) -> MainWindow:
@@ -132,7 +153,7 @@ def test_the_welcome_offers_practice_to_a_user_without_an_account(
 @pytest.mark.qt_log_ignore("setHighDpiScaleFactorRoundingPolicy must be called before")
 def test_switching_reopens_the_window_on_the_other_profile(app_paths: AppPaths) -> None:
     """The app's loop: Default → (welcome's offer) Practice with its sandbox → quit."""
-    from mjdesk.app import build_parser, run_gui
+    from mjdesk.app import build_parser
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -151,18 +172,7 @@ def test_switching_reopens_the_window_on_the_other_profile(app_paths: AppPaths) 
             seen.append((window.profile, window.practice, window.windowTitle()))
             window.close()
 
-    driver = QTimer()
-    driver.timeout.connect(drive)
-    driver.start(50)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(app.quit)
-    guard.start(30_000)
-    try:
-        assert run_gui(args, app_paths) == 0
-    finally:
-        driver.stop()
-        guard.stop()
+    assert run_driven(drive, args, app_paths) == 0
     assert [(p, practising) for p, practising, _title in seen] == [
         ("Default", False),
         (PRACTICE_PROFILE, True),
@@ -234,7 +244,7 @@ def test_leaving_practice_for_a_profile_open_elsewhere_stays_in_practice(
     the practice window comes back, instead of the app closing."""
     from PySide6.QtWidgets import QMessageBox
 
-    from mjdesk.app import build_parser, run_gui
+    from mjdesk.app import build_parser
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -259,18 +269,9 @@ def test_leaving_practice_for_a_profile_open_elsewhere_stays_in_practice(
             seen.append("practice again")
             window.close()
 
-    driver = QTimer()
-    driver.timeout.connect(drive)
-    driver.start(50)
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(app.quit)
-    guard.start(30_000)
     try:
-        assert run_gui(args, app_paths) == 0
+        assert run_driven(drive, args, app_paths) == 0
     finally:
-        driver.stop()
-        guard.stop()
         held.close()
     assert seen[0] == "practice"
     assert "open in another mjdesk" in seen[1]
