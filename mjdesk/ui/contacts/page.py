@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -22,10 +23,16 @@ from mjdesk.core.contacts import ContactQuery
 from mjdesk.ui.contacts.model import COLUMNS, ContactsModel
 
 if TYPE_CHECKING:
+    import sqlite3
     from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
+    from PySide6.QtCore import QModelIndex
 
     from mjdesk.core.changes import Changes
     from mjdesk.ui.common.changes import WorkspaceEvents
+    from mjdesk.ui.common.tasks import TaskRunner
+    from mjdesk.ui.contacts.details import ContactDetailsPanel
     from mjdesk.ui.contacts.welcome import WelcomePanel
 
 SEARCH_DELAY_MS = 150
@@ -73,9 +80,13 @@ class ContactsPage(QWidget):
         parent: QWidget | None = None,
         *,
         offers_practice: Callable[[], bool] = bool,
+        reading: Callable[[], AbstractContextManager[sqlite3.Connection]] | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.reading = reading
+        self.runner = runner
         self.offers_practice = offers_practice
         self._shown_once = False
 
@@ -119,7 +130,12 @@ class ContactsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addLayout(bar)
+        # The details panel and the splitter beside the table are made on first use: a
+        # QSplitter made now would build every Qt enum before the first paint.
+        self.details: ContactDetailsPanel | None = None
         layout.addWidget(self.stack, 1)
+        self._layout = layout
+        self.table.activated.connect(self._open_details)  # double-click, or Enter
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -127,14 +143,43 @@ class ContactsPage(QWidget):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._run_search)
-        QShortcut(QKeySequence("Esc"), self.search, self.search.clear)
+        self._clear_search = QShortcut(QKeySequence("Esc"), self.search, self.search.clear)
 
         model.viewChanged.connect(self._on_view)
         model.busyChanged.connect(self._on_busy)
         model.queryFailed.connect(self.summary.setText)
         events.changed.connect(self._on_changes)
 
+    def open_details(self, contact_id: int) -> ContactDetailsPanel:
+        """Show the details panel on ``contact_id`` (made the first time)."""
+        if self.details is None:
+            from mjdesk.ui.contacts.details import ContactDetailsPanel
+
+            if self.reading is None or self.runner is None:
+                raise RuntimeError("the page was made without a way to read details")
+            self.details = ContactDetailsPanel(self.reading, self.runner, self)
+            self.details.closed.connect(lambda: self.table.setFocus())
+            split = QSplitter(self)
+            split.setObjectName("contactsSplit")
+            split.setChildrenCollapsible(False)
+            self._layout.replaceWidget(self.stack, split)
+            split.addWidget(self.stack)
+            split.addWidget(self.details)
+            split.setStretchFactor(0, 3)
+            split.setStretchFactor(1, 2)
+        self.details.show_contact(contact_id)
+        return self.details
+
+    def _open_details(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None and self.reading is not None:
+            self.open_details(row.id)
+
     def _on_changes(self, changes: Changes) -> None:
+        if self.details is not None and (
+            changes.contacts_added_or_removed or self.details.contact_id in changes.contact_ids
+        ):
+            self.details.refresh()
         if changes.contacts_added_or_removed:
             self.model.refresh()
         elif changes.contact_ids:
@@ -166,6 +211,9 @@ class ContactsPage(QWidget):
         order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
         self.table.horizontalHeader().setSortIndicator(column, order)
         self.table.setSortingEnabled(True)  # sorts by the arrow: the query it already shows
+        # Esc clears the search only from the search box: elsewhere (the details panel) it
+        # is theirs. (Set here, after the first paint, for the same reason as the arrow.)
+        self._clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
 
     def focus_search(self) -> None:
         from PySide6.QtCore import Qt

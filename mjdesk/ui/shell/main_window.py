@@ -104,7 +104,12 @@ class MainWindow(QMainWindow):
         )
         self.contacts_model = ContactsModel(workspace.reader, workspace.reading, self.runner, self)
         self.contacts_page = ContactsPage(
-            self.contacts_model, self.events, self, offers_practice=self.offers_practice
+            self.contacts_model,
+            self.events,
+            self,
+            offers_practice=self.offers_practice,
+            reading=workspace.reading,
+            runner=self.runner,
         )
         self.contacts_page.importRequested.connect(lambda: self.imports.open_wizard())
         self.contacts_page.practiceRequested.connect(self.start_practice)
