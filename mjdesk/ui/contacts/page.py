@@ -167,6 +167,8 @@ class ContactsPage(QWidget):
             split.addWidget(self.details)
             split.setStretchFactor(0, 3)
             split.setStretchFactor(1, 2)
+            panel = min(420, max(300, self.width() // 3))  # room for a SHA-256 on two lines
+            split.setSizes([max(1, self.width() - panel), panel])
         self.details.show_contact(contact_id)
         return self.details
 
