@@ -96,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_backup import main as backup_main
 
         return backup_main(words[1:])
+    if words[:1] == ["gdpr"]:
+        from mjdesk.cli_gdpr import main as gdpr_main
+
+        return gdpr_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.

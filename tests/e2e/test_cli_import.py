@@ -428,3 +428,28 @@ def test_a_consent_date_in_the_future_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert "in the future" in done.stderr
+
+
+def test_gdpr_access_writes_everything_about_one_person(tmp_path: Path) -> None:
+    import json
+
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    data = tmp_path / "data"
+    assert run(source, "--data-dir", data, cwd=tmp_path).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "mjdesk", "gdpr", "access", "Ann@Example.org",
+         str(tmp_path / "out"), "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [json_file] = (tmp_path / "out").glob("*.json")
+    record = json.loads(json_file.read_text(encoding="utf-8"))
+    assert record["email"] == "ann@example.org"
+    assert record["proofs"][0]["source_file"] == "sign-ups.csv"
+    missing = subprocess.run(
+        [sys.executable, "-m", "mjdesk", "gdpr", "access", "nobody@example.org",
+         str(tmp_path / "out2"), "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert "No contact in this workspace has the address nobody@example.org" in missing.stderr

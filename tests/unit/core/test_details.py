@@ -37,3 +37,32 @@ def test_the_details_of_a_contact_hold_the_proof_of_its_consent(tmp_path: Path) 
     assert what.startswith("Import of people.csv")
     assert when
     assert details.lists == []
+
+
+def test_an_access_export_holds_everything_about_the_person(tmp_path: Path) -> None:
+    import html
+    import json
+
+    import pytest
+
+    from mjdesk.core.details import NoSuchPerson, access_export, find_contact
+
+    with Workspace.open(tmp_path / "ws.sqlite3") as ws:
+        seed(ws)
+        run_import(ws, MIXED)
+        with ws.reading() as con:
+            details = contact_details(con, find_contact(con, " OLD@example.org "))
+            with pytest.raises(NoSuchPerson, match=r"nobody@example\.org"):
+                find_contact(con, "nobody@example.org")
+    assert details is not None
+    data, page = access_export(details, tmp_path / "out")
+    record = json.loads(data.read_text(encoding="utf-8"))
+    assert record["email"] == "old@example.org"
+    assert record["exported_at"]
+    assert len(record["proofs"]) == len(details.proofs) >= 1
+    assert record["lists"] == [["News", "unsubscribed"]]
+    assert {p["status"] for p in record["proofs"]} <= {"granted", "withdrawn"}
+    assert record["history"]
+    text = page.read_text(encoding="utf-8")
+    assert "What is held about old@example.org" in text
+    assert html.escape(details.proofs[0].given_at) in text

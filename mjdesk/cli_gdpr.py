@@ -1,0 +1,83 @@
+"""``mjdesk gdpr access ADDRESS OUTDIR``: everything held about one person, for a GDPR access
+request, without Qt: a JSON file and a readable HTML summary in OUTDIR. (Erasure comes with
+the consent review.) Exit codes: 0 done; 2 nothing done (the reason is printed); 3 an
+internal error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from mjdesk import APP_NAME
+from mjdesk.core.details import NoSuchPerson, access_export, contact_details, find_contact
+from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
+from mjdesk.core.settings import Settings
+from mjdesk.core.work import UserError
+from mjdesk.core.workspace import Workspace
+
+log = logging.getLogger("mjdesk.gdpr")
+
+EXIT_DONE = 0
+EXIT_NOTHING_DONE = 2
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_NOTHING_DONE, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=f"{APP_NAME} gdpr",
+        description="Answer a GDPR request about one person.",
+        epilog="Exit codes: 0 done; 2 nothing done (the reason is printed); 3 internal error.",
+    )
+    jobs = parser.add_subparsers(dest="job", required=True, metavar="access")
+    access = jobs.add_parser(
+        "access",
+        help="write everything held about ADDRESS to OUTDIR (JSON and a readable HTML page)",
+    )
+    access.add_argument("address", metavar="ADDRESS", help="the person's e-mail address")
+    access.add_argument("outdir", type=Path, metavar="OUTDIR", help="the folder to write to")
+    for sub in (access,):
+        sub.add_argument("--data-dir", type=Path, metavar="D", help="data kept under D")
+        sub.add_argument("--profile", metavar="P", help="the profile (workspace) to ask")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``mjdesk gdpr`` with ``argv`` (the arguments after "gdpr")."""
+    args = build_parser().parse_args(argv)
+    try:
+        paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
+        profile = args.profile or Settings.load(paths.settings_file).last_profile
+        profile = profile or DEFAULT_PROFILE
+        try:
+            file = paths.workspace_file(profile)
+        except ValueError as exc:
+            raise UserError(f"--profile: {exc}") from None
+        if not file.exists():
+            raise UserError(f"profile {profile!r} has no workspace yet.")
+        with Workspace.open(file) as workspace, workspace.reading() as con:
+            details = contact_details(con, find_contact(con, args.address))
+        if details is None:  # (erased between the two reads)
+            raise NoSuchPerson(f"No contact in this workspace has the address {args.address}.")
+        data, page = access_export(details, args.outdir)
+    except UserError as exc:
+        sys.stderr.write(f"{APP_NAME} gdpr: {exc.user_message}\n")
+        return EXIT_NOTHING_DONE
+    except OSError as exc:
+        sys.stderr.write(f"{APP_NAME} gdpr: {args.outdir} cannot be written ({exc.strerror}).\n")
+        return EXIT_NOTHING_DONE
+    except Exception as exc:  # a bug: reported in one line
+        log.exception("mjdesk gdpr failed")
+        sys.stderr.write(f"{APP_NAME} gdpr: internal error ({type(exc).__name__}: {exc}).\n")
+        return EXIT_INTERNAL
+    sys.stdout.write(f"Everything held about {details.email}: {data}\n{page}\n")
+    return EXIT_DONE
