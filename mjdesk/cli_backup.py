@@ -12,37 +12,31 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from mjdesk import APP_NAME
+from mjdesk.cli_common import (
+    EXIT_DONE,
+    EXIT_INTERNAL,
+    EXIT_NOTHING_DONE,
+    JobParser,
+    add_workspace_options,
+    workspace_of,
+)
 from mjdesk.core.backup import back_up_workspace
-from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
-from mjdesk.core.settings import Settings
 from mjdesk.core.work import UserError
 
 log = logging.getLogger("mjdesk.backup")
 
-EXIT_DONE = 0
-EXIT_NOTHING_DONE = 2
-EXIT_INTERNAL = 3
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_NOTHING_DONE, f"{self.prog}: {message}\n")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = JobParser(
         prog=f"{APP_NAME} backup",
         description="Copy a workspace to OUT safely, even while mjdesk has it open. "
         "Restore by putting the copy in place of the workspace file while mjdesk is closed.",
         epilog="Exit codes: 0 done; 2 nothing done (the reason is printed); 3 internal error.",
     )
     parser.add_argument("out", type=Path, metavar="OUT", help="the backup file to write")
-    parser.add_argument("--data-dir", type=Path, metavar="D", help="data kept under D")
-    parser.add_argument("--profile", metavar="P", help="the profile (workspace) to back up")
+    add_workspace_options(parser)
     return parser
 
 
@@ -50,13 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk backup`` with ``argv`` (the arguments after "backup")."""
     args = build_parser().parse_args(argv)
     try:
-        paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
-        profile = args.profile or Settings.load(paths.settings_file).last_profile
-        profile = profile or DEFAULT_PROFILE
-        try:
-            workspace = paths.workspace_file(profile)
-        except ValueError as exc:
-            raise UserError(f"--profile: {exc}") from None
+        profile, workspace = workspace_of(args)
         done = back_up_workspace(workspace, args.out)
     except UserError as exc:
         said = exc.user_message

@@ -10,30 +10,25 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from mjdesk import APP_NAME
+from mjdesk.cli_common import (
+    EXIT_DONE,
+    EXIT_INTERNAL,
+    EXIT_NOTHING_DONE,
+    JobParser,
+    add_workspace_options,
+    workspace_of,
+)
 from mjdesk.core.details import NoSuchPerson, access_export, contact_details, find_contact
-from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
-from mjdesk.core.settings import Settings
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
 
 log = logging.getLogger("mjdesk.gdpr")
 
-EXIT_DONE = 0
-EXIT_NOTHING_DONE = 2
-EXIT_INTERNAL = 3
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_NOTHING_DONE, f"{self.prog}: {message}\n")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = JobParser(
         prog=f"{APP_NAME} gdpr",
         description="Answer a GDPR request about one person.",
         epilog="Exit codes: 0 done; 2 nothing done (the reason is printed); 3 internal error.",
@@ -45,9 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     access.add_argument("address", metavar="ADDRESS", help="the person's e-mail address")
     access.add_argument("outdir", type=Path, metavar="OUTDIR", help="the folder to write to")
-    for sub in (access,):
-        sub.add_argument("--data-dir", type=Path, metavar="D", help="data kept under D")
-        sub.add_argument("--profile", metavar="P", help="the profile (workspace) to ask")
+    add_workspace_options(access)
     return parser
 
 
@@ -55,13 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk gdpr`` with ``argv`` (the arguments after "gdpr")."""
     args = build_parser().parse_args(argv)
     try:
-        paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
-        profile = args.profile or Settings.load(paths.settings_file).last_profile
-        profile = profile or DEFAULT_PROFILE
-        try:
-            file = paths.workspace_file(profile)
-        except ValueError as exc:
-            raise UserError(f"--profile: {exc}") from None
+        profile, file = workspace_of(args)
         if not file.exists():
             raise UserError(f"profile {profile!r} has no workspace yet.")
         with Workspace.open(file) as workspace, workspace.reading() as con:

@@ -1,0 +1,43 @@
+"""What every command-line job shares: the exit codes, an argument parser that exits with 2
+on bad options, and the workspace file a ``--data-dir``/``--profile`` pair names."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
+from mjdesk.core.settings import Settings
+from mjdesk.core.work import UserError
+
+EXIT_DONE = 0
+EXIT_NOTHING_DONE = 2
+"""Nothing was done; the reason was printed (bad options included)."""
+EXIT_INTERNAL = 3
+
+
+class JobParser(argparse.ArgumentParser):
+    """An argument parser whose refusals exit with `EXIT_NOTHING_DONE`."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_NOTHING_DONE, f"{self.prog}: {message}\n")
+
+
+def add_workspace_options(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--profile``, as every job takes them."""
+    parser.add_argument("--data-dir", type=Path, metavar="D", help="data kept under D")
+    parser.add_argument("--profile", metavar="P", help="the profile (workspace) to use")
+
+
+def workspace_of(args: argparse.Namespace) -> tuple[str, Path]:
+    """The profile and workspace file the options name (the last profile used, else the
+    default one); `UserError` for a profile name that cannot be one."""
+    paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
+    profile = args.profile or Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
+    try:
+        return profile, paths.workspace_file(profile)
+    except ValueError as exc:
+        raise UserError(f"--profile: {exc}") from None
