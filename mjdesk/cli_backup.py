@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk backup`` with ``argv`` (the arguments after "backup")."""
     args = build_parser().parse_args(argv)
     try:
-        profile, workspace = workspace_of(args)
+        _paths, profile, workspace = workspace_of(args)
         done = back_up_workspace(workspace, args.out)
     except UserError as exc:
         said = exc.user_message

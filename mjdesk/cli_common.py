@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
 from mjdesk.core.settings import Settings
@@ -32,12 +32,22 @@ def add_workspace_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="P", help="the profile (workspace) to use")
 
 
-def workspace_of(args: argparse.Namespace) -> tuple[str, Path]:
-    """The profile and workspace file the options name (the last profile used, else the
-    default one); `UserError` for a profile name that cannot be one."""
+class JobWorkspace(NamedTuple):
+    """Where a job works: the folders, the profile and its workspace file."""
+
+    paths: AppPaths
+    profile: str
+    file: Path
+
+
+def workspace_of(args: argparse.Namespace) -> JobWorkspace:
+    """The folders, profile and workspace file the options name (the last profile used, else
+    the default one); `UserError` for a profile name that cannot be one."""
     paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
-    profile = args.profile or Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
+    profile = args.profile
+    if profile is None:
+        profile = Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
     try:
-        return profile, paths.workspace_file(profile)
+        return JobWorkspace(paths, profile, paths.workspace_file(profile))
     except ValueError as exc:
         raise UserError(f"--profile: {exc}") from None

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk gdpr`` with ``argv`` (the arguments after "gdpr")."""
     args = build_parser().parse_args(argv)
     try:
-        profile, file = workspace_of(args)
+        _paths, profile, file = workspace_of(args)
         if not file.exists():
             raise UserError(f"profile {profile!r} has no workspace yet.")
         with Workspace.open(file) as workspace, workspace.reading() as con:

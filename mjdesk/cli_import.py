@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from mjdesk import APP_NAME, __version__
+from mjdesk.cli_common import workspace_of
 from mjdesk.core import wording
 from mjdesk.core.clock import current_user
 from mjdesk.core.disk import BYTES_PER_IMPORTED_ROW, DiskFull, disk_full
@@ -64,7 +65,7 @@ from mjdesk.core.importing.report import (
     write_report,
 )
 from mjdesk.core.indexing import catch_up
-from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths, profile_slug
+from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.work import Cancelled, UserError
 from mjdesk.core.workspace import Workspace, WorkspaceError
@@ -196,18 +197,6 @@ def _consent_date(text: str | None) -> datetime | None:
     return when
 
 
-def _paths(args: argparse.Namespace) -> tuple[AppPaths, str]:
-    paths = AppPaths.under(args.data_dir) if args.data_dir else AppPaths.for_user()
-    profile = args.profile
-    if profile is None:
-        profile = Settings.load(paths.settings_file).last_profile or DEFAULT_PROFILE
-    try:
-        profile_slug(profile)
-    except ValueError as exc:
-        raise UsageError(f"--profile: {exc}") from None
-    return paths, profile
-
-
 def _run(args: argparse.Namespace) -> int:
     if (args.wording or args.source) and not args.all_consented:
         raise UsageError("--wording and --source go with --all-consented.")
@@ -226,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
     both = (args.report, args.annotated_copy)
     if None not in both and is_same_file(*both):
         raise UsageError("--report and --annotated-copy name the same file.")
-    paths, profile = _paths(args)
+    paths, profile, _file = workspace_of(args)
     try:
         paths.ensure()
     except OSError as exc:
