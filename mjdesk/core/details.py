@@ -137,47 +137,74 @@ def access_export(details: ContactDetails, folder: Path) -> tuple[Path, Path]:
     return data, page
 
 
-def access_html(details: ContactDetails) -> str:
-    """The HTML summary of an access export (every value escaped)."""
-    e = html.escape
-    rows = [
-        ("Address", details.email),
-        ("Name", f"{details.first_name} {details.last_name}".strip()),
-        ("Consent", details.consent_status),
-        ("Consent date", details.consent_at or ""),
-        ("Added", details.created_at),
-        ("Last changed", details.updated_at),
-        *sorted(details.properties.items()),
-    ]
-    table = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    proofs = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{e(str(v))}</td>"
-            for v in (
-                p.status,
-                p.given_at,
-                p.wording,
-                p.lawful_basis,
-                p.source_file,
-                p.source_sha256,
-                p.source_sheet,
-                "" if p.source_row is None else p.source_row,
-                p.recorded_at,
-                p.recorded_by,
-            )
-        )
-        + "</tr>"
-        for p in details.proofs
+_STATUS = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "No consent"}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
+    """Everything about one contact as HTML, every value escaped: the details panel shows
+    it (dates to the day, times to the minute), an access export keeps it with ``full_times``
+    (every stamp as stored)."""
+
+    def day(stamp: str) -> str:
+        return stamp if full_times else stamp[:10]
+
+    def minute(stamp: str) -> str:
+        return stamp if full_times else stamp[:16].replace("T", " ")
+
+    name = f"{details.first_name} {details.last_name}".strip()
+    parts = [f"<h2>{_e(name or details.email)}</h2><p>{_e(details.email)}</p>"]
+    when = day(details.consent_at or "")
+    parts.append(
+        f"<h3>Consent: {_e(_STATUS.get(details.consent_status, details.consent_status))}"
+        + (f" ({_e(when)})" if when else "")
+        + "</h3>"
     )
-    lists = "".join(f"<li>{e(n)}: {e(s)}</li>" for n, s in details.lists) or "<li>none</li>"
-    history = "".join(f"<li>{e(a)}, {e(w)}: {e(t)}</li>" for a, w, t in details.history)
+    if not details.proofs:
+        parts.append("<p>No consent record: this person may not be mailed.</p>")
+    for proof in details.proofs:
+        rows = [
+            ("Status", _STATUS.get(proof.status, proof.status)),
+            ("Given", day(proof.given_at)),
+            ("Wording", proof.wording or "(not recorded)"),
+            ("Lawful basis", proof.lawful_basis),
+            ("Source file", proof.source_file or "(none)"),
+            ("SHA-256", proof.source_sha256 or "(none)"),
+            ("Sheet", proof.source_sheet),
+            ("Row", "" if proof.source_row is None else proof.source_row),
+            ("Import", "" if proof.import_id is None else f"number {proof.import_id}"),
+            ("Recorded", f"{minute(proof.recorded_at)} by {proof.recorded_by}"),
+        ]
+        cells = "".join(
+            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in rows if v != ""
+        )
+        parts.append(f"<table cellpadding='2'>{cells}</table><hr>")
+    if details.properties:
+        cells = "".join(
+            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>"
+            for k, v in sorted(details.properties.items())
+        )
+        parts.append(f"<h3>Other information</h3><table cellpadding='2'>{cells}</table>")
+    lists = ", ".join(f"{_e(n)} ({_e(s)})" for n, s in details.lists) or "none"
+    parts.append(f"<h3>Lists</h3><p>{lists}</p>")
+    history = "".join(
+        f"<li>{_e(minute(at))}, {_e(who)}: {_e(what)}</li>" for at, who, what in details.history
+    )
+    parts.append(f"<h3>History</h3><ul>{history or '<li>nothing recorded</li>'}</ul>")
+    parts.append(
+        f"<p><small>Added {_e(day(details.created_at))}, changed "
+        f"{_e(day(details.updated_at))}.</small></p>"
+    )
+    return "".join(parts)
+
+
+def access_html(details: ContactDetails) -> str:
+    """The readable page of an access export: the contact's details with every stamp whole."""
     return (
         "<!doctype html><meta charset='utf-8'>"
-        f"<title>What is held about {e(details.email)}</title>"
-        f"<h1>What is held about {e(details.email)}</h1><table>{table}</table>"
-        "<h2>Consent records</h2><table><tr><th>Status</th><th>Given</th><th>Wording</th>"
-        "<th>Lawful basis</th><th>File</th><th>SHA-256</th><th>Sheet</th><th>Row</th>"
-        f"<th>Recorded</th><th>By</th></tr>{proofs}</table>"
-        f"<h2>Lists</h2><ul>{lists}</ul><h2>History</h2><ul>{history or '<li>none</li>'}</ul>"
+        f"<title>What is held about {_e(details.email)}</title>"
+        f"<h1>What is held about {_e(details.email)}</h1>" + details_html(details, full_times=True)
     )

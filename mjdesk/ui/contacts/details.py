@@ -12,68 +12,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from mjdesk.core.details import ContactDetails, contact_details
+from mjdesk.core.details import ContactDetails, contact_details, details_html
 
 if TYPE_CHECKING:
     import sqlite3
 
     from mjdesk.core.work import CancelToken
     from mjdesk.ui.common.tasks import TaskRunner
-
-_STATUS = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "No consent"}
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-def details_html(details: ContactDetails) -> str:
-    """The panel's text: what a list owner needs to answer "may we mail them, and why"."""
-    name = f"{details.first_name} {details.last_name}".strip()
-    parts = [f"<h2>{_e(name or details.email)}</h2><p>{_e(details.email)}</p>"]
-    when = (details.consent_at or "")[:10]
-    parts.append(
-        f"<h3>Consent: {_e(_STATUS.get(details.consent_status, details.consent_status))}"
-        + (f" ({_e(when)})" if when else "")
-        + "</h3>"
-    )
-    if not details.proofs:
-        parts.append("<p>No consent record: this person may not be mailed.</p>")
-    for proof in details.proofs:
-        rows = [
-            ("Status", _STATUS.get(proof.status, proof.status)),
-            ("Given", proof.given_at[:10]),
-            ("Wording", proof.wording or "(not recorded)"),
-            ("Lawful basis", proof.lawful_basis),
-            ("Source file", proof.source_file or "(none)"),
-            ("SHA-256", proof.source_sha256 or "(none)"),
-            ("Sheet", proof.source_sheet),
-            ("Row", "" if proof.source_row is None else proof.source_row),
-            ("Import", "" if proof.import_id is None else f"number {proof.import_id}"),
-            ("Recorded", f"{proof.recorded_at[:16].replace('T', ' ')} by {proof.recorded_by}"),
-        ]
-        cells = "".join(
-            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in rows if v != ""
-        )
-        parts.append(f"<table cellpadding='2'>{cells}</table><hr>")
-    if details.properties:
-        cells = "".join(
-            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>"
-            for k, v in sorted(details.properties.items())
-        )
-        parts.append(f"<h3>Other information</h3><table cellpadding='2'>{cells}</table>")
-    lists = ", ".join(f"{_e(n)} ({_e(s)})" for n, s in details.lists) or "none"
-    parts.append(f"<h3>Lists</h3><p>{lists}</p>")
-    history = "".join(
-        f"<li>{_e(at[:16].replace('T', ' '))}, {_e(who)}: {_e(what)}</li>"
-        for at, who, what in details.history
-    )
-    parts.append(f"<h3>History</h3><ul>{history or '<li>nothing recorded</li>'}</ul>")
-    parts.append(
-        f"<p><small>Added {_e(details.created_at[:10])}, changed "
-        f"{_e(details.updated_at[:10])}.</small></p>"
-    )
-    return "".join(parts)
 
 
 class ContactDetailsPanel(QWidget):
@@ -149,4 +94,4 @@ class ContactDetailsPanel(QWidget):
 
     def _failed(self, exc: Exception) -> None:
         self._token = None
-        self.text.setHtml(f"<p>The details could not be read ({_e(exc)}).</p>")
+        self.text.setHtml(f"<p>The details could not be read ({html.escape(str(exc))}).</p>")
