@@ -77,6 +77,24 @@ def redo_stack(all_steps: list[Step]) -> tuple[list[Step], int]:
     return done + undone, len(done)
 
 
+def later_step(con: sqlite3.Connection, activity_id: int) -> tuple[str, str, str, int] | None:
+    """The newest step after ``activity_id``, not undone, that changed some of the same
+    contacts: (summary, actor, when, how many of them), or None. Undoing or redoing
+    ``activity_id`` then would throw that work away. An undo's images (kept for its redo)
+    are no later work on the contacts."""
+    row = con.execute(
+        "SELECT a.summary, a.actor, a.at, count(*) FROM activity_changes later "
+        "JOIN activity a ON a.id = later.activity_id "
+        "WHERE later.activity_id > ?1 AND a.undone_at IS NULL AND a.action <> 'undo' "
+        "AND EXISTS ("
+        "  SELECT 1 FROM activity_changes mine "
+        "  WHERE mine.activity_id = ?1 AND mine.contact_id = later.contact_id) "
+        "GROUP BY a.id ORDER BY a.id DESC LIMIT 1",
+        (activity_id,),
+    ).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]), int(row[3]))
+
+
 def keep_images(
     con: sqlite3.Connection, activity_id: int, contacts_sql: str, params: tuple[object, ...]
 ) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mjdesk.core.changes import IMPORTED, Changes
 from mjdesk.core.clock import current_user, now_iso
-from mjdesk.core.history import image_conflicts, put_back
+from mjdesk.core.history import image_conflicts, later_step, put_back
 from mjdesk.core.importing.undo import UndoRefused, undo_import
 from mjdesk.core.journal import record_activity
 from mjdesk.core.workspace import Workspace
@@ -55,17 +55,10 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
         action, summary, undo_id, redone, details_text = row
         if redone is not None:
             raise UndoRefused("That step was already done again.")
-        later = con.execute(
-            "SELECT a.summary, count(*) FROM activity_changes later "
-            "JOIN activity a ON a.id = later.activity_id "
-            "WHERE later.activity_id > ?1 AND a.undone_at IS NULL AND later.contact_id IN ("
-            "  SELECT contact_id FROM activity_changes WHERE activity_id = ?1) "
-            "GROUP BY a.id ORDER BY a.id DESC LIMIT 1",
-            (undo_id,),
-        ).fetchone()
+        later = later_step(con, undo_id)
         if later is not None:
             raise UndoRefused(
-                f"“{summary}” cannot be done again: {later[1]:,} of its contacts were changed "
+                f"“{summary}” cannot be done again: {later[3]:,} of its contacts were changed "
                 f"since by “{later[0]}”. Undo that first."
             )
         readded, taken = image_conflicts(con, undo_id)

@@ -26,7 +26,7 @@ from mjdesk.core.bulk import (
     triggers_suspended,
 )
 from mjdesk.core.clock import current_user, now_iso
-from mjdesk.core.history import keep_images
+from mjdesk.core.history import keep_images, later_step
 from mjdesk.core.importing.errors import CommitError
 from mjdesk.core.journal import record_activity
 from mjdesk.core.schema import CONSENT_LATEST
@@ -142,17 +142,7 @@ def check_undo(con: sqlite3.Connection, batch_id: int) -> UndoTarget:
             "cannot be undone."
         )
     details = json.loads(details_text)
-    later = con.execute(
-        "SELECT a.summary, a.actor, a.at, count(*) FROM activity_changes later "
-        "JOIN activity a ON a.id = later.activity_id "
-        # An undo's images (kept for its redo) are no later work on the contacts.
-        "WHERE later.activity_id > ?1 AND a.undone_at IS NULL AND a.action <> 'undo' "
-        "AND EXISTS ("
-        "  SELECT 1 FROM activity_changes mine "
-        "  WHERE mine.activity_id = ?1 AND mine.contact_id = later.contact_id) "
-        "GROUP BY a.id ORDER BY a.id DESC LIMIT 1",
-        (activity_id,),
-    ).fetchone()
+    later = later_step(con, activity_id)
     if later is not None:
         summary, actor, when, count = later
         raise UndoRefused(
