@@ -96,18 +96,23 @@ def later_step(con: sqlite3.Connection, activity_id: int) -> tuple[str, str, str
 
 
 def keep_images(
-    con: sqlite3.Connection, activity_id: int, contacts_sql: str, params: tuple[object, ...]
+    con: sqlite3.Connection,
+    activity_id: int,
+    contacts_sql: str,
+    params: tuple[object, ...],
+    *,
+    removed_batch: int | None,
 ) -> None:
     """Record, for step ``activity_id``, the before image of each contact whose id
-    ``contacts_sql`` selects, with its consent records that the step will remove (those of
-    ``batch_id`` ``params``' last value, or none when it is NULL)."""
+    ``contacts_sql`` (with ``params``) selects, with the consent records the step will
+    remove: those of import ``removed_batch`` (None: none)."""
     con.execute(
         "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
         f"SELECT ?, c.id, json_set({CONTACT_IMAGE}, '$.ledger', "
         f"json((SELECT json_group_array({_LEDGER_IMAGE}) FROM consent_ledger l "
         "WHERE l.contact_id = c.id AND l.batch_id = ?))) "
         f"FROM contacts c WHERE c.id IN ({contacts_sql})",
-        (activity_id, params[-1], *params[:-1]),
+        (activity_id, removed_batch, *params),
     )
 
 

@@ -261,7 +261,8 @@ def undo_import(
             con,
             undo_id,
             "SELECT contact_id FROM activity_changes WHERE activity_id = ?",
-            (act, batch_id),
+            (act,),
+            removed_batch=batch_id,
         )
         property_types = con.execute(
             "SELECT name, datatype FROM property_types WHERE name IN "
