@@ -157,16 +157,7 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
         "AND NOT EXISTS (SELECT 1 FROM contacts WHERE id = contact_id)",
         (activity_id,),
     ).rowcount
-    changed = con.execute(
-        f"UPDATE contacts SET email = {_field('email', 'i.before')}, "
-        f"first_name = {_field('first_name', 'i.before')}, "
-        f"last_name = {_field('last_name', 'i.before')}, "
-        f"properties = {_field('properties_text', 'i.before')}, "
-        f"flags = {_field('flags', 'i.before')}, "
-        f"updated_at = {_field('updated_at', 'i.before')} "
-        f"FROM (SELECT contact_id, before {images}) AS i WHERE contacts.id = i.contact_id",
-        (activity_id,),
-    ).rowcount
+    changed = restore_changed(con, activity_id)
     columns = ", ".join(f"json_extract(r.value, '$[{i}]')" for i in range(13))
     con.execute(
         f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) SELECT {columns} "
@@ -175,6 +166,36 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
         (activity_id,),
     )
     return deleted, made, changed - made
+
+
+_RESTORE = """
+    UPDATE contacts SET
+        email = b.email,
+        first_name = b.first_name,
+        last_name = b.last_name,
+        properties = b.properties,
+        flags = b.flags,
+        updated_at = coalesce(b.updated_at, contacts.updated_at)
+    FROM (
+        SELECT contact_id,
+            json_extract(before, '$.email') AS email,
+            json_extract(before, '$.first_name') AS first_name,
+            json_extract(before, '$.last_name') AS last_name,
+            coalesce(json_extract(before, '$.properties_text'),
+                     json(json_extract(before, '$.properties'))) AS properties,
+            json_extract(before, '$.flags') AS flags,
+            json_extract(before, '$.updated_at') AS updated_at
+        FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL
+    ) AS b
+    WHERE contacts.id = b.contact_id
+"""
+
+
+def restore_changed(con: sqlite3.Connection, activity_id: int) -> int:
+    """Give every contact that step ``activity_id`` kept a before image of its fields back
+    (an image from before the stored properties text was kept rebuilds it from the JSON).
+    Returns how many rows were set."""
+    return con.execute(_RESTORE, (activity_id,)).rowcount
 
 
 def image_conflicts(con: sqlite3.Connection, activity_id: int) -> tuple[int, int]:

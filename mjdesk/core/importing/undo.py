@@ -26,7 +26,7 @@ from mjdesk.core.bulk import (
     triggers_suspended,
 )
 from mjdesk.core.clock import current_user, now_iso
-from mjdesk.core.history import keep_images, later_step
+from mjdesk.core.history import keep_images, later_step, restore_changed
 from mjdesk.core.importing.errors import CommitError
 from mjdesk.core.journal import record_activity
 from mjdesk.core.schema import CONSENT_LATEST
@@ -197,29 +197,6 @@ def check_undo(con: sqlite3.Connection, batch_id: int) -> UndoTarget:
     )
 
 
-_RESTORE = """
-    UPDATE contacts SET
-        email = b.email,
-        first_name = b.first_name,
-        last_name = b.last_name,
-        properties = b.properties,
-        flags = b.flags,
-        updated_at = coalesce(b.updated_at, contacts.updated_at)
-    FROM (
-        SELECT contact_id,
-            json_extract(before, '$.email') AS email,
-            json_extract(before, '$.first_name') AS first_name,
-            json_extract(before, '$.last_name') AS last_name,
-            coalesce(json_extract(before, '$.properties_text'),
-                     json(json_extract(before, '$.properties'))) AS properties,
-            json_extract(before, '$.flags') AS flags,
-            json_extract(before, '$.updated_at') AS updated_at
-        FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL
-    ) AS b
-    WHERE contacts.id = b.contact_id
-"""
-
-
 def _latest(col: str) -> str:
     return CONSENT_LATEST.format(col=col, who="contacts.id")
 
@@ -293,7 +270,7 @@ def undo_import(
                 )
             if use_bulk and ledger_free:
                 con.execute(_REFRESH_CONSENT, (act,))
-        con.execute(_RESTORE, (act,))
+        restore_changed(con, act)
         con.execute("DELETE FROM ledger_release WHERE kind = 'batch' AND ref = ?", (batch_id,))
         _release_property_types(con, batch)
         now = now_iso()
