@@ -17,6 +17,7 @@ from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
+from mjdesk.core.filters import ContactFilter, filter_sql
 from mjdesk.core.work import Cancelled, CancelToken
 
 _T = TypeVar("_T")
@@ -40,11 +41,14 @@ class SortKey(Enum):
 
 
 class ContactQuery(NamedTuple):
-    """What the user asked to see: a search text (every word must occur) and an order."""
+    """What the user asked to see: a search text (every word must occur), an order, and
+    the review's filter (with the time before which a consent is stale)."""
 
     text: str = ""
     sort: SortKey = SortKey.EMAIL
     descending: bool = False
+    filter: ContactFilter = ContactFilter()
+    cutoff: str = ""
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -243,12 +247,22 @@ def plan_view(
     if cancel is not None:
         cancel.check()
     terms = query.terms
-    if not terms:
+    if not terms and query.filter.empty:
         # Kept by triggers: counting a million rows would cost every start and sort.
         total = con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0]
         return ContactView(query, int(total))
     _add_functions(con)
     order = query.sort.order_by(query.descending)
+    if not terms:
+        return _filtered_view(con, query, order, cancel, first_page=first_page)
+    kept, kept_params = filter_sql(query.filter, query.cutoff)
+
+    def search(**how: object) -> tuple[str, list[object]]:
+        where, params = _search_filter(terms, **how)  # type: ignore[arg-type]
+        if query.filter.empty:
+            return where, params
+        return f"{where} AND {kept}", [*params, *kept_params]
+
     unindexed = tuple(
         (int(first), int(last))
         for first, last in con.execute("SELECT first_id, last_id FROM search_backlog")
@@ -257,7 +271,7 @@ def plan_view(
     if first_page:
         page = f"SELECT id FROM (SELECT id, {{}} AS hit FROM contacts ORDER BY {order} LIMIT ?) "
         page += f"WHERE hit LIMIT {FIRST_MATCHES}"
-        where, params = _search_filter(terms, walk=True)
+        where, params = search(walk=True)
         walk = page.format(where)
         # A sample of the sort order first, each row checked on its own: a search that
         # matches many contacts finds its first page right there.
@@ -266,7 +280,7 @@ def plan_view(
             if len(ids) < FIRST_MATCHES:
                 # The index lists the matches; walking the sort order's own index, each
                 # row is looked up among them (no row read), within a budget.
-                where, params = _search_filter(terms, unindexed=unindexed, in_order=True)
+                where, params = search(unindexed=unindexed, in_order=True)
                 walk = page.format(where)
                 ids = _run_cancellable(
                     con, cancel, lambda: _collect(con, walk, [*params, IN_ORDER_ROWS])
@@ -275,14 +289,53 @@ def plan_view(
             ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
-    where, params = _search_filter(terms, unindexed=unindexed)
+    where, params = search(unindexed=unindexed)
     every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
     if first_page:
         # The index finds the matches; SQLite keeps only the first page of them in order,
         # which spares sorting (and handing over) all of them before anything is shown.
         page = f"{every} LIMIT {FIRST_MATCHES}"
-        if len(terms) == 1 and len(terms[0]) < MIN_SUBSTRING and query.sort is SortKey.EMAIL:
+        if (
+            len(terms) == 1
+            and len(terms[0]) < MIN_SUBSTRING
+            and query.sort is SortKey.EMAIL
+            and query.filter.empty
+        ):
             page, params = _prefix_page(terms[0], query.descending)
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, page, params))
+        return ContactView(query, len(ids), ids, complete=len(ids) < FIRST_MATCHES)
+    ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))
+    return ContactView(query, len(ids), ids)
+
+
+def search_sql(con: sqlite3.Connection, query: ContactQuery) -> tuple[str, list[object]] | None:
+    """SQL over ``contacts`` true for the contacts the query's search text finds (None: no
+    search), with its parameters: what the filters' counts narrow by."""
+    terms = query.terms
+    if not terms:
+        return None
+    _add_functions(con)
+    unindexed = tuple(
+        (int(first), int(last))
+        for first, last in con.execute("SELECT first_id, last_id FROM search_backlog")
+    )
+    return _search_filter(terms, unindexed=unindexed)
+
+
+def _filtered_view(
+    con: sqlite3.Connection,
+    query: ContactQuery,
+    order: str,
+    cancel: CancelToken | None,
+    *,
+    first_page: bool,
+) -> ContactView:
+    """A filter's result without a search: its first page by walking the sort order, or
+    every match."""
+    where, params = filter_sql(query.filter, query.cutoff)
+    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    if first_page:
+        page = f"{every} LIMIT {FIRST_MATCHES}"
         ids = _run_cancellable(con, cancel, lambda: _collect(con, page, params))
         return ContactView(query, len(ids), ids, complete=len(ids) < FIRST_MATCHES)
     ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))

@@ -331,6 +331,28 @@ CREATE UNIQUE INDEX contacts_by_key ON contacts (email_key);
 """
 
 
+V7_REVIEW = """
+-- The consent review's flags, one row per contact and flag (a minority of contacts carry
+-- any), so that counting and filtering by a flag reads this small table, not the contacts.
+-- ``hint`` says more: the fix of a possible typo, the address a duplicate shares.
+-- mjdesk.core.flags computes them again after every change; a deleted contact's go with it.
+CREATE TABLE contact_flags (
+    flag TEXT NOT NULL,
+    contact_id INTEGER NOT NULL,
+    hint TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (flag, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_flags_by_contact ON contact_flags (contact_id);
+
+CREATE TRIGGER contact_flags_on_delete AFTER DELETE ON contacts BEGIN
+    DELETE FROM contact_flags WHERE contact_id = OLD.id;
+END;
+
+-- Counting the contacts of each import (and filtering by one) reads this index alone.
+CREATE INDEX consent_by_batch_contact ON consent_ledger (batch_id, contact_id);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -351,6 +373,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "indexes that catch up after a big import", V4_DEFERRED_INDEXING),
     Migration(5, "name indexes that carry the address key", V5_PREFIX_PAGES),
     Migration(6, "the address key unique by an index", V6_KEY_INDEX, rebuilds="contacts"),
+    Migration(7, "consent review flags", V7_REVIEW),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

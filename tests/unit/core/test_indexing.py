@@ -72,6 +72,8 @@ def test_catch_up_works_in_steps_and_a_cancel_keeps_what_is_done(
 
     monkeypatch.setattr(indexing, "SEARCH_CHUNK", 100)
     run_import(ws, PEOPLE, bulk=True)
+    with ws.reading() as con:
+        deferred = len(backlog(con).indexes)
     token = CancelToken()
     steps = []
 
@@ -84,7 +86,7 @@ def test_catch_up_works_in_steps_and_a_cancel_keeps_what_is_done(
         catch_up(ws, progress=progress, cancel=token)
     with ws.reading() as con:
         left = backlog(con)
-    assert 0 < len(left.indexes) < 9
+    assert 0 < len(left.indexes) < deferred
     assert left.search_rows == 300
     assert len(found(ws, "smith")) == 150  # still right half-way
     catch_up(ws)

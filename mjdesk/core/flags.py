@@ -1,0 +1,191 @@
+"""The consent review's flags: what a list owner should look at before mailing a contact.
+
+Each flag is a row of ``contact_flags`` (flag, contact, hint), computed here from the
+contacts and their consent records, again after every change (:func:`refresh_flags`).
+Consent itself (none, withdrawn, stale) is not a flag but the contact's consent status,
+which the filters read from the contacts' own summary columns (`mjdesk.core.filters`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from enum import Enum
+
+from mjdesk.core.importing.validation import (
+    DomainAdvisor,
+    check_addresses,
+    role_addresses,
+)
+from mjdesk.core.near_addresses import near_pairs
+from mjdesk.core.schema import CONSENT_LATEST
+from mjdesk.core.work import CancelToken
+
+
+class Flag(Enum):
+    """A flag, by the name stored, with the words the window shows."""
+
+    NO_PROOF = ("no_proof", "Missing proof", "The consent record has no source or no wording.")
+    INVALID = ("invalid", "Invalid address", "The address cannot receive mail as written.")
+    TYPO = ("typo", "Possible typo", "The domain looks misspelt.")
+    ROLE = ("role", "Role address", "A shared mailbox (info@, office@...), not a person.")
+    DUPLICATE = (
+        "duplicate",
+        "Duplicate",
+        "The same mailbox as another contact once written the same way (dots, +tags).",
+    )
+    SAME_NAME = ("same_name", "Same name", "Another contact has the same first and last name.")
+    NEAR_ADDRESS = (
+        "near_address",
+        "Similar address",
+        "Another address at the same domain is one letter away.",
+    )
+
+    def __init__(self, stored: str, label: str, meaning: str) -> None:
+        self.stored = stored
+        self.label = label
+        self.meaning = meaning
+
+    @classmethod
+    def named(cls, stored: str) -> Flag:
+        for flag in cls:
+            if flag.stored == stored:
+                return flag
+        raise ValueError(f"no flag {stored!r}; the flags are {', '.join(f.stored for f in cls)}")
+
+
+#: providers where dots in the local part do not matter and the two domains are one
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def mailbox_key(email_key: str) -> str:
+    """The mailbox an address reaches, for finding duplicates: without a +tag, and, at
+    Gmail, without dots (``J.Smith+news@googlemail.com`` is ``jsmith@gmail.com``)."""
+    local, at, domain = email_key.rpartition("@")
+    if not at:
+        return email_key
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS:
+        domain = _DOTLESS[domain]
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+# The records without proof are few: each is checked for being its contact's latest.
+_NO_PROOF = f"""
+    INSERT OR IGNORE INTO contact_flags (flag, contact_id)
+    SELECT 'no_proof', l.contact_id FROM consent_ledger l
+    WHERE l.status = 'granted'
+        AND (coalesce(trim(l.source_file), '') = '' OR coalesce(trim(l.wording), '') = '')
+        AND l.id = ({CONSENT_LATEST.format(col="id", who="l.contact_id")})
+"""
+
+# (A window over the name index counts each name's contacts in one pass.)
+_SAME_NAME = """
+    INSERT INTO contact_flags (flag, contact_id)
+    SELECT 'same_name', id FROM (
+        SELECT id, count(*) OVER (PARTITION BY last_name, first_name) AS namesakes
+        FROM contacts WHERE first_name <> '' AND last_name <> '')
+    WHERE namesakes > 1 ORDER BY id
+"""
+
+
+def refresh_consent_flags(con: sqlite3.Connection) -> None:
+    """Compute again the flags that follow the consent records alone (after a withdrawal or
+    a consent recorded: addresses and names did not change)."""
+    con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
+    con.execute(_NO_PROOF)
+
+
+def refresh_flags(
+    con: sqlite3.Connection,
+    *,
+    org_domains: Iterable[str] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Compute every contact's flags again (inside the caller's transaction); returns how
+    many flags are set. ``org_domains`` are the organisation's own domains, which are
+    never typos of a popular one."""
+    total = int(con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0])
+    con.execute("DELETE FROM contact_flags")
+    con.execute(_NO_PROOF)
+    con.execute(_SAME_NAME)
+    advisor = DomainAdvisor(org_domains)
+    found: list[tuple[str, int, str]] = []
+    mailboxes: dict[str, list[int]] = defaultdict(list)
+    keys: list[tuple[int, str]] = []
+    done = 0
+    cursor = con.execute("SELECT id, email, email_key FROM contacts ORDER BY id")
+    while chunk := cursor.fetchmany(20_000):
+        if cancel is not None:
+            cancel.check()
+        found += _address_flags(chunk, advisor, mailboxes)
+        keys += [(ident, key) for ident, _email, key in chunk]
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    found += _duplicates(con, mailboxes)
+    for first, second in near_pairs(keys):
+        found.append((Flag.NEAR_ADDRESS.stored, first, str(second)))
+        found.append((Flag.NEAR_ADDRESS.stored, second, str(first)))
+    found.sort(key=lambda row: (row[1], row[0]))  # (in id order, the indexes fill in order)
+    con.executemany(
+        "INSERT OR IGNORE INTO contact_flags (flag, contact_id, hint) VALUES (?, ?, ?)", found
+    )
+    return int(con.execute("SELECT count(*) FROM contact_flags").fetchone()[0])
+
+
+def _address_flags(
+    chunk: list[tuple[int, str, str]],
+    advisor: DomainAdvisor,
+    mailboxes: dict[str, list[int]],
+) -> list[tuple[str, int, str]]:
+    """The flags of each (id, address, key) that its address alone gives: invalid, role,
+    typo (with the fix); and each address that reaches another's mailbox, in ``mailboxes``."""
+    emails = [email for _ident, email, _key in chunk]
+    problems = check_addresses(emails)
+    roles = role_addresses(emails)
+    found = [(Flag.INVALID.stored, chunk[i][0], "") for i in problems]
+    found += [(Flag.ROLE.stored, chunk[i][0], "") for i in roles if i not in problems]
+    for i, (ident, email, key) in enumerate(chunk):
+        if i in problems:
+            continue
+        local, _at, domain = email.rpartition("@")
+        fix = advisor.suggest(domain)
+        if fix is not None:
+            found.append((Flag.TYPO.stored, ident, f"{local}@{fix}"))
+        mailbox = mailbox_key(key)
+        if mailbox != key:
+            mailboxes[mailbox].append(ident)
+    return found
+
+
+def _duplicates(
+    con: sqlite3.Connection, mailboxes: dict[str, list[int]]
+) -> list[tuple[str, int, str]]:
+    """Duplicate flags for contacts that reach one mailbox: those whose address differs
+    from its mailbox (``mailboxes``), with each other and with a contact whose address
+    is that mailbox itself."""
+    found: list[tuple[str, int, str]] = []
+    names = list(mailboxes)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for ident, key in con.execute(
+            f"SELECT id, email_key FROM contacts WHERE email_key IN ({marks})", chunk
+        ):
+            mailboxes[key].append(ident)
+    for mailbox, idents in mailboxes.items():
+        if len(idents) > 1:
+            found += [(Flag.DUPLICATE.stored, ident, mailbox) for ident in idents]
+    return found
+
+
+def flags_of(con: sqlite3.Connection, contact_id: int) -> list[tuple[Flag, str]]:
+    """One contact's flags with their hints, in the order of :class:`Flag`."""
+    rows = dict(
+        con.execute("SELECT flag, hint FROM contact_flags WHERE contact_id = ?", (contact_id,))
+    )
+    return [(flag, rows[flag.stored]) for flag in Flag if flag.stored in rows]
