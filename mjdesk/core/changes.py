@@ -22,6 +22,8 @@ class Changes(NamedTuple):
     imports: bool = False
     activity: bool = False
     settings: bool = False
+    flags: bool = False
+    """The review's flags were computed again (they follow every other change, later)."""
 
     @classmethod
     def edited(cls, ids: Iterable[int]) -> Changes:
@@ -41,10 +43,13 @@ class Changes(NamedTuple):
             self.imports or other.imports,
             self.activity or other.activity,
             self.settings or other.settings,
+            self.flags or other.flags,
         )
 
 
-EVERYTHING = Changes(contacts_added_or_removed=True, lists=True, activity=True, settings=True)
+EVERYTHING = Changes(
+    contacts_added_or_removed=True, lists=True, activity=True, settings=True, flags=True
+)
 """After a change whose reach is unknown (a restore, a refresh the user asked for)."""
 
 IMPORTED = Changes(contacts_added_or_removed=True, lists=True, imports=True, activity=True)

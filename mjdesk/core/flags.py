@@ -12,6 +12,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import NamedTuple
 
 from mjdesk.core.importing.validation import (
     DomainAdvisor,
@@ -91,27 +92,74 @@ _SAME_NAME = """
 """
 
 
-def refresh_consent_flags(con: sqlite3.Connection) -> None:
+# Each contact's flags as one text in the contacts table, in the order of `Flag`, so the
+# Contacts table shows and sorts them without a join (written only where it changed).
+_SUMMARY = """
+    WITH wanted AS (
+        SELECT contact_id, group_concat(flag, ', ') AS text FROM (
+            SELECT contact_id, flag FROM contact_flags ORDER BY contact_id, {order})
+        GROUP BY contact_id)
+    UPDATE contacts SET flags = coalesce(
+        (SELECT text FROM wanted WHERE wanted.contact_id = contacts.id), '')
+    WHERE flags <> coalesce((SELECT text FROM wanted WHERE wanted.contact_id = contacts.id), '')
+"""
+
+
+def _order() -> str:
+    cases = " ".join(f"WHEN '{flag.stored}' THEN {rank}" for rank, flag in enumerate(Flag))
+    return f"CASE flag {cases} END"
+
+
+def _summarise(con: sqlite3.Connection) -> None:
+    con.execute(_SUMMARY.format(order=_order()))
+
+
+def flags_outdated(con: sqlite3.Connection) -> bool:
+    """Whether work was done since the flags were last computed (by this process or
+    another: an import from the command line, a crash before the refresh)."""
+    done = con.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]
+    row = con.execute("SELECT value FROM meta WHERE key = 'flags_at_activity'").fetchone()
+    return row is None or int(row[0]) < int(done)
+
+
+def _mark_current(con: sqlite3.Connection) -> None:
+    con.execute(
+        "INSERT INTO meta (key, value) SELECT 'flags_at_activity', coalesce(max(id), 0) "
+        "FROM activity WHERE 1 ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+
+
+def refresh_consent_flags(con: sqlite3.Connection, *, was_current: bool = True) -> None:
     """Compute again the flags that follow the consent records alone (after a withdrawal or
-    a consent recorded: addresses and names did not change)."""
+    a consent recorded: addresses and names did not change). ``was_current``: the flags
+    were up to date before this step (`flags_outdated`), so they are again after it."""
     con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
     con.execute(_NO_PROOF)
+    _summarise(con)
+    if was_current:
+        _mark_current(con)
 
 
-def refresh_flags(
+class FoundFlags(NamedTuple):
+    """The flags found by reading the addresses (:func:`find_address_flags`), to store in
+    a short write of their own; ``activity`` is the last step they reflect."""
+
+    rows: list[tuple[str, int, str]]
+    activity: int
+
+
+def find_address_flags(
     con: sqlite3.Connection,
     *,
     org_domains: Iterable[str] = (),
     cancel: CancelToken | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Compute every contact's flags again (inside the caller's transaction); returns how
-    many flags are set. ``org_domains`` are the organisation's own domains, which are
-    never typos of a popular one."""
+) -> FoundFlags:
+    """Read every address and find the flags it gives (invalid, role, typo, duplicate,
+    similar address): the slow part of a refresh, done on a reading connection so writers
+    do not wait for it."""
+    activity = int(con.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0])
     total = int(con.execute("SELECT value FROM counters WHERE name = 'contacts'").fetchone()[0])
-    con.execute("DELETE FROM contact_flags")
-    con.execute(_NO_PROOF)
-    con.execute(_SAME_NAME)
     advisor = DomainAdvisor(org_domains)
     found: list[tuple[str, int, str]] = []
     mailboxes: dict[str, list[int]] = defaultdict(list)
@@ -131,10 +179,42 @@ def refresh_flags(
         found.append((Flag.NEAR_ADDRESS.stored, first, str(second)))
         found.append((Flag.NEAR_ADDRESS.stored, second, str(first)))
     found.sort(key=lambda row: (row[1], row[0]))  # (in id order, the indexes fill in order)
+    return FoundFlags(found, activity)
+
+
+def store_flags(con: sqlite3.Connection, found: FoundFlags) -> int:
+    """Replace every flag with ``found`` and the ones the consent records and names give
+    (inside a transaction); returns how many flags are set. Flags of contacts gone since
+    ``found`` was read are left out."""
+    con.execute("DELETE FROM contact_flags")
+    con.execute(_NO_PROOF)
+    con.execute(_SAME_NAME)
     con.executemany(
-        "INSERT OR IGNORE INTO contact_flags (flag, contact_id, hint) VALUES (?, ?, ?)", found
+        "INSERT OR IGNORE INTO contact_flags (flag, contact_id, hint) "
+        "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM contacts WHERE id = ?2)",
+        found.rows,
+    )
+    _summarise(con)
+    con.execute(
+        "INSERT INTO meta (key, value) VALUES ('flags_at_activity', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(found.activity),),
     )
     return int(con.execute("SELECT count(*) FROM contact_flags").fetchone()[0])
+
+
+def refresh_flags(
+    con: sqlite3.Connection,
+    *,
+    org_domains: Iterable[str] = (),
+    cancel: CancelToken | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Compute every contact's flags again (inside the caller's transaction); returns how
+    many flags are set. ``org_domains`` are the organisation's own domains, which are
+    never typos of a popular one."""
+    found = find_address_flags(con, org_domains=org_domains, cancel=cancel, progress=progress)
+    return store_flags(con, found)
 
 
 def _address_flags(
@@ -181,6 +261,19 @@ def _duplicates(
         if len(idents) > 1:
             found += [(Flag.DUPLICATE.stored, ident, mailbox) for ident in idents]
     return found
+
+
+def flag_labels(summary: str) -> str:
+    """The flags a contact's summary names (``"role, typo"``), as the window words them."""
+    if not summary:
+        return ""
+    labels = []
+    for stored in summary.split(", "):
+        try:
+            labels.append(Flag.named(stored).label)
+        except ValueError:  # (a summary from before the review: the import's own words)
+            labels.append(stored)
+    return ", ".join(labels)
 
 
 def flags_of(con: sqlite3.Connection, contact_id: int) -> list[tuple[Flag, str]]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mjdesk.core.clock import now_iso, to_iso
+from mjdesk.core.flags import refresh_flags
 from mjdesk.core.workspace import Workspace
 
 FIRST = [
@@ -203,6 +204,8 @@ def generate(path: Path, count: int, *, seed: int = 7, chunk: int = 50_000) -> P
                     members,
                 )
             made += size
+        with ws.transaction() as con:
+            refresh_flags(con)  # as the window leaves them: up to date
     finally:
         ws.close()
     return path

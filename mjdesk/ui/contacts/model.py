@@ -27,6 +27,7 @@ from mjdesk.core.contacts import (
     fetch_rows,
     plan_view,
 )
+from mjdesk.core.flags import flag_labels
 from mjdesk.core.work import CancelToken
 from mjdesk.ui.common.qt_numbers import (
     ASCENDING,
@@ -76,7 +77,7 @@ COLUMNS: tuple[tuple[str, SortKey, Callable[[ContactRow], str]], ...] = (
     ("Source", SortKey.SOURCE, lambda r: r.consent_source),
     ("Lists", SortKey.LISTS, lambda r: r.lists),
     ("Subscription", SortKey.SUBSCRIPTION, lambda r: r.subscription),
-    ("Flags", SortKey.FLAGS, lambda r: r.flags),
+    ("Flags", SortKey.FLAGS, lambda r: flag_labels(r.flags)),
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -105,6 +106,7 @@ class ContactsModel(QAbstractTableModel):
         self._con = open_reader()
         self._runner = runner
         self._view = ContactView(ContactQuery(), 0)
+        self._requested = self._view.query
         self._blocks: OrderedDict[int, list[ContactRow]] = OrderedDict()
         self._pending: CancelToken | None = None
         self._generation = 0
@@ -114,7 +116,8 @@ class ContactsModel(QAbstractTableModel):
 
     @property
     def query(self) -> ContactQuery:
-        return self._view.query
+        """The query last asked for (its result may still be on its way)."""
+        return self._requested
 
     @property
     def view(self) -> ContactView:
@@ -123,12 +126,13 @@ class ContactsModel(QAbstractTableModel):
     def set_query(self, query: ContactQuery) -> None:
         """Show ``query``; a search runs in the background, a plain listing at once."""
         self._started = True
+        self._requested = query
         self._generation += 1
         generation = self._generation
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
-        if not query.terms:
+        if not query.terms and query.filter.empty:
             # Counting the table and reading one page are index look-ups: no need to wait.
             self._apply(plan_view(self._con, query))
             self.busyChanged.emit(False)
@@ -172,7 +176,7 @@ class ContactsModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Run the current query again (after contacts came or went)."""
-        self.set_query(self._view.query)
+        self.set_query(self._requested)
 
     def refresh_contacts(self, ids: Collection[int]) -> None:
         """Read these contacts again where they are cached (they were edited in place); the
@@ -208,6 +212,16 @@ class ContactsModel(QAbstractTableModel):
         else:
             self._view = view
         self.viewChanged.emit(view.total, view.query)
+
+    def all_ids(self, cancel: CancelToken | None = None) -> list[int]:
+        """Every contact the current query shows, in order (for "select all N matching"):
+        read on a reading connection, so call it off the GUI thread."""
+        with self._reading() as con:
+            view = complete_view(con, self._view, cancel)
+            if view.ids is not None:
+                return list(view.ids)
+            order = view.query.sort.order_by(view.query.descending)
+            return [row[0] for row in con.execute(f"SELECT id FROM contacts ORDER BY {order}")]
 
     def close(self) -> None:
         if self._pending is not None:
@@ -273,10 +287,11 @@ class ContactsModel(QAbstractTableModel):
         if not 0 <= column < len(COLUMNS):
             return
         descending = getattr(order, "value", order) == DESCENDING
-        query = ContactQuery(self._view.query.text, COLUMNS[column][1], descending)
-        if query == self._view.query:
+        query = self._requested._replace(sort=COLUMNS[column][1], descending=descending)
+        if query == self._requested:
             return  # (the view asks once when sorting is turned on)
         if self._started:
             self.set_query(query)
         else:  # the view is still being set up: remember the order, run nothing yet
             self._view = ContactView(query, 0)
+            self._requested = query

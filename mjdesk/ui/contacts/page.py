@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -28,14 +29,19 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from PySide6.QtCore import QModelIndex
+    from PySide6.QtWidgets import QMenu
 
     from mjdesk.core.changes import Changes
+    from mjdesk.core.filters import ContactFilter
+    from mjdesk.core.work import CancelToken
     from mjdesk.ui.common.changes import WorkspaceEvents
     from mjdesk.ui.common.tasks import TaskRunner
     from mjdesk.ui.contacts.details import ContactDetailsPanel
+    from mjdesk.ui.contacts.filters import FilterPanel
     from mjdesk.ui.contacts.welcome import WelcomePanel
 
 SEARCH_DELAY_MS = 150
+_SUBSCRIPTION_COLUMN = [title for title, _key, _show in COLUMNS].index("Subscription")
 
 
 class _ContactsTable(QTableView):
@@ -101,6 +107,12 @@ class ContactsPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("contactSummary")
         self.summary.setAccessibleName("Contacts shown")
+        self.select_all = QPushButton(self)
+        self.select_all.setObjectName("selectAllMatching")
+        self.select_all.setAccessibleName("Select every contact shown")
+        self.select_all.setFlat(True)
+        self.select_all.hide()
+        self.select_all.clicked.connect(self.select_everything)
 
         self.table = _ContactsTable([title for title, _key, _show in COLUMNS], self)
         self.table.setObjectName("contactsTable")
@@ -116,9 +128,12 @@ class ContactsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        # At the default window size every column shows, Flags taking what is left.
-        for column, width in enumerate((230, 150, 90, 95, 140, 110, 110, 80)):
+        # At the default window size, beside the filters, every column shows, Flags taking
+        # what is left. Subscription says something once lists are synced: hidden until the
+        # user shows it (right-click a column title).
+        for column, width in enumerate((200, 130, 85, 85, 110, 90, 110, 100)):
             self.table.setColumnWidth(column, width)
+        self.table.setColumnHidden(_SUBSCRIPTION_COLUMN, True)
 
         self._welcome: WelcomePanel | None = None  # made only for an empty workspace
         self.stack = QStackedWidget(self)
@@ -127,13 +142,20 @@ class ContactsPage(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.summary)
+        bar.addWidget(self.select_all)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addLayout(bar)
         # The details panel and the splitter beside the table are made on first use: a
-        # QSplitter made now would build every Qt enum before the first paint.
+        # QSplitter made now would build every Qt enum before the first paint. So is the
+        # filter panel on the left, once the first page is on screen.
         self.details: ContactDetailsPanel | None = None
-        layout.addWidget(self.stack, 1)
+        self.filters: FilterPanel | None = None
+        self._cutoff = ""
+        self._body = QHBoxLayout()
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.addWidget(self.stack, 1)
+        layout.addLayout(self._body, 1)
         self._layout = layout
         self.table.activated.connect(self._open_details)  # double-click, or Enter
 
@@ -179,13 +201,20 @@ class ContactsPage(QWidget):
 
     def _on_changes(self, changes: Changes) -> None:
         if self.details is not None and (
-            changes.contacts_added_or_removed or self.details.contact_id in changes.contact_ids
+            changes.contacts_added_or_removed
+            or changes.flags
+            or self.details.contact_id in changes.contact_ids
         ):
             self.details.refresh()
-        if changes.contacts_added_or_removed:
-            self.model.refresh()
+        if changes.settings:
+            self.retention_changed()
+        if changes.contacts_added_or_removed or changes.flags or not self.model.query.filter.empty:
+            self.model.refresh()  # (an edit may take a contact out of the filter)
         elif changes.contact_ids:
             self.model.refresh_contacts(changes.contact_ids)
+        if self.filters is not None and (changes.contacts or changes.flags or changes.lists):
+            self.filters.forget_counts()
+            self.filters.set_query(self.model.query)
 
     @property
     def welcome(self) -> WelcomePanel:
@@ -213,9 +242,78 @@ class ContactsPage(QWidget):
         order = Qt.SortOrder.DescendingOrder if query.descending else Qt.SortOrder.AscendingOrder
         self.table.horizontalHeader().setSortIndicator(column, order)
         self.table.setSortingEnabled(True)  # sorts by the arrow: the query it already shows
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda at: self.column_menu().exec(header.mapToGlobal(at))
+        )
         # Esc clears the search only from the search box: elsewhere (the details panel) it
         # is theirs. (Set here, after the first paint, for the same reason as the arrow.)
         self._clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
+        self._make_filters()
+
+    def column_menu(self) -> QMenu:
+        """Right-click on a column title: which columns show (kept with the window layout).
+        The last shown column cannot be hidden."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("Columns", self)
+        menu.setAccessibleName("Columns shown")
+        shown = [c for c in range(len(COLUMNS)) if not self.table.isColumnHidden(c)]
+        for column, (title, _key, _show) in enumerate(COLUMNS):
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(column in shown)
+            action.setEnabled(shown != [column])
+            action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
+        return menu
+
+    def _make_filters(self) -> None:
+        if self.filters is not None or self.reading is None or self.runner is None:
+            return
+        from mjdesk.core.filters import retention_months, stale_before
+        from mjdesk.ui.contacts.filters import FilterPanel
+
+        with self.reading() as con:
+            self._cutoff = stale_before(retention_months(con))
+        self.filters = FilterPanel(self.reading, self.runner, self)
+        self.filters.setMaximumWidth(260)
+        self.filters.setMinimumWidth(200)
+        self.filters.filterChanged.connect(self._apply_filter)
+        self._body.insertWidget(0, self.filters)
+        self.filters.set_query(self.model.query._replace(cutoff=self._cutoff))
+
+    def retention_changed(self) -> None:
+        """The retention period changed: stale means something else now."""
+        if self.filters is None or self.reading is None:
+            return
+        from mjdesk.core.filters import retention_months, stale_before
+
+        with self.reading() as con:
+            self._cutoff = stale_before(retention_months(con))
+        self.filters.forget_counts()
+        self.model.set_query(self.model.query._replace(cutoff=self._cutoff))
+
+    def _apply_filter(self, wanted: ContactFilter) -> None:
+        self.model.set_query(self.model.query._replace(filter=wanted, cutoff=self._cutoff))
+
+    def select_everything(self) -> None:
+        """Select every contact the search and filter show (all of them, not a page)."""
+        self.table.selectAll()
+        self.table.setFocus()
+
+    def everything_selected(self) -> bool:
+        selection = self.table.selectionModel()
+        total = self.model.rowCount()
+        return total > 0 and len(selection.selectedRows()) == total
+
+    def selected_ids(self, cancel: CancelToken | None = None) -> list[int]:
+        """The contacts selected: every one the query shows when all are selected (read
+        from the workspace, so call it off the GUI thread then), else the rows picked."""
+        if self.everything_selected():
+            return self.model.all_ids(cancel)
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [row.id for row in map(self.model.row_at, rows) if row is not None]
 
     def focus_search(self) -> None:
         from PySide6.QtCore import Qt
@@ -226,7 +324,7 @@ class ContactsPage(QWidget):
     def _run_search(self) -> None:
         self._search_timer.stop()
         current = self.model.query
-        wanted = ContactQuery(self.search.text(), current.sort, current.descending)
+        wanted = current._replace(text=self.search.text())
         if wanted.terms != current.terms:
             self.model.set_query(wanted)
 
@@ -235,13 +333,19 @@ class ContactsPage(QWidget):
             self.summary.setText("Searching…")
 
     def _on_view(self, total: int, query: ContactQuery) -> None:
-        if query.terms and not self.model.view.complete:
+        narrowed = bool(query.terms) or not query.filter.empty
+        if narrowed and not self.model.view.complete:
             self.summary.setText(f"{total:,}+ found, still searching…")
-        elif query.terms:
+        elif narrowed:
             self.summary.setText(f"{total:,} found" if total != 1 else "1 found")
         else:
             self.summary.setText(f"{total:,} contacts" if total != 1 else "1 contact")
-        empty_workspace = total == 0 and not query.terms
+        complete = self.model.view.complete
+        self.select_all.setVisible(narrowed and total > 1 and complete)
+        self.select_all.setText(f"Select all {total:,} matching")
+        if self.filters is not None:
+            self.filters.set_query(query)
+        empty_workspace = total == 0 and not narrowed
         self.stack.setCurrentWidget(self.welcome if empty_workspace else self.table)
         self.search.setEnabled(not empty_workspace)
         if not self._shown_once:

@@ -256,6 +256,7 @@ class MainWindow(QMainWindow):
             # scan of the whole table) and the account check (the keyring and the client).
             self._check_workspace()
             self._start_indexing()
+            self._start_flagging()
             self._add_import_actions()
             self._add_history()
             self._update_counts()
@@ -290,6 +291,18 @@ class MainWindow(QMainWindow):
 
         self.indexing = IndexCatchUp(self, self.workspace, self.runner)
         self.indexing.start()
+
+    def _start_flagging(self) -> None:
+        """Compute the review's flags again when work was done since (also by the command
+        line, or before a crash); then after every change to the contacts."""
+        from mjdesk.core.importing.remembered import org_domains
+        from mjdesk.ui.contacts.flagging import FlagRefresh
+        from mjdesk.ui.contacts.retention import retention_action
+
+        self.flagging = FlagRefresh(self.host, self.statusBar(), lambda: org_domains(self.settings))
+        self.flagging.start()
+        self.retention_action = retention_action(self.host)
+        self.settings_menu.addAction(self.retention_action)
 
     def _add_import_actions(self) -> None:
         from mjdesk.ui.importing.controller import ImportController
@@ -326,6 +339,8 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if changes.imports and changes.contacts_added_or_removed and hasattr(self, "indexing"):
             self.indexing.start()  # a big import leaves its indexes for later
+        if changes.contacts and hasattr(self, "flagging"):
+            self.flagging.start()
         if changes.contact_ids and self._announced:
             self._update_counts()  # (added or removed ones: once the new view is up)
 

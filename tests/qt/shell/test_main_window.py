@@ -129,9 +129,9 @@ def test_search_and_sort_10000_contacts(
     assert page.table.model().rowCount() == found  # the search still applies
 
     page.focus_search()  # Esc clears the search from the search box
-    with qtbot.waitSignal(window.contacts_model.viewChanged, timeout=5_000):
-        qtbot.keyClick(page.search, Qt.Key.Key_Escape)
-    assert page.table.model().rowCount() == 10_000
+    qtbot.keyClick(page.search, Qt.Key.Key_Escape)
+    # (other views may come first: the flags computed in the background refresh the table)
+    qtbot.waitUntil(lambda: page.table.model().rowCount() == 10_000, timeout=5_000)
 
 
 def test_scrolling_to_the_end_shows_the_last_rows(

@@ -1,0 +1,130 @@
+"""The review's flags computed again in the background after work changed the contacts
+(see mjdesk.core.flags), with a note in the status bar.
+
+The addresses are read on a reading connection (seconds at a million contacts) and the
+flags stored in one short write, so other work waits little. Whether a refresh is due is
+read from the workspace itself, so work done by the command line, or before a crash, is
+caught up when the window opens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+from mjdesk.core.changes import Changes
+from mjdesk.core.flags import FoundFlags, find_address_flags, flags_outdated, store_flags
+from mjdesk.core.work import CancelToken
+from mjdesk.ui.common.host import FeatureHost
+from mjdesk.ui.common.tasks import Pool
+
+log = logging.getLogger(__name__)
+
+FLAGS_CHANGED = Changes(flags=True)
+
+
+class FlagRefresh(QObject):
+    """Computes the flags again when the workspace says they are behind."""
+
+    def __init__(
+        self,
+        host: FeatureHost,
+        status: QStatusBar,
+        org_domains: Callable[[], tuple[str, ...]],
+    ) -> None:
+        super().__init__(host.window)
+        self.host = host
+        self.org_domains = org_domains
+        self.running = self._again = False
+        self._token: CancelToken | None = None
+        self.label = QLabel("Checking addresses for flags…", host.window)
+        self.label.setAccessibleName("Checking flags")
+        self.label.setToolTip(
+            "Typos, duplicates, role addresses and missing proof are being looked for again "
+            "after the last change. The contacts are already saved."
+        )
+        status.addPermanentWidget(self.label)
+        self.label.hide()
+
+    def start(self) -> None:
+        """Refresh the flags if work was done since they were computed; harmless when
+        already running (it looks again once done)."""
+        if self.running:
+            self._again = True
+            return
+        self.running, self._again = True, False
+        workspace = self.host.workspace
+
+        def outdated(_cancel: CancelToken) -> bool:
+            with workspace.reading() as con:
+                return flags_outdated(con)
+
+        self._token = self.host.runner.submit(
+            outdated, self._checked, self._failed, on_cancelled=self._cancelled
+        )
+
+    def _stopped(self) -> bool:
+        """The window closed (its runner cancelled everything) after the last step ended."""
+        if self._token is not None and self._token.cancelled:
+            self._finish(again=False)
+            return True
+        return False
+
+    def _checked(self, outdated: bool) -> None:
+        if self._stopped():
+            return
+        if not outdated:
+            self._finish()
+            return
+        self.label.show()
+        workspace = self.host.workspace
+        domains = self.org_domains()
+
+        def find(cancel: CancelToken) -> FoundFlags:
+            with workspace.reading() as con:
+                return find_address_flags(con, org_domains=domains, cancel=cancel)
+
+        self._token = self.host.runner.submit(
+            find, self._found, self._failed, on_cancelled=self._cancelled
+        )
+
+    def _found(self, found: FoundFlags) -> None:
+        if self._stopped():
+            return
+        workspace = self.host.workspace
+
+        def store(_cancel: CancelToken) -> int:
+            with workspace.transaction() as con:
+                return store_flags(con, found)
+
+        self._token = self.host.runner.submit(
+            store, self._stored, self._failed, pool=Pool.WRITE, on_cancelled=self._cancelled
+        )
+
+    def _stored(self, _count: int) -> None:
+        if self._stopped():
+            return
+        self.host.events.changed.emit(FLAGS_CHANGED)
+        self._finish()
+
+    def _failed(self, exc: Exception) -> None:
+        # Nothing is lost: the flags stay behind and the next change or start tries again.
+        log.warning("Flag refresh stopped: %s", exc)
+        self._finish(again=False)
+
+    def _cancelled(self) -> None:
+        self._finish(again=False)
+
+    def _finish(self, *, again: bool = True) -> None:
+        self.running = False
+        self._token = None
+        self.label.hide()
+        if again and self._again:
+            self.start()
+
+    def stop(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
