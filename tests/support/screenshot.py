@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from mjdesk.core.filters import Facet
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
@@ -24,7 +25,9 @@ from mjdesk.ui.shell.theme import apply_theme
 from support.generate import generate
 
 
-def main(out: Path, search: str = "") -> int:
+def main(out: Path, search: str = "", picks: tuple[str, ...] = ()) -> int:
+    """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
+    ``list=2``, ``flag=role``)."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
@@ -37,10 +40,16 @@ def main(out: Path, search: str = "") -> int:
         window.move(10, 10)
 
         def shoot() -> None:
+            panel = window.contacts_page.filters
+            for pick in picks:
+                facet, _eq, value = pick.partition("=")
+                assert panel is not None
+                chosen = Facet(facet)
+                panel.pick(chosen, int(value) if chosen in (Facet.LIST, Facet.IMPORT) else value)
             if search:
                 window.contacts_page.search.setText(search)
                 window.contacts_page._run_search()
-            QTimer.singleShot(800, grab)
+            QTimer.singleShot(1500, grab)
 
         def grab() -> None:
             window.grab().save(str(out))
@@ -56,4 +65,5 @@ def main(out: Path, search: str = "") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else ""))
+    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]]
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "", tuple(sys.argv[3:])))

@@ -53,15 +53,29 @@ _CONSENT_COLOURS: dict[str, QColor] = {}
 
 
 def _consent_colour(status: str) -> QColor | None:
-    """Green for granted, red for withdrawn: a glance tells who may be mailed.
-
-    (The text says it too, for screen readers and colour-blind users.)"""
+    """Green for granted, amber when too old, red for withdrawn: a glance tells who may be
+    mailed. (The text says it too, for screen readers and colour-blind users.)"""
     if not _CONSENT_COLOURS:
-        _CONSENT_COLOURS.update(granted=QColor("#1b7f3b"), withdrawn=QColor("#b3261e"))
+        _CONSENT_COLOURS.update(
+            granted=QColor("#1b7f3b"), stale=QColor("#8a5a00"), withdrawn=QColor("#b3261e")
+        )
     return _CONSENT_COLOURS.get(status)
 
 
-_CONSENT_TEXT = {"granted": "Granted", "withdrawn": "Withdrawn", "none": "No consent"}
+_CONSENT_TEXT = {
+    "granted": "Granted",
+    "stale": "Too old",
+    "withdrawn": "Withdrawn",
+    "none": "No consent",
+}
+
+
+def _status(row: ContactRow, cutoff: str) -> str:
+    """The row's consent, with a grant older than ``cutoff`` (the retention period) as
+    "stale"."""
+    if row.consent_status == "granted" and cutoff and (row.consent_at or "") < cutoff:
+        return "stale"
+    return row.consent_status
 
 
 def _consent_date(row: ContactRow) -> str:
@@ -118,6 +132,11 @@ class ContactsModel(QAbstractTableModel):
     def query(self) -> ContactQuery:
         """The query last asked for (its result may still be on its way)."""
         return self._requested
+
+    @property
+    def cutoff(self) -> str:
+        """The time before which a granted consent shows as too old ("": not known yet)."""
+        return self._requested.cutoff
 
     @property
     def view(self) -> ContactView:
@@ -259,7 +278,7 @@ class ContactsModel(QAbstractTableModel):
             if index.column() != _CONSENT_COLUMN:
                 return None
             row = self.row_at(index.row())
-            return None if row is None else _consent_colour(row.consent_status)
+            return None if row is None else _consent_colour(_status(row, self.cutoff))
         if role != _DISPLAY and role != _TOOLTIP:
             return None
         column = index.column()
@@ -268,7 +287,11 @@ class ContactsModel(QAbstractTableModel):
         row = self.row_at(index.row())
         if row is None:
             return None
-        text = COLUMNS[column][2](row)
+        if column == _CONSENT_COLUMN:
+            status = _status(row, self.cutoff)
+            text = _CONSENT_TEXT.get(status, status)
+        else:
+            text = COLUMNS[column][2](row)
         if role == _TOOLTIP:
             return text or None
         return text

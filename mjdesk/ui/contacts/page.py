@@ -281,7 +281,7 @@ class ContactsPage(QWidget):
         self.filters.setMinimumWidth(200)
         self.filters.filterChanged.connect(self._apply_filter)
         self._body.insertWidget(0, self.filters)
-        self.filters.set_query(self.model.query._replace(cutoff=self._cutoff))
+        self.model.set_query(self.model.query._replace(cutoff=self._cutoff))
 
     def retention_changed(self) -> None:
         """The retention period changed: stale means something else now."""

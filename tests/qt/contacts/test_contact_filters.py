@@ -76,6 +76,8 @@ def test_ticking_filters_narrows_the_table_and_counts_follow(
         panel.pick(Facet.CONSENT, "stale")
     assert _emails(window) == {"otto.old@york.ac.uk"}
     assert page.summary.text() == "1 found"
+    consent = [t for t, _k, _s in COLUMNS].index("Consent")
+    assert page.model.index(0, consent).data() == "Too old"
     assert panel.clear_button.isEnabled()
 
     # A second consent state widens; a list narrows; the list's own count ignores it.
