@@ -255,12 +255,14 @@ def plan_view(
     order = query.sort.order_by(query.descending)
     if not terms:
         return _filtered_view(con, query, order, cancel, first_page=first_page)
-    kept, kept_params = filter_sql(query.filter, query.cutoff)
 
     def search(**how: object) -> tuple[str, list[object]]:
         where, params = _search_filter(terms, **how)  # type: ignore[arg-type]
         if query.filter.empty:
             return where, params
+        # (walking the sort order, each row's lists and flags are looked up on their own)
+        walking = bool(how.get("walk") or how.get("in_order"))
+        kept, kept_params = filter_sql(query.filter, query.cutoff, per_row=walking)
         return f"{where} AND {kept}", [*params, *kept_params]
 
     unindexed = tuple(
@@ -330,14 +332,29 @@ def _filtered_view(
     *,
     first_page: bool,
 ) -> ContactView:
-    """A filter's result without a search: its first page by walking the sort order, or
-    every match."""
+    """A filter's result without a search: its first page, or every match.
+
+    The first page is looked for by walking the sort order, each row checked (a filter
+    that keeps many contacts fills a page within a few rows); a filter that keeps few is
+    answered from its own index and the few sorted, which SQLite is told to do (left to
+    itself it may sort a big filter's every match, or walk the whole order for a small)."""
     where, params = filter_sql(query.filter, query.cutoff)
-    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
     if first_page:
-        page = f"{every} LIMIT {FIRST_MATCHES}"
-        ids = _run_cancellable(con, cancel, lambda: _collect(con, page, params))
-        return ContactView(query, len(ids), ids, complete=len(ids) < FIRST_MATCHES)
+        each, each_params = filter_sql(query.filter, query.cutoff, per_row=True)
+        walk = (
+            f"SELECT id FROM (SELECT id, ({each}) AS hit FROM contacts ORDER BY {order} "
+            f"LIMIT ?) WHERE hit LIMIT {FIRST_MATCHES}"
+        )
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*each_params, WALK_ROWS]))
+        if len(ids) == FIRST_MATCHES:
+            return ContactView(query, len(ids), ids, complete=False)
+        few = (
+            f"WITH kept AS MATERIALIZED (SELECT id FROM contacts WHERE {where}) "
+            f"SELECT id FROM contacts WHERE id IN kept ORDER BY {order}"
+        )
+        ids = _run_cancellable(con, cancel, lambda: _collect(con, few, params))
+        return ContactView(query, len(ids), ids)
+    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
     ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))
     return ContactView(query, len(ids), ids)
 

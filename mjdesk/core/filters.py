@@ -118,10 +118,12 @@ def _marks(values: Sequence[object]) -> str:
 
 
 def filter_sql(
-    wanted: ContactFilter, cutoff: str, column: str = "contacts.id"
+    wanted: ContactFilter, cutoff: str, column: str = "contacts.id", *, per_row: bool = False
 ) -> tuple[str, list[object]]:
     """SQL true for a contact (its id is ``column``, its row ``contacts``) that the filter
-    keeps, with its parameters; "1" for an empty filter."""
+    keeps, with its parameters; "1" for an empty filter. With ``per_row`` the lists, flags
+    and imports are looked up for each contact (for walking a sort order a few rows at a
+    time) instead of listed once (for finding every match)."""
     clauses: list[str] = []
     params: list[object] = []
     if wanted.consent:
@@ -141,15 +143,11 @@ def filter_sql(
         clauses.append("(" + " OR ".join(arms) + ")")
     if wanted.flags:
         flags = sorted(wanted.flags)
-        clauses.append(
-            f"{column} IN (SELECT contact_id FROM contact_flags WHERE flag IN ({_marks(flags)}))"
-        )
+        clauses.append(_among(column, "contact_flags", "flag", flags, per_row))
         params += flags
     if wanted.lists:
         lists = sorted(wanted.lists)
-        clauses.append(
-            f"{column} IN (SELECT contact_id FROM memberships WHERE list_id IN ({_marks(lists)}))"
-        )
+        clauses.append(_among(column, "memberships", "list_id", lists, per_row))
         params += lists
     if wanted.sources:
         sources = sorted(wanted.sources)
@@ -157,12 +155,19 @@ def filter_sql(
         params += sources
     if wanted.imports:
         imports = sorted(wanted.imports)
-        clauses.append(
-            f"{column} IN (SELECT contact_id FROM consent_ledger "
-            f"WHERE batch_id IN ({_marks(imports)}))"
-        )
+        clauses.append(_among(column, "consent_ledger", "batch_id", imports, per_row))
         params += imports
     return (" AND ".join(clauses) or "1"), params
+
+
+def _among(column: str, table: str, field: str, values: Sequence[object], per_row: bool) -> str:
+    """SQL true for a contact with a row in ``table`` whose ``field`` is one of ``values``."""
+    if per_row:
+        return (
+            f"EXISTS (SELECT 1 FROM {table} WHERE {table}.contact_id = {column} "
+            f"AND {table}.{field} IN ({_marks(values)}))"
+        )
+    return f"{column} IN (SELECT contact_id FROM {table} WHERE {field} IN ({_marks(values)}))"
 
 
 class FacetChoice(NamedTuple):

@@ -2,8 +2,9 @@
 choice with the number of contacts it would show (see mjdesk.core.filters).
 
 Ticking choices narrows the table at once; the counts follow from a background read, so a
-million contacts never hold the window up. Counts already read for the same question are
-kept until the workspace changes.
+million contacts never hold the window up: the first count reads who has which value into
+an index (mjdesk.core.facet_index), and every count after is a few vector sums, until the
+workspace changes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,10 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mjdesk.core.contacts import ContactQuery, search_sql
-from mjdesk.core.filters import ContactFilter, Facet, FacetChoice, count_facet
+from mjdesk.core.contacts import ContactQuery, plan_view
+from mjdesk.core.facet_index import FacetIndex
+from mjdesk.core.filters import ContactFilter, Facet, FacetChoice
 from mjdesk.core.work import CancelToken
 from mjdesk.ui.common.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _TITLES = {
     Facet.CONSENT: "Consent",
@@ -39,7 +45,20 @@ _COUNT = Qt.ItemDataRole.UserRole + 1
 #: ticks within this time make one filter change (one query, one count)
 FILTER_DELAY_MS = 120
 
-_CountKey = tuple[Facet, ContactFilter, str, str]
+
+class _Counted(NamedTuple):
+    facets: FacetIndex
+    found: np.ndarray | None
+    counts: dict[Facet, list[FacetChoice]]
+
+
+def matches(con: sqlite3.Connection, text: str, cancel: CancelToken) -> np.ndarray:
+    """The ids of every contact a search finds (what the counts narrow by)."""
+    import numpy as np
+
+    view = plan_view(con, ContactQuery(text), cancel)
+    found: np.ndarray = np.frombuffer(view.ids or b"", dtype=np.int64).copy()
+    return found
 
 
 class FilterPanel(QWidget):
@@ -61,7 +80,8 @@ class FilterPanel(QWidget):
         self.setObjectName("filterPanel")
         self.reading = reading
         self.runner = runner
-        self._cache: dict[_CountKey, list[FacetChoice]] = {}
+        self._index: FacetIndex | None = None
+        self._found: dict[str, np.ndarray] = {}
         self._token: CancelToken | None = None
         self._query = ContactQuery()
         self._filling = False
@@ -149,8 +169,9 @@ class FilterPanel(QWidget):
     # -- counts --------------------------------------------------------------------------
 
     def forget_counts(self) -> None:
-        """The workspace changed: counts are read again next time."""
-        self._cache.clear()
+        """The workspace changed: the index behind the counts is read again next time."""
+        self._index = None
+        self._found.clear()
 
     def choice(self, facet: Facet, value: object) -> FacetChoice | None:
         """A choice as the panel shows it now (None: not offered)."""
@@ -161,33 +182,33 @@ class FilterPanel(QWidget):
 
     def set_query(self, query: ContactQuery) -> None:
         """Bring the counts up to date for ``query`` (its filter and search)."""
-        self._query = query
         if self._token is not None:
+            if query == self._query:
+                return  # (already being counted)
             self._token.cancel()
-        keys = {facet: self._key(facet, query) for facet in Facet}
-        known = {facet: self._cache[key] for facet, key in keys.items() if key in self._cache}
-        for facet, choices in known.items():
-            self._show(facet, choices)
-        wanted = [facet for facet in Facet if facet not in known]
-        if not wanted:
-            self.note.setText("")
-            self.countsShown.emit()
-            return
+        self._query = query
         self.note.setText("Counting…")
         reading = self.reading
+        index = self._index
+        text = " ".join(query.terms)
+        found = self._found.get(text)
 
-        def count(cancel: CancelToken) -> dict[Facet, list[FacetChoice]]:
+        def count(cancel: CancelToken) -> _Counted:
+            nonlocal index, found
             with reading() as con:
-                search = search_sql(con, query)
-                return {
-                    facet: count_facet(con, facet, query.filter, query.cutoff, search, cancel)
-                    for facet in wanted
-                }
+                if index is None or index.cutoff != query.cutoff:
+                    index = FacetIndex.read(con, query.cutoff, cancel)
+                if text and found is None:
+                    found = matches(con, query.text, cancel)
+            counts = {facet: index.count(facet, query.filter, found) for facet in Facet}
+            return _Counted(index, found, counts)
 
-        def done(counts: dict[Facet, list[FacetChoice]]) -> None:
+        def done(counted: _Counted) -> None:
             self._token = None
-            for facet, choices in counts.items():
-                self._cache[keys[facet]] = choices
+            self._index = counted.facets
+            if text and counted.found is not None:
+                self._found = {text: counted.found}  # (one search kept: the one shown)
+            for facet, choices in counted.counts.items():
                 self._show(facet, choices)
             self.note.setText("")
             self.countsShown.emit()
@@ -196,11 +217,10 @@ class FilterPanel(QWidget):
             self._token = None
             self.note.setText(f"The counts could not be read: {exc}")
 
-        self._token = self.runner.submit(count, done, failed)
+        def cancelled() -> None:
+            self._token = None
 
-    @staticmethod
-    def _key(facet: Facet, query: ContactQuery) -> _CountKey:
-        return facet, query.filter.without(facet), " ".join(query.terms), query.cutoff
+        self._token = self.runner.submit(count, done, failed, on_cancelled=cancelled)
 
     def _item(self, facet: Facet, value: object) -> QTreeWidgetItem | None:
         for item in _children(self.groups[facet]):
