@@ -172,6 +172,9 @@ class FilterPanel(QWidget):
         """The workspace changed: the index behind the counts is read again next time."""
         self._index = None
         self._found.clear()
+        if self._token is not None:  # (counting from what is now out of date)
+            self._token.cancel()
+            self._token = None
 
     def choice(self, facet: Facet, value: object) -> FacetChoice | None:
         """A choice as the panel shows it now (None: not offered)."""
@@ -204,6 +207,8 @@ class FilterPanel(QWidget):
             return _Counted(index, found, counts)
 
         def done(counted: _Counted) -> None:
+            if self._token is not mine[0]:
+                return  # (a later count took over)
             self._token = None
             self._index = counted.facets
             if text and counted.found is not None:
@@ -214,13 +219,17 @@ class FilterPanel(QWidget):
             self.countsShown.emit()
 
         def failed(exc: Exception) -> None:
-            self._token = None
-            self.note.setText(f"The counts could not be read: {exc}")
+            if self._token is mine[0]:
+                self._token = None
+                self.note.setText(f"The counts could not be read: {exc}")
 
         def cancelled() -> None:
-            self._token = None
+            if self._token is mine[0]:
+                self._token = None
 
+        mine: list[CancelToken] = []
         self._token = self.runner.submit(count, done, failed, on_cancelled=cancelled)
+        mine.append(self._token)
 
     def _item(self, facet: Facet, value: object) -> QTreeWidgetItem | None:
         for item in _children(self.groups[facet]):
