@@ -1,7 +1,9 @@
-"""Take the README screenshot: the real main window on a sample workspace.
+"""Take the README screenshots: the real main window on a sample workspace.
 
 ``xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python tests/support/screenshot.py OUT.png``
-(or with QT_QPA_PLATFORM=offscreen, which renders the same widgets without a screen).
+(or with QT_QPA_PLATFORM=offscreen, which renders the same widgets without a screen);
+``... screenshot.py docs/activity.png --activity`` shows the Activity page after a few
+imports, one of them undone.
 """
 
 from __future__ import annotations
@@ -24,10 +26,48 @@ from mjdesk.ui.shell.theme import apply_theme
 
 from support.generate import generate
 
+#: (file, sheet, who, rows): the imports the Activity screenshot shows
+IMPORTS = (
+    ("staff-2024.xlsx", "Staff", "amoreau", 40),
+    ("alumni-newsletter.csv", None, "amoreau", 120),
+    ("open-day-signups.csv", None, "pkowalski", 25),
+    ("conference-2025.xlsx", "Registrations", "pkowalski", 60),
+)
 
-def main(out: Path, search: str = "", picks: tuple[str, ...] = ()) -> int:
+
+def add_activity(workspace: Workspace) -> None:
+    """A few real imports, the last one undone, as the journal records them."""
+    from data.make_import_corpus import make_table
+
+    from mjdesk.core.importing.cleaning import clean_table
+    from mjdesk.core.importing.commit import commit_import
+    from mjdesk.core.importing.consent_values import ConsentSpec
+    from mjdesk.core.importing.lookups import plan_for_workspace
+    from mjdesk.core.importing.mapping import guess_mapping
+    from mjdesk.core.importing.table import SourceInfo
+    from mjdesk.core.undo import undo_step
+
+    from support.importing import HEADERS
+
+    last = 0
+    for number, (name, sheet, who, count) in enumerate(IMPORTS):
+        rows = [
+            [f"person{number}.{i}@example.org", "", "", "yes", "2025-01-15", "T"]
+            for i in range(count)
+        ]
+        table = make_table(HEADERS, *rows)
+        source = SourceInfo(name, f"{number:x}" * 64, 4_096, table.source.kind, sheet)
+        cleaned = clean_table(table, guess_mapping(table), ConsentSpec())
+        plan = plan_for_workspace(workspace, cleaned)
+        last = commit_import(workspace, cleaned, plan, source=source, actor=who).activity_id
+    undo_step(workspace, last, actor="pkowalski")
+
+
+def main(
+    out: Path, search: str = "", picks: tuple[str, ...] = (), *, activity: bool = False
+) -> int:
     """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
-    ``list=2``, ``flag=role``)."""
+    ``list=2``, ``flag=role``); ``activity``: show the Activity page instead."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
@@ -35,6 +75,8 @@ def main(out: Path, search: str = "", picks: tuple[str, ...] = ()) -> int:
         paths.ensure()
         generate(paths.workspace_file("Department"), 5_000)
         workspace = Workspace.open(paths.workspace_file("Department"))
+        if activity:
+            add_activity(workspace)
         window = MainWindow(workspace, paths, Settings(), "Department")
         window.resize(1260, 760)
         window.move(10, 10)
@@ -46,6 +88,9 @@ def main(out: Path, search: str = "", picks: tuple[str, ...] = ()) -> int:
                 assert panel is not None
                 chosen = Facet(facet)
                 panel.pick(chosen, int(value) if chosen in (Facet.LIST, Facet.IMPORT) else value)
+            if activity:
+                window.show_activity()  # (its entries are read now; then one is chosen)
+                QTimer.singleShot(400, lambda: window.activity_page.table.selectRow(2))
             if search:
                 window.contacts_page.search.setText(search)
                 window.contacts_page._run_search()
@@ -65,5 +110,13 @@ def main(out: Path, search: str = "", picks: tuple[str, ...] = ()) -> int:
 
 
 if __name__ == "__main__":
-    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]]
-    sys.exit(main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "", tuple(sys.argv[3:])))
+    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity]
+    arguments = [a for a in sys.argv[2:] if a != "--activity"]
+    sys.exit(
+        main(
+            Path(sys.argv[1]),
+            arguments[0] if arguments else "",
+            tuple(arguments[1:]),
+            activity="--activity" in sys.argv[2:],
+        )
+    )

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from mjdesk.ui.accounts.dialog import AccountsDialog
+    from mjdesk.ui.activity.page import ActivityPage
     from mjdesk.ui.importing.controller import ImportController
     from mjdesk.ui.shell.undo import UndoHistory
 
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 #: Settings.extra key: the Contacts table's order, "EMAIL asc" (the header's arrow is only
 #: shown once the first page is up, so it cannot carry the order over a restart)
 SORT_SETTING = "contacts_sort"
+#: View › Activity
+ACTIVITY_SHORTCUT = "Ctrl+4"
 
 
 def _b64(data: QByteArray) -> str:
@@ -68,6 +71,8 @@ class MainWindow(QMainWindow):
     imports: ImportController
     #: Edit › Undo and Redo over the workspace history: made once the first page is on screen
     history: UndoHistory
+    #: View › Activity: made once the first page is on screen
+    activity_page: ActivityPage
 
     #: the first page of contacts is on screen
     ready = Signal()
@@ -197,6 +202,11 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
 
         view_menu = menus.addMenu("&View")
+        self.activity_action = QAction("&Activity", self)
+        self.activity_action.setStatusTip("Everything done in this workspace, with undo")
+        self.activity_action.triggered.connect(self.show_activity)
+        view_menu.addAction(self.activity_action)
+        view_menu.addSeparator()
         self.refresh_action = refresh = QAction("&Refresh", self)
         refresh.triggered.connect(self.refresh)
         view_menu.addAction(refresh)
@@ -227,6 +237,7 @@ class MainWindow(QMainWindow):
             (self.refresh_action, QKeySequence.StandardKey.Refresh),
         ):
             action.setShortcut(key)
+        self.activity_action.setShortcut(QKeySequence(ACTIVITY_SHORTCUT))
         for action, role in (
             (self.quit_action, QAction.MenuRole.QuitRole),
             (self.accounts_action, QAction.MenuRole.PreferencesRole),
@@ -259,6 +270,7 @@ class MainWindow(QMainWindow):
             self._start_flagging()
             self._add_import_actions()
             self._add_history()
+            self._add_activity()
             self._update_counts()
             self.connection.refresh()
 
@@ -327,6 +339,18 @@ class MainWindow(QMainWindow):
         self.edit_menu.insertActions(self.find_action, actions)
         self.edit_menu.insertSeparator(self.find_action)
         self.history.reload()
+
+    def _add_activity(self) -> None:
+        """The Activity page, after the Contacts page (it reads nothing until shown)."""
+        from mjdesk.ui.activity.page import ActivityPage
+
+        self.activity_page = ActivityPage(self.host, self.profile, self)
+        self._add_page("Activity", self.activity_page, "document-open-recent")
+
+    def show_activity(self) -> None:
+        """View › Activity."""
+        if hasattr(self, "activity_page"):
+            self.nav.setCurrentRow(self.pages.indexOf(self.activity_page))
 
     def _find(self) -> None:
         self.nav.setCurrentRow(self.pages.indexOf(self.contacts_page))

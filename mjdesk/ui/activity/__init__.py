@@ -1,0 +1,1 @@
+"""The Activity page: the workspace's journal, filtered, exported to CSV, steps undone."""
