@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=APP_NAME,
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
         epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
-        "backup OUT.sqlite3 copies the workspace safely (see mjdesk import --help, mjdesk "
-        "backup --help).",
+        "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
+        "contacts a filter picks (see mjdesk import --help, mjdesk backup --help, mjdesk "
+        "export --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -100,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_gdpr import main as gdpr_main
 
         return gdpr_main(words[1:])
+    if words[:1] == ["export"]:
+        from mjdesk.cli_export import main as export_main
+
+        return export_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.
