@@ -182,8 +182,16 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                     log.error("Practice sandbox not started: %s", exc)
                     print(f"mjdesk: the practice sandbox could not start: {exc}", file=sys.stderr)  # noqa: T201
                     return 1
+            new_practice = (
+                profile == PRACTICE_PROFILE and not paths.workspace_file(profile).exists()
+            )
             try:
                 workspace = open_workspace(paths.workspace_file(profile))
+                if new_practice:
+                    # Made-up department contacts with every case the review is for (once).
+                    from mjdesk.sandbox.practice_workspace import fill_practice_workspace
+
+                    fill_practice_workspace(workspace)
             except WorkspaceError as exc:
                 log.error("Workspace not opened: %s", exc)
                 box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)
