@@ -43,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=APP_NAME,
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
         epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
-        "backup OUT.sqlite3 copies the workspace safely (see mjdesk import --help, mjdesk "
-        "backup --help).",
+        "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
+        "contacts a filter picks (see mjdesk import --help, mjdesk backup --help, mjdesk "
+        "export --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -100,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_gdpr import main as gdpr_main
 
         return gdpr_main(words[1:])
+    if words[:1] == ["export"]:
+        from mjdesk.cli_export import main as export_main
+
+        return export_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.
@@ -177,8 +182,16 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                     log.error("Practice sandbox not started: %s", exc)
                     print(f"mjdesk: the practice sandbox could not start: {exc}", file=sys.stderr)  # noqa: T201
                     return 1
+            new_practice = (
+                profile == PRACTICE_PROFILE and not paths.workspace_file(profile).exists()
+            )
             try:
                 workspace = open_workspace(paths.workspace_file(profile))
+                if new_practice:
+                    # Made-up department contacts with every case the review is for (once).
+                    from mjdesk.sandbox.practice_workspace import fill_practice_workspace
+
+                    fill_practice_workspace(workspace)
             except WorkspaceError as exc:
                 log.error("Workspace not opened: %s", exc)
                 box = QMessageBox(QMessageBox.Icon.Critical, "mjdesk", exc.user_message)

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BANNER_TEXT = (
-    "Practice sandbox: nothing is sent. This profile has a workspace of its own to try "
-    "imports and undo in, and talks to a pretend Mailjet on this computer, never to yours."
+    "Practice sandbox: nothing is sent. This profile has a workspace of its own, filled with "
+    "made-up department contacts (some withdrawn, out of date, duplicated or misspelt) to try "
+    "things on, and talks to a pretend Mailjet on this computer, never to yours."
 )
 TITLE = f"{PRACTICE_PROFILE} (sandbox: nothing is sent)"
 
