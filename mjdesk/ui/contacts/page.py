@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mjdesk.core.filters import ContactFilter
     from mjdesk.core.work import CancelToken
     from mjdesk.ui.common.changes import WorkspaceEvents
+    from mjdesk.ui.common.host import FeatureHost
     from mjdesk.ui.common.tasks import TaskRunner
     from mjdesk.ui.contacts.details import ContactDetailsPanel
     from mjdesk.ui.contacts.filters import FilterPanel
@@ -88,8 +89,10 @@ class ContactsPage(QWidget):
         offers_practice: Callable[[], bool] = bool,
         reading: Callable[[], AbstractContextManager[sqlite3.Connection]] | None = None,
         runner: TaskRunner | None = None,
+        host: FeatureHost | None = None,
     ) -> None:
         super().__init__(parent)
+        self.host = host
         self.model = model
         self.reading = reading
         self.runner = runner
@@ -139,10 +142,26 @@ class ContactsPage(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.table)
 
+        # What can be done with the contacts shown or selected (filled after the first paint).
+        self.actions_button = QPushButton("Actions", self)
+        self.actions_button.setObjectName("contactActions")
+        self.actions_button.setAccessibleName("Actions on the contacts")
+        self.actions_button.setEnabled(False)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setObjectName("exportContacts")
+        self.export_button.setAccessibleName("Export the contacts shown")
+        self.export_button.setToolTip(
+            "Write the contacts shown (search and filters) to CSV or Excel"
+        )
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_shown)
+
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.summary)
         bar.addWidget(self.select_all)
+        bar.addWidget(self.actions_button)
+        bar.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 0)
         layout.addLayout(bar)
@@ -251,6 +270,7 @@ class ContactsPage(QWidget):
         # is theirs. (Set here, after the first paint, for the same reason as the arrow.)
         self._clear_search.setContext(Qt.ShortcutContext.WidgetShortcut)
         self._make_filters()
+        self._make_actions()
 
     def column_menu(self) -> QMenu:
         """Right-click on a column title: which columns show (kept with the window layout).
@@ -267,6 +287,44 @@ class ContactsPage(QWidget):
             action.setEnabled(shown != [column])
             action.toggled.connect(lambda on, c=column: self.table.setColumnHidden(c, not on))
         return menu
+
+    def export_shown(self) -> None:
+        """Export the contacts the search and filters show, with the columns chosen."""
+        if self.host is None:
+            return
+        from mjdesk.ui.contacts.export import export_contacts
+
+        export_contacts(self.host, self.model.query, self)
+
+    def export_repermission(self) -> None:
+        """Export everyone whose consent is older than the retention period, for a mailing
+        that asks them to consent again."""
+        if self.host is None:
+            return
+        from mjdesk.core.export_contacts import repermission_query
+        from mjdesk.ui.contacts.export import export_contacts
+
+        with self.host.workspace.reading() as con:
+            query = repermission_query(con)
+        export_contacts(self.host, query, self)
+
+    def _make_actions(self) -> None:
+        """The Actions menu: what can be done to the selection or to every contact shown."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("Actions", self)
+        menu.setObjectName("contactActionsMenu")
+        menu.setAccessibleName("Actions on the contacts")
+        self.repermission_action = menu.addAction("Export Re-permission List…")
+        self.repermission_action.setStatusTip(
+            "Everyone whose consent is older than the retention period, for a mailing that "
+            "asks them to consent again"
+        )
+        self.repermission_action.triggered.connect(self.export_repermission)
+        self.actions_menu = menu
+        self.actions_button.setMenu(menu)
+        self.actions_button.setEnabled(self.host is not None)
+        self.export_button.setEnabled(self.host is not None)
 
     def _make_filters(self) -> None:
         if self.filters is not None or self.reading is None or self.runner is None:

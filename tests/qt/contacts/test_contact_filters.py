@@ -160,3 +160,28 @@ def test_counts_and_table_follow_a_workspace_change(
     qtbot.waitUntil(lambda: _counted(qtbot, panel, Facet.CONSENT, "none") == 3, timeout=5_000)
     # The flags of the new contacts are computed in the background, then counted.
     qtbot.waitUntil(lambda: _counted(qtbot, panel, Facet.FLAG, "role") == 2, timeout=10_000)
+
+
+def test_export_takes_the_filter_shown_and_repermission_takes_the_stale(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    from mjdesk.ui.contacts.export import ExportDialog
+
+    window = open_window(_workspace(tmp_path / "w.sqlite3"))
+    page = window.contacts_page
+    panel = page.filters
+    assert panel is not None
+    _counted(qtbot, panel, Facet.FLAG, "role")
+    with qtbot.waitSignal(page.model.viewChanged, timeout=5_000):
+        panel.pick(Facet.FLAG, "role")
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    dialog = window.findChild(ExportDialog) or page.findChild(ExportDialog)
+    assert dialog is not None
+    assert dialog.query.filter.flags == frozenset({"role"})
+    dialog.reject()
+    assert page.actions_button.isEnabled()
+    page.repermission_action.trigger()
+    dialogs = [d for d in page.findChildren(ExportDialog) if d.isVisible()]
+    assert [d.query.filter.consent for d in dialogs] == [frozenset({"stale"})]
+    assert dialogs[0].query.cutoff
+    dialogs[0].reject()
