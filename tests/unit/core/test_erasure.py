@@ -150,3 +150,22 @@ def test_an_erasure_names_the_backups_that_still_hold_the_person(tmp_path: Path)
         assert backups_holding(ws.path) == [kept]
         with pytest.raises(NoSuchPerson):
             erase_address(ws, ADDRESS)
+
+
+def test_a_log_line_never_keeps_an_address(tmp_path: Path) -> None:
+    import logging
+
+    from mjdesk.core.logs import setup_logging
+
+    log_file = tmp_path / "logs" / "mjdesk.log"
+    assert setup_logging(log_file) is None
+    try:
+        logging.getLogger("mjdesk.test").warning(
+            "Background task stopped: Row 2: %s belongs to a person erased on request", ADDRESS
+        )
+    finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "Row 2: [address] belongs" in text
+    assert ADDRESS.lower() not in text.lower()
