@@ -31,8 +31,10 @@ if TYPE_CHECKING:
 
     from mjdesk.core.changes import Changes
     from mjdesk.ui.common.changes import WorkspaceEvents
+    from mjdesk.ui.common.host import FeatureHost
     from mjdesk.ui.common.tasks import TaskRunner
     from mjdesk.ui.contacts.details import ContactDetailsPanel
+    from mjdesk.ui.contacts.gdpr import GdprActions
     from mjdesk.ui.contacts.welcome import WelcomePanel
 
 SEARCH_DELAY_MS = 150
@@ -82,9 +84,11 @@ class ContactsPage(QWidget):
         offers_practice: Callable[[], bool] = bool,
         reading: Callable[[], AbstractContextManager[sqlite3.Connection]] | None = None,
         runner: TaskRunner | None = None,
+        host: FeatureHost | None = None,
     ) -> None:
         super().__init__(parent)
         self.model = model
+        self.host = host
         self.reading = reading
         self.runner = runner
         self.offers_practice = offers_practice
@@ -133,6 +137,7 @@ class ContactsPage(QWidget):
         # The details panel and the splitter beside the table are made on first use: a
         # QSplitter made now would build every Qt enum before the first paint.
         self.details: ContactDetailsPanel | None = None
+        self.gdpr: GdprActions | None = None  # its GDPR buttons, when the page has a host
         layout.addWidget(self.stack, 1)
         self._layout = layout
         self.table.activated.connect(self._open_details)  # double-click, or Enter
@@ -159,6 +164,10 @@ class ContactsPage(QWidget):
                 raise RuntimeError("the page was made without a way to read details")
             self.details = ContactDetailsPanel(self.reading, self.runner, self)
             self.details.closed.connect(lambda: self.table.setFocus())
+            if self.host is not None:
+                from mjdesk.ui.contacts.gdpr import GdprActions
+
+                self.gdpr = GdprActions(self.details, self.host)
             split = QSplitter(self)
             split.setObjectName("contactsSplit")
             split.setChildrenCollapsible(False)

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
             offers_practice=self.offers_practice,
             reading=workspace.reading,
             runner=self.runner,
+            host=self.host,
         )
         self.contacts_page.importRequested.connect(lambda: self.imports.open_wizard())
         self.contacts_page.practiceRequested.connect(self.start_practice)
