@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from bench_contacts import data_dir  # noqa: E402
+from bench.bench_contacts import data_dir  # noqa: E402
 
 from mjdesk.core.details import access_export, contact_details  # noqa: E402
 from mjdesk.core.erasure import SECURE_FTS, erase_contact  # noqa: E402
