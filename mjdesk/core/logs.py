@@ -14,6 +14,9 @@ from mjdesk.core.paths import PRIVATE_FILE, ensure_private_folder, make_private
 _AUTH_HEADER = re.compile(
     r"(Authorization['\"]?\s*[:=]\s*['\"]?)(Basic|Bearer)\s+[^\s'\",}]+", re.I
 )
+_ADDRESS = re.compile(r"[\w.+'&=-]+@[\w-]+(?:\.[\w-]+)+")
+"""Anything that looks like an e-mail address: a person's, which no log line may keep (an
+erased person's would outlive the erasure there), e.g. in a refusal that quotes a row."""
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 
@@ -26,8 +29,10 @@ def register_secret(secret: str) -> None:
 
 
 def redact(text: str) -> str:
-    """``text`` with Authorization headers and every registered secret masked."""
+    """``text`` with Authorization headers, every registered secret and every e-mail
+    address masked."""
     text = _AUTH_HEADER.sub(r"\1\2 [redacted]", text)
+    text = _ADDRESS.sub("[address]", text)
     with _secrets_lock:
         known = sorted(_secrets, key=len, reverse=True)
     for secret in known:
@@ -56,7 +61,7 @@ class RotatingFile(logging.FileHandler):
         self.backups = backups
 
     def _open(self) -> io.TextIOWrapper:
-        # Private to the user (0600): the log names files, profiles and addresses.
+        # Private to the user (0600): the log names files and profiles.
         fd = os.open(
             self.baseFilename,
             os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0),

@@ -123,9 +123,19 @@ def damaged(path: Path, found: list[str]) -> WorkspaceCorrupt:
     )
 
 
+ZEROED_SINCE = "deletes_zeroed_since"
+"""The ``meta`` key saying since when every write to the workspace left no deleted bytes in
+its pages (`_configure`): from its creation, or from the first erasure, which made the file
+again (VACUUM) to be sure of it. Free pages are the erasure's to zero."""
+
+
 def _configure(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("PRAGMA busy_timeout = 5000")
+    # A deleted or changed row leaves no copy of itself in the pages that are written anyway
+    # (zeroed at no extra I/O; the default of some SQLite builds, not of others), so that an
+    # erasure need not search the whole file for the person's older rows.
+    con.execute("PRAGMA secure_delete = FAST")
 
 
 @contextmanager
@@ -352,6 +362,7 @@ class Workspace:
                 "INSERT INTO meta (key, value) VALUES "
                 f"('workspace_id', '{os.urandom(16).hex()}'), "
                 f"('tombstone_key', '{os.urandom(32).hex()}'), "
+                f"('{ZEROED_SINCE}', '{now_iso()}'), "
                 f"('created_at', '{now_iso()}'), "
                 f"('created_by', 'mjdesk {__version__}');"
             )
@@ -446,9 +457,11 @@ class Workspace:
             ) from None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One user action: everything inside commits together or not at all."""
-        with self._write_lock:
+    def transaction(self, *, zero_deleted: bool = False) -> Iterator[sqlite3.Connection]:
+        """One user action: everything inside commits together or not at all. With
+        ``zero_deleted`` every byte it deletes is overwritten with zeros, in the pages that
+        keep rows and in the pages it frees (for erasing a person: `empty_log` next)."""
+        with self._write_lock, self._zeroing() if zero_deleted else nullcontext():
             self._check_lock()
             self._check_intact()
             con = self._con
@@ -466,6 +479,37 @@ class Workspace:
                     self.damage = [str(exc)]
                     raise damaged(self.path, self.damage) from exc
                 raise
+
+    @contextmanager
+    def _zeroing(self) -> Iterator[None]:
+        before = int(self._con.execute("PRAGMA secure_delete").fetchone()[0])
+        self._con.execute("PRAGMA secure_delete = ON")
+        try:
+            yield
+        finally:
+            self._con.execute(f"PRAGMA secure_delete = {before}")
+
+    def vacuum(self) -> None:
+        """Make the file again from its rows alone (SQLite's VACUUM): nothing deleted or
+        changed before is left in it. Takes as long as copying the workspace, and as much
+        free disk space again."""
+        with self._write_lock:
+            self._check_lock()
+            self._check_intact()
+            try:
+                self._con.execute("VACUUM")
+            except sqlite3.Error as exc:
+                if is_disk_full(exc):
+                    raise disk_full(self.path.parent, workspace_size(self.path)) from exc
+                raise
+
+    def empty_log(self) -> bool:
+        """Copy every page of the write-ahead log into the file and cut the log to nothing,
+        so that what a transaction deleted is not left in it. False when a reader in the
+        middle of a read kept it (the log is emptied by a later write or on closing)."""
+        with self._write_lock:
+            row = self._con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return int(row[0]) == 0 and int(row[1]) in (0, -1)
 
     @contextmanager
     def bulk_writing(self) -> Iterator[None]:

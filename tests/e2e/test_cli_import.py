@@ -453,3 +453,34 @@ def test_gdpr_access_writes_everything_about_one_person(tmp_path: Path) -> None:
     )  # fmt: skip
     assert missing.returncode == 2
     assert "No contact in this workspace has the address nobody@example.org" in missing.stderr
+
+
+def test_gdpr_erase_needs_yes_then_erases_and_names_the_backups(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    data = tmp_path / "data"
+    assert run(source, "--data-dir", data, cwd=tmp_path).returncode == 0
+
+    def gdpr(*words: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mjdesk", "gdpr", *words, "--data-dir", str(data)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    unconfirmed = gdpr("erase", "Ann@Example.org")
+    assert unconfirmed.returncode == 2
+    assert "cannot be undone" in unconfirmed.stderr
+    assert "--yes" in unconfirmed.stderr
+    workspace = data / "data" / "workspaces" / "Default.sqlite3"
+    kept = workspace.with_name("Default.format6.20250101T000000Z.bak.sqlite3")
+    kept.write_bytes(b"an older copy")
+    done = gdpr("erase", "ann@example.org", "--yes", "--reason", "ticket 12")
+    assert done.returncode == 0, done.stderr
+    assert "Erased ann@example.org" in done.stdout
+    assert str(kept) in done.stdout
+    assert b"ann@example.org" not in workspace.read_bytes().lower()
+    again = gdpr("erase", "ann@example.org", "--yes")
+    assert again.returncode == 2
+    assert "No contact in this workspace has the address ann@example.org" in again.stderr
+    assert gdpr("access", "ann@example.org", str(tmp_path / "out")).returncode == 2
+    for log in (data / "logs").glob("*.log*"):
+        assert b"ann@example.org" not in log.read_bytes().lower()

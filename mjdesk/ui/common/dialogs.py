@@ -71,6 +71,15 @@ def ask_save_file(
     return Path(name)
 
 
+def ask_folder(parent: QWidget, title: str, *, settings: Settings, kind: str) -> Path | None:
+    """The folder the user picks, or None; as `ask_open_file`, by ``kind``."""
+    name = QFileDialog.getExistingDirectory(parent, title, str(start_folder(settings, kind)))
+    if not name:
+        return None
+    settings.remember_folder(kind, Path(name))
+    return Path(name)
+
+
 def ask_confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     """Whether the user confirms ``action`` (the default button is Cancel)."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)

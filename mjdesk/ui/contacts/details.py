@@ -54,10 +54,17 @@ class ContactDetailsPanel(QWidget):
         layout.setContentsMargins(6, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.text, 1)
+        self._actions = QHBoxLayout()
+        layout.addLayout(self._actions)
         # Esc in the panel closes it (the search box's own Esc acts only there).
         close = QShortcut(QKeySequence("Esc"), self, self.close_panel)
         close.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.hide()
+
+    def add_actions(self, *buttons: QPushButton) -> None:
+        """Put ``buttons`` (actions on the shown contact) in a row under the details."""
+        for button in buttons:
+            self._actions.addWidget(button)
 
     def show_contact(self, contact_id: int) -> None:
         """Show contact ``contact_id`` (read off the GUI thread)."""

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from mjdesk.ui.common.tasks import TaskRunner
     from mjdesk.ui.contacts.details import ContactDetailsPanel
     from mjdesk.ui.contacts.filters import FilterPanel
+    from mjdesk.ui.contacts.gdpr import GdprActions
     from mjdesk.ui.contacts.welcome import WelcomePanel
 
 SEARCH_DELAY_MS = 150
@@ -170,6 +171,7 @@ class ContactsPage(QWidget):
         # filter panel on the left, once the first page is on screen.
         self.details: ContactDetailsPanel | None = None
         self.filters: FilterPanel | None = None
+        self.gdpr: GdprActions | None = None  # its GDPR buttons, when the page has a host
         self._cutoff = ""
         self._body = QHBoxLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
@@ -200,6 +202,10 @@ class ContactsPage(QWidget):
                 raise RuntimeError("the page was made without a way to read details")
             self.details = ContactDetailsPanel(self.reading, self.runner, self)
             self.details.closed.connect(lambda: self.table.setFocus())
+            if self.host is not None:
+                from mjdesk.ui.contacts.gdpr import GdprActions
+
+                self.gdpr = GdprActions(self.details, self.host)
             split = QSplitter(self)
             split.setObjectName("contactsSplit")
             split.setChildrenCollapsible(False)
