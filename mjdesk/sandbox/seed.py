@@ -8,6 +8,7 @@ providers and the event logs agree with each other.
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -51,7 +52,63 @@ FIRST = [
     "Ines",
     "Ravi",
     "Siobhan",
+    "Amara",
+    "Bilal",
+    "Chloe",
+    "Dmitri",
+    "Elena",
+    "Farah",
+    "Gabriel",
+    "Hiro",
+    "Isla",
+    "Jamal",
+    "Katya",
+    "Liam",
+    "Mei",
+    "Nadia",
+    "Omar",
+    "Paula",
+    "Quentin",
+    "Rosa",
+    "Saanvi",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+    "Aaron",
+    "Beatriz",
+    "Callum",
+    "Dalia",
+    "Emeka",
+    "Freya",
+    "Gideon",
+    "Hana",
+    "Ibrahim",
+    "Jana",
+    "Kofi",
+    "Lucia",
+    "Marek",
+    "Niamh",
+    "Oscar",
+    "Pilar",
+    "Rahul",
+    "Sofia",
+    "Theo",
+    "Ulla",
+    "Vera",
+    "Wojciech",
+    "Yara",
+    "Zain",
+    "Anouk",
+    "Bruno",
+    "Carmen",
+    "Dara",
 ]
+# Enough names that every contact has a name of its own (namesakes are rare in a
+# department), drawn without repeats; the practice workspace adds a few on purpose.
 LAST = [
     "Smith",
     "Patel",
@@ -71,6 +128,56 @@ LAST = [
     "O'Brien",
     "Rossi",
     "Khan",
+    "Adeyemi",
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gallagher",
+    "Horvat",
+    "Ibáñez",
+    "Jensen",
+    "Kaur",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Ortega",
+    "Petrov",
+    "Quinn",
+    "Reyes",
+    "Sato",
+    "Torres",
+    "Ueda",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+    "Abbott",
+    "Bianchi",
+    "Campbell",
+    "Dimitrov",
+    "Evans",
+    "Fontaine",
+    "Grant",
+    "Hughes",
+    "Iyer",
+    "Jovanović",
+    "Kim",
+    "Lambert",
+    "Martins",
+    "Nowak",
+    "Olsen",
+    "Park",
+    "Rahman",
+    "Schmidt",
+    "Takahashi",
+    "Usman",
+    "Vogel",
+    "Wright",
+    "Young",
+    "Zielinski",
 ]
 DOMAINS = [
     ("gmail.com", "Gmail", 30),
@@ -99,9 +206,11 @@ def _text(body: str, unsub: bool = True) -> str:
 def _contacts(account: Account, rng: random.Random, start: datetime, count: int) -> list[Contact]:
     names = [d for d, _, w in DOMAINS for _ in range(w)]
     made = []
+    pairs = rng.sample(range(len(FIRST) * len(LAST)), count)
     for number in range(count):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        local = f"{first}.{last}".lower().replace("'", "").replace("ë", "e").replace("í", "i")
+        first, last = FIRST[pairs[number] % len(FIRST)], LAST[pairs[number] // len(FIRST)]
+        plain = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore")
+        local = plain.decode().lower().replace("'", "")
         email = f"{local}{number}@{rng.choice(names)}"
         created = rfc3339(start + timedelta(minutes=number * 97))
         contact = Contact(

@@ -295,7 +295,8 @@ def test_a_damaged_workspace_shows_a_banner_and_refuses_writes(
 
     window = open_window(damaged_workspace(tmp_path / "source.sqlite3"))
     qtbot.waitUntil(lambda: hasattr(window, "damage_banner"), timeout=10_000)
-    assert window.damage_banner.isVisible()
+    # (a widget put into a shown window is shown by a queued call)
+    qtbot.waitUntil(window.damage_banner.isVisible, timeout=2_000)
     assert "is damaged" in window.damage_banner.text()
     assert window.workspace.damage
     with pytest.raises(WorkspaceCorrupt), window.workspace.transaction():
