@@ -53,6 +53,8 @@ class ContactDetails:
     """(list name, subscription status)."""
     history: list[tuple[str, str, str]]
     """(when, who, what) of every step that touched the contact, newest first."""
+    flags: list[tuple[str, str]]
+    """(flag, what it means for this contact) of each review flag it carries."""
 
 
 def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails | None:
@@ -103,7 +105,26 @@ def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails 
         proofs,
         lists,
         history,
+        _flags(con, contact_id),
     )
+
+
+def _flags(con: sqlite3.Connection, contact_id: int) -> list[tuple[str, str]]:
+    from mjdesk.core.flags import Flag, flags_of
+
+    said = []
+    for flag, hint in flags_of(con, contact_id):
+        meaning = flag.meaning
+        if flag is Flag.TYPO and hint:
+            meaning = f"Perhaps {hint}? (Actions › Accept Typo Fixes)"
+        elif flag is Flag.DUPLICATE and hint:
+            meaning = f"Another contact reaches the same mailbox, {hint}."
+        elif flag is Flag.NEAR_ADDRESS and hint.isdigit():
+            row = con.execute("SELECT email FROM contacts WHERE id = ?", (int(hint),)).fetchone()
+            if row is not None:
+                meaning = f"One letter away from {row[0]}."
+        said.append((flag.label, meaning))
+    return said
 
 
 class NoSuchPerson(UserError):
@@ -163,6 +184,12 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
         + (f" ({_e(when)})" if when else "")
         + "</h3>"
     )
+    if details.flags:
+        cells = "".join(
+            f"<tr><td><b>{_e(label)}</b></td><td>{_e(meaning)}</td></tr>"
+            for label, meaning in details.flags
+        )
+        parts.append(f"<h3>Flags</h3><table cellpadding='2'>{cells}</table>")
     if not details.proofs:
         parts.append("<p>No consent record: this person may not be mailed.</p>")
     for proof in details.proofs:

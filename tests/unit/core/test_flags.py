@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
+from mjdesk.core.details import contact_details, details_html
 from mjdesk.core.flags import Flag, flags_of, mailbox_key, refresh_consent_flags, refresh_flags
 from mjdesk.core.near_addresses import near_pairs, near_pairs_plain, one_edit_apart
 from mjdesk.core.workspace import Workspace
@@ -57,6 +58,18 @@ def test_each_flag_is_found_with_its_hint(tmp_path: Path) -> None:
         [(typo_id,)] = ws.fetch("SELECT id FROM contacts WHERE email = 'bob@gmial.com'")
         with ws.reading() as con:
             assert flags_of(con, typo_id) == [(Flag.TYPO, "bob@gmail.com")]
+            details = contact_details(con, typo_id)
+            assert details is not None
+            assert details.flags == [
+                ("Possible typo", "Perhaps bob@gmail.com? (Actions › Accept Typo Fixes)")
+            ]
+            [(near,)] = ws.fetch("SELECT id FROM contacts WHERE email = 'ann.smyth@york.ac.uk'")
+            near_details = contact_details(con, near)
+            assert near_details is not None
+            assert ("Similar address", "One letter away from ann.smith@york.ac.uk.") in (
+                near_details.flags
+            )
+            assert "Possible typo" in details_html(details)
 
 
 def test_a_later_consent_with_proof_clears_the_missing_proof_flag(tmp_path: Path) -> None:
