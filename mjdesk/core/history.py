@@ -29,7 +29,20 @@ LEDGER_COLUMNS = (
 )
 _LEDGER_IMAGE = "json_array(" + ", ".join(f"l.{c.strip()}" for c in LEDGER_COLUMNS.split(",")) + ")"
 
-UNDOABLE = ("import",)
+EDIT_ACTIONS = (
+    "withdraw_consent",
+    "expire_consent",
+    "record_consent",
+    "add_to_list",
+    "remove_from_list",
+    "fix_typos",
+    "merge_contacts",
+    "delete_contacts",
+    "edit_contact",
+)
+"""The consent review's edits (`mjdesk.core.edits`), each an undoable step."""
+
+UNDOABLE = ("import", *EDIT_ACTIONS)
 """The kinds of step that can be undone (the ``action`` of their activity)."""
 
 
@@ -95,6 +108,17 @@ def later_step(con: sqlite3.Connection, activity_id: int) -> tuple[str, str, str
     return None if row is None else (str(row[0]), str(row[1]), str(row[2]), int(row[3]))
 
 
+MEMBERSHIP_COLUMNS = (
+    "contact_id, list_id, status, added_at, mailjet_status, mailjet_changed_at, synced_at"
+)
+MEMBERSHIP_IMAGE = (
+    "(SELECT json_group_array(json_array(m.list_id, m.status, m.added_at, m.mailjet_status, "
+    "m.mailjet_changed_at, m.synced_at)) FROM memberships m WHERE m.contact_id = c.id)"
+)
+"""A contact's list memberships (SQL over ``contacts c``), kept in the before image of a
+step that adds, removes or moves memberships, so that undo can put them back as they were."""
+
+
 def keep_images(
     con: sqlite3.Connection,
     activity_id: int,
@@ -116,6 +140,52 @@ def keep_images(
     )
 
 
+def keep_step_images(
+    con: sqlite3.Connection,
+    activity_id: int,
+    contacts_sql: str,
+    params: tuple[object, ...] = (),
+    *,
+    ledger: str | None = None,
+    ledger_params: tuple[object, ...] = (),
+    memberships: bool = False,
+) -> None:
+    """Record, for step ``activity_id``, the before image of each contact whose id
+    ``contacts_sql`` (with ``params``) selects: with the consent records the step will
+    remove (those of the contact ``l`` that the SQL condition ``ledger`` with
+    ``ledger_params`` picks; None: none) and, if ``memberships``, its list memberships."""
+    image = CONTACT_IMAGE
+    if ledger is not None:
+        image = (
+            f"json_set({image}, '$.ledger', json((SELECT json_group_array({_LEDGER_IMAGE}) "
+            f"FROM consent_ledger l WHERE l.contact_id = c.id AND ({ledger}))))"
+        )
+    if memberships:
+        image = f"json_set({image}, '$.memberships', json({MEMBERSHIP_IMAGE}))"
+    con.execute(
+        "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
+        f"SELECT ?, c.id, {image} FROM contacts c WHERE c.id IN ({contacts_sql})",
+        (activity_id, *ledger_params, *params),
+    )
+
+
+def put_memberships_back(con: sqlite3.Connection, activity_id: int) -> None:
+    """Give every contact whose before image in step ``activity_id`` holds its list
+    memberships exactly those memberships again (its lists must exist)."""
+    kept = (
+        "SELECT contact_id FROM activity_changes WHERE activity_id = ? "
+        "AND json_type(before, '$.memberships') IS NOT NULL"
+    )
+    con.execute(f"DELETE FROM memberships WHERE contact_id IN ({kept})", (activity_id,))
+    columns = ", ".join(f"json_extract(r.value, '$[{i}]')" for i in range(6))
+    con.execute(
+        f"INSERT INTO memberships ({MEMBERSHIP_COLUMNS}) SELECT i.contact_id, {columns} "
+        "FROM activity_changes i, json_each(i.before, '$.memberships') AS r "
+        "WHERE i.activity_id = ? AND i.before IS NOT NULL",
+        (activity_id,),
+    )
+
+
 def _field(name: str, column: str = "before") -> str:
     return f"json_extract({column}, '$.{name}')"
 
@@ -123,9 +193,10 @@ def _field(name: str, column: str = "before") -> str:
 def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
     """Put step ``activity_id``'s before images back: contacts it created are deleted (with
     their consent records), contacts it deleted are made again with their ids, contacts it
-    changed get their fields back, and consent records it removed are recorded again.
-    Returns (deleted, made again, restored). The caller checks first that nothing done
-    since depends on the step, and runs this inside its transaction."""
+    changed get their fields back, consent records it removed are recorded again and list
+    memberships it kept are as they were. Returns (deleted, made again, changed). The
+    caller checks first that nothing done since depends on the step, and runs this inside
+    its transaction."""
     created = "SELECT contact_id FROM activity_changes WHERE activity_id = ? AND before IS NULL"
     con.execute(
         "INSERT OR IGNORE INTO ledger_release (kind, ref) SELECT 'contact', contact_id "
@@ -165,11 +236,13 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
         "ORDER BY json_extract(r.value, '$[0]')",
         (activity_id,),
     )
-    return deleted, made, changed - made
+    put_memberships_back(con, activity_id)
+    return deleted, made, changed
 
 
 _RESTORE = """
     UPDATE contacts SET
+        email_key = coalesce(b.email_key, contacts.email_key),
         email = b.email,
         first_name = b.first_name,
         last_name = b.last_name,
@@ -178,6 +251,7 @@ _RESTORE = """
         updated_at = coalesce(b.updated_at, contacts.updated_at)
     FROM (
         SELECT contact_id,
+            json_extract(before, '$.email_key') AS email_key,
             json_extract(before, '$.email') AS email,
             json_extract(before, '$.first_name') AS first_name,
             json_extract(before, '$.last_name') AS last_name,
@@ -187,14 +261,23 @@ _RESTORE = """
             json_extract(before, '$.updated_at') AS updated_at
         FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL
     ) AS b
-    WHERE contacts.id = b.contact_id
+    WHERE contacts.id = b.contact_id AND (
+        contacts.email_key IS NOT coalesce(b.email_key, contacts.email_key)
+        OR contacts.email IS NOT b.email
+        OR contacts.first_name IS NOT b.first_name COLLATE BINARY
+        OR contacts.last_name IS NOT b.last_name COLLATE BINARY
+        OR contacts.properties IS NOT b.properties
+        OR contacts.flags IS NOT b.flags COLLATE BINARY
+        OR contacts.updated_at IS NOT coalesce(b.updated_at, contacts.updated_at))
 """
 
 
 def restore_changed(con: sqlite3.Connection, activity_id: int) -> int:
     """Give every contact that step ``activity_id`` kept a before image of its fields back
     (an image from before the stored properties text was kept rebuilds it from the JSON).
-    Returns how many rows were set."""
+    Only rows that differ from their image are written (a consent-only step left its
+    100,000 rows as they were: rewriting them would cost the search index its work for
+    nothing). Returns how many rows were set."""
     return con.execute(_RESTORE, (activity_id,)).rowcount
 
 

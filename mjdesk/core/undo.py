@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from mjdesk.core.changes import IMPORTED, Changes
 from mjdesk.core.clock import current_user, now_iso
-from mjdesk.core.history import image_conflicts, later_step, put_back
+from mjdesk.core.edits import refresh_after, undo_edit
+from mjdesk.core.history import EDIT_ACTIONS, image_conflicts, later_step, put_back
 from mjdesk.core.importing.undo import UndoRefused, undo_import
 from mjdesk.core.journal import record_activity
 from mjdesk.core.workspace import Workspace
@@ -30,6 +31,9 @@ class StepResult:
 def undo_step(workspace: Workspace, activity_id: int, *, actor: str | None = None) -> StepResult:
     """Undo step ``activity_id`` (`UndoRefused` says why it cannot be)."""
     kind, batch = _kind(workspace, activity_id)
+    if kind in EDIT_ACTIONS:
+        edit = undo_edit(workspace, activity_id, actor=actor)
+        return StepResult(activity_id, edit.message, edit.changes)
     if kind != "import" or batch is None:
         raise UndoRefused(f"Step {activity_id} cannot be undone.")
     result = undo_import(workspace, batch, actor=actor)
@@ -72,8 +76,12 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
                 )
                 + "."
             )
-        _deleted, made, restored = put_back(con, undo_id)
         details = json.loads(details_text or "{}")
+        con.executemany(
+            "INSERT INTO lists (id, name, mailjet_id, created_at) VALUES (?, ?, ?, ?)",
+            [tuple(made_list) for made_list in details.get("lists_removed", [])],
+        )
+        _deleted, made, restored = put_back(con, undo_id)
         con.executemany(
             "INSERT OR IGNORE INTO property_types (name, datatype) VALUES (?, ?)",
             [tuple(pair) for pair in details.get("property_types", [])],
@@ -98,10 +106,16 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
             con.execute(
                 "UPDATE import_batches SET undone_at = NULL WHERE activity_id = ?", (activity_id,)
             )
+        else:
+            refresh_after(con, str(details.get("flags", "all")))
+    if action == "import":
+        return StepResult(
+            activity_id, f"Redone: {made:,} contacts back, {restored:,} changed again.", IMPORTED
+        )
     return StepResult(
         activity_id,
-        f"Redone: {made:,} contacts back, {restored:,} changed again.",
-        IMPORTED if action == "import" else Changes(contacts_added_or_removed=True, activity=True),
+        f"Redone: {summary}.",
+        Changes(contacts_added_or_removed=True, lists=True, activity=True),
     )
 
 

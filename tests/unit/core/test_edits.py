@@ -1,0 +1,257 @@
+"""The consent review's edits: each one step that undo puts back exactly and redo does again,
+also after a restart; refused when later steps changed the same contacts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
+from mjdesk.core.edits import (
+    NothingToEdit,
+    accept_typo_fixes,
+    add_to_list,
+    delete_contacts,
+    edit_contact,
+    expire_consent,
+    merge_contacts,
+    record_consents,
+    remove_from_list,
+    withdraw_consent,
+)
+from mjdesk.core.flags import refresh_flags
+from mjdesk.core.history import redo_stack, steps
+from mjdesk.core.importing.undo import UndoRefused
+from mjdesk.core.undo import redo_step, undo_step
+from mjdesk.core.work import UserError
+from mjdesk.core.workspace import Workspace
+
+from support.importing import check_derived, dump
+
+PROOF = ConsentRecord("granted", "2025-01-01T00:00:00Z", "form.csv", wording="Yes please")
+OLD = ConsentRecord("granted", "2020-01-01T00:00:00Z", "old.csv", wording="Old yes")
+PEOPLE = [
+    NewContact("ann@york.ac.uk", "Ann", "Smith", {"phone": "1", "dept": "Maths"}, PROOF),
+    NewContact("ann.smith@york.ac.uk", "", "Smith", {"phone": "2", "room": "B1"}, OLD),
+    NewContact("bob@gmial.com", "Bob", "", {}, PROOF),
+    NewContact("none@york.ac.uk", "Nia", "None"),
+    NewContact("wd@york.ac.uk", "Wanda", "", {}, ConsentRecord("withdrawn", "2025-02-01")),
+]
+ANN, ANN2, BOB, NIA, WANDA = 1, 2, 3, 4, 5
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Any:
+    with Workspace.open(tmp_path / "ws.sqlite3") as workspace:
+        with workspace.transaction() as con:
+            add_contacts(con, PEOPLE, actor="seeder")
+            con.execute("INSERT INTO lists (name, created_at) VALUES ('News', '2024-01-01')")
+            con.execute(
+                "INSERT INTO memberships (contact_id, list_id, status, added_at) "
+                "VALUES (2, 1, 'unsubscribed', '2024-01-01'), (3, 1, 'subscribed', '2024-01-02')"
+            )
+            refresh_flags(con)
+        yield workspace
+
+
+def state(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    out = dump(ws)
+    out["flags"] = ws.fetch("SELECT * FROM contact_flags ORDER BY flag, contact_id")
+    return out
+
+
+def ledger(ws: Workspace, contact_id: int) -> list[tuple[Any, ...]]:
+    return ws.fetch(
+        "SELECT status, given_at, source_file, wording, recorded_by FROM consent_ledger "
+        "WHERE contact_id = ? ORDER BY id",
+        (contact_id,),
+    )
+
+
+EDITS: dict[str, Callable[[Workspace], Any]] = {
+    "withdraw": lambda ws: withdraw_consent(ws, [ANN, ANN2, NIA, 99], "asked by e-mail"),
+    "expire": lambda ws: expire_consent(ws, "re-permission"),
+    "record": lambda ws: record_consents(
+        ws, [NIA, WANDA], wording="Yes to news", source="Open day", given_at="2025-03-01"
+    ),
+    "add to new list": lambda ws: add_to_list(ws, [ANN, BOB, NIA], "Alumni"),
+    "add to list": lambda ws: add_to_list(ws, [ANN, BOB], "News"),
+    "remove from list": lambda ws: remove_from_list(ws, [ANN2, BOB, NIA], "News"),
+    "typo": lambda ws: accept_typo_fixes(ws, [BOB, ANN]),
+    "merge": lambda ws: merge_contacts(ws, [(ANN, [ANN2])]),
+    "delete": lambda ws: delete_contacts(ws, [ANN2, BOB]),
+    "edit": lambda ws: edit_contact(
+        ws, ANN2, email="Ann.Smyth@york.ac.uk", first_name="Annie", properties={"phone": "9"}
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_each_edit_is_one_step_undone_exactly_and_redone_after_a_restart(
+    ws: Workspace, name: str
+) -> None:
+    before = state(ws)
+    result = EDITS[name](ws)
+    after = state(ws)
+    assert after != before
+    check_derived(ws)
+    [(action, summary, count, details)] = ws.fetch(
+        "SELECT action, summary, count, details FROM activity WHERE id = ?", (result.activity_id,)
+    )
+    assert count >= result.done > 0
+    assert "@" not in summary
+    assert "Ann" not in summary
+    assert json.loads(details)["flags"] in ("consent", "all", "none")
+    images = ws.fetch(
+        "SELECT count(*) FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL",
+        (result.activity_id,),
+    )
+    assert images[0][0] >= result.done
+    undo_step(ws, result.activity_id, actor="tester")
+    assert state(ws) == before
+    check_derived(ws)
+    stack, done = redo_stack(steps(ws._con))
+    assert ([s.activity_id for s in stack], done) == ([result.activity_id], 0)
+    assert stack[0].action == action
+    path = ws.path
+    ws.close()
+    with Workspace.open(path) as again:
+        redo_step(again, result.activity_id, actor="tester")
+        assert state(again) == after
+        check_derived(again)
+        undo_step(again, result.activity_id, actor="tester")
+        assert state(again) == before
+        redo_step(again, result.activity_id, actor="tester")
+        assert state(again) == after
+
+
+def test_withdraw_appends_a_dated_record_with_the_reason_and_skips_those_without_consent(
+    ws: Workspace,
+) -> None:
+    result = withdraw_consent(ws, [ANN, NIA, WANDA, 99], "asked by e-mail", actor="clerk")
+    assert (result.done, result.skipped) == (1, 3)
+    assert result.changes.contact_ids == {ANN}
+    [granted, withdrawn] = ledger(ws, ANN)
+    assert granted[0] == "granted"
+    assert withdrawn[0] == "withdrawn"
+    assert withdrawn[2:] == (None, "asked by e-mail", "clerk")
+    assert abs(datetime.fromisoformat(withdrawn[1]) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (ANN,)) == [("withdrawn",)]
+    with pytest.raises(NothingToEdit, match="current consent"):
+        withdraw_consent(ws, [NIA, WANDA], "again")
+    with pytest.raises(UserError, match="reason"):
+        withdraw_consent(ws, [ANN2], "  ")
+
+
+def test_expire_withdraws_only_the_stale_consents(ws: Workspace) -> None:
+    result = expire_consent(ws, "re-permission")
+    assert result.done == 1
+    assert ledger(ws, ANN2)[-1][0::3] == ("withdrawn", "re-permission")
+    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (ANN,)) == [("granted",)]
+    assert ws.fetch("SELECT action FROM activity WHERE id = ?", (result.activity_id,)) == [
+        ("expire_consent",)
+    ]
+
+
+def test_record_consent_needs_wording_source_and_a_past_date(ws: Workspace) -> None:
+    with pytest.raises(UserError, match="wording"):
+        record_consents(ws, [NIA], wording="", source="x", given_at="2025-01-01")
+    with pytest.raises(UserError, match="source"):
+        record_consents(ws, [NIA], wording="w", source=" ", given_at="2025-01-01")
+    with pytest.raises(UserError, match="future"):
+        record_consents(ws, [NIA], wording="w", source="s", given_at="2999-01-01")
+    record_consents(
+        ws, [NIA], wording="Yes", source="Open day", given_at="2025-03-01", actor="clerk"
+    )
+    assert ledger(ws, NIA) == [("granted", "2025-03-01T00:00:00Z", "Open day", "Yes", "clerk")]
+    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (NIA,)) == [("granted",)]
+
+
+def test_list_edits_make_the_list_and_pass_over_members(ws: Workspace) -> None:
+    added = add_to_list(ws, [ANN, BOB], "News")
+    assert (added.done, added.skipped) == (1, 1)
+    made = add_to_list(ws, [ANN], "Alumni")
+    assert ws.fetch("SELECT name FROM lists ORDER BY id") == [("News",), ("Alumni",)]
+    undo_step(ws, made.activity_id)
+    assert ws.fetch("SELECT name FROM lists ORDER BY id") == [("News",)]
+    with pytest.raises(NothingToEdit, match="no list"):
+        remove_from_list(ws, [ANN], "Nope")
+    with pytest.raises(NothingToEdit, match="already"):
+        add_to_list(ws, [ANN, BOB], "news")
+
+
+def test_typo_fix_takes_the_hint_and_passes_over_a_taken_address(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("carl@gmial.com"), NewContact("carl@gmail.com")], actor="t")
+        refresh_flags(con)
+    result = accept_typo_fixes(ws, [BOB, 6, ANN])
+    assert (result.done, result.skipped) == (1, 2)
+    assert ws.fetch("SELECT email, email_key FROM contacts WHERE id = ?", (BOB,)) == [
+        ("bob@gmail.com", "bob@gmail.com")
+    ]
+    assert ws.fetch("SELECT flag FROM contact_flags WHERE contact_id = ?", (BOB,)) == []
+
+
+def test_merge_keeps_every_ledger_record_property_and_membership(ws: Workspace) -> None:
+    survivor_before = ledger(ws, ANN)
+    other_before = ledger(ws, ANN2)
+    merge_contacts(ws, [(ANN, [ANN2])])
+    assert ws.fetch("SELECT count(*) FROM contacts WHERE id = ?", (ANN2,)) == [(0,)]
+    assert sorted(ledger(ws, ANN)) == sorted(survivor_before + other_before)
+    [(first, props)] = ws.fetch("SELECT first_name, properties FROM contacts WHERE id = ?", (ANN,))
+    assert first == "Ann"
+    assert json.loads(props) == {"phone": "1", "dept": "Maths", "room": "B1"}
+    assert ws.fetch("SELECT list_id, status FROM memberships WHERE contact_id = ?", (ANN,)) == [
+        (1, "unsubscribed")
+    ]
+    with pytest.raises(UserError, match="one survivor"):
+        merge_contacts(ws, [(BOB, [NIA]), (WANDA, [NIA])])
+
+
+def test_edit_refuses_an_address_another_contact_has(ws: Workspace) -> None:
+    with pytest.raises(UserError, match="merge"):
+        edit_contact(ws, ANN2, email="ANN@york.ac.uk")
+    with pytest.raises(NothingToEdit):
+        edit_contact(ws, ANN2, first_name="")
+
+
+def test_undo_is_refused_when_a_later_step_changed_the_same_contacts(ws: Workspace) -> None:
+    first = withdraw_consent(ws, [ANN, ANN2], "asked")
+    second = add_to_list(ws, [ANN], "Alumni")
+    state_now = state(ws)
+    with pytest.raises(UndoRefused, match="Undo that first"):
+        undo_step(ws, first.activity_id)
+    assert state(ws) == state_now
+    undo_step(ws, second.activity_id)
+    undo_step(ws, first.activity_id)
+    with pytest.raises(UndoRefused, match="already undone"):
+        undo_step(ws, first.activity_id)
+
+
+def test_redo_is_refused_when_later_work_changed_the_contacts(ws: Workspace) -> None:
+    first = withdraw_consent(ws, [ANN], "asked")
+    undo_step(ws, first.activity_id)
+    edit_contact(ws, ANN, first_name="Anne")
+    with pytest.raises(UndoRefused, match="Undo that first"):
+        redo_step(ws, first.activity_id)
+
+
+def test_undo_of_a_delete_is_refused_once_the_address_is_back(ws: Workspace) -> None:
+    gone = delete_contacts(ws, [BOB])
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("bob@gmial.com")], actor="t")
+    with pytest.raises(UndoRefused, match="in the workspace again"):
+        undo_step(ws, gone.activity_id)
+
+
+def test_a_hundred_thousand_ids_go_in_at_once_and_unknown_ones_are_passed_over(
+    ws: Workspace,
+) -> None:
+    ids = list(range(1, 100_001))
+    result = withdraw_consent(ws, ids, "asked")
+    assert (result.done, result.skipped) == (3, 99_997)
