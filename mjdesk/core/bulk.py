@@ -13,6 +13,7 @@ from itertools import chain
 
 from mjdesk.core.indexing import drop_own_indexes
 from mjdesk.core.schema import (
+    CONSENT_LATEST,
     CONSENT_SUMMARY_ON_DELETE,
     CONSENT_SUMMARY_ON_INSERT,
     CONTACTS_COUNT_ON_DELETE,
@@ -70,6 +71,27 @@ def triggers_suspended(con: sqlite3.Connection, names: Sequence[str]) -> Iterato
     yield True
     for _name, sql in saved:
         con.execute(sql)
+
+
+_CONSENT_SUMMARIES = f"""
+    UPDATE contacts SET
+        consent_status = coalesce(l.status, 'none'),
+        consent_at = l.given_at,
+        consent_source = coalesce(l.source_file, '')
+    FROM (SELECT ids.id AS contact_id, ({CONSENT_LATEST.format(col="id", who="ids.id")}) AS latest
+          FROM ({{contacts}}) AS ids) AS pick
+    LEFT JOIN consent_ledger l ON l.id = pick.latest
+    WHERE contacts.id = pick.contact_id
+"""
+
+
+def refresh_consent_summaries(
+    con: sqlite3.Connection, contacts_sql: str, params: Sequence[object] = ()
+) -> None:
+    """Set the consent summary of each contact whose ``id`` ``contacts_sql`` selects from
+    its consent records, in one statement: what the ledger's triggers do row by row, for a
+    write that suspended them (`triggers_suspended`)."""
+    con.execute(_CONSENT_SUMMARIES.format(contacts=contacts_sql), tuple(params))
 
 
 @contextmanager

@@ -19,11 +19,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from typing import NamedTuple
 
 from mjdesk.core.addresses import clean_typed, email_key
+from mjdesk.core.bulk import (
+    BULK_ROWS,
+    LEDGER_DELETE_TRIGGERS,
+    LEDGER_INSERT_TRIGGERS,
+    bulk_cache,
+    refresh_consent_summaries,
+    triggers_suspended,
+)
 from mjdesk.core.changes import Changes
 from mjdesk.core.clock import current_user, now_iso, parse_iso, to_iso
 from mjdesk.core.filters import retention_months, stale_before
@@ -66,7 +75,7 @@ def _plural(count: int, word: str) -> str:
 def _select(con: sqlite3.Connection, contact_ids: Iterable[int]) -> int:
     """Put ``contact_ids`` (those that are contacts) in the step's temporary table, in one
     statement; returns how many ids were given."""
-    ids = [int(ident) for ident in contact_ids]
+    ids = sorted({int(ident) for ident in contact_ids})  # (in order, the B-tree is read in order)
     con.execute("CREATE TEMP TABLE IF NOT EXISTS edit_ids (id INTEGER PRIMARY KEY)")
     con.execute("DELETE FROM temp.edit_ids")
     con.execute(
@@ -74,7 +83,7 @@ def _select(con: sqlite3.Connection, contact_ids: Iterable[int]) -> int:
         "WHERE EXISTS (SELECT 1 FROM contacts WHERE id = value)",
         (json.dumps(ids),),
     )
-    return len(set(ids))
+    return len(ids)
 
 
 def _selected(con: sqlite3.Connection) -> int:
@@ -102,13 +111,32 @@ def _finish(con: sqlite3.Connection, activity_id: int, details: Mapping[str, obj
     )
 
 
-def refresh_after(con: sqlite3.Connection, which: str, org_domains: Iterable[str] = ()) -> None:
-    """Compute the flags again: ``which`` is 'consent' (only consent records changed),
-    'all' (addresses, names or contacts changed) or 'none' (list memberships)."""
+def refresh_after(
+    con: sqlite3.Connection,
+    which: str,
+    org_domains: Iterable[str] = (),
+    *,
+    among: str | None = None,
+) -> None:
+    """Compute the flags again: ``which`` is 'consent' (only the consent records of the
+    contacts whose ids the SQL ``among`` selects changed), 'all' (addresses, names or
+    contacts changed) or 'none' (list memberships)."""
     if which == "consent":
-        refresh_consent_flags(con)
+        refresh_consent_flags(con, among)
     elif which == "all":
         refresh_flags(con, org_domains=org_domains)
+
+
+@contextmanager
+def _ledger_writes(con: sqlite3.Connection, contacts_sql: str, many: bool) -> Iterator[None]:
+    """For a block that adds or removes consent records of the contacts ``contacts_sql``
+    selects: the ledger's per-record triggers off, and the contacts' summaries set again
+    in one statement afterwards (with a page cache for big B-trees when ``many``)."""
+    triggers = LEDGER_INSERT_TRIGGERS + LEDGER_DELETE_TRIGGERS
+    with bulk_cache(con) if many else nullcontext(), triggers_suspended(con, triggers) as free:
+        yield
+        if free:
+            refresh_consent_summaries(con, contacts_sql)
 
 
 def _release_and_delete_ledger(con: sqlite3.Connection, contacts_sql: str, where: str) -> int:
@@ -129,7 +157,8 @@ def _release_and_delete_ledger(con: sqlite3.Connection, contacts_sql: str, where
 def _delete_selected(con: sqlite3.Connection, contacts_sql: str) -> int:
     """Delete the contacts ``contacts_sql`` selects, with their consent records (their
     memberships and flags go with them)."""
-    _release_and_delete_ledger(con, contacts_sql, "1")
+    with triggers_suspended(con, LEDGER_DELETE_TRIGGERS):  # (their summaries go with them)
+        _release_and_delete_ledger(con, contacts_sql, "1")
     return int(con.execute(f"DELETE FROM contacts WHERE id IN ({contacts_sql})").rowcount)
 
 
@@ -208,17 +237,35 @@ def _withdraw(
     )
     keep_step_images(con, act, SELECTED)
     mark = _ledger_mark(con)
-    con.execute(
-        "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, wording, "
-        "recorded_by, recorded_at) "
-        "SELECT id, 'withdrawn', ?1, ?2, ?3, ?4, ?1 FROM temp.edit_ids ORDER BY id",
-        (now, source, reason, actor),
-    )
+    with (
+        bulk_cache(con) if count >= BULK_ROWS else nullcontext(),
+        triggers_suspended(con, LEDGER_INSERT_TRIGGERS) as free,
+    ):
+        con.execute(
+            "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, wording, "
+            "recorded_by, recorded_at) "
+            "SELECT id, 'withdrawn', ?1, ?2, ?3, ?4, ?1 FROM temp.edit_ids ORDER BY id",
+            (now, source, reason, actor),
+        )
+        if free:
+            # Dated now, each new record is its contact's latest (a withdrawal wins a tie),
+            # unless a record of the contact is dated later.
+            con.execute(
+                "UPDATE contacts SET consent_status = 'withdrawn', consent_at = ?, "
+                f"consent_source = coalesce(?, '') WHERE id IN ({SELECTED})",
+                (now, source),
+            )
+            refresh_consent_summaries(
+                con,
+                "SELECT DISTINCT l.contact_id AS id FROM temp.edit_ids e "
+                "JOIN consent_ledger l ON l.contact_id = e.id AND l.given_at > ?",
+                (now,),
+            )
     skipped = given - count
     _finish(
         con, act, {"ledger_added": _added_since(con, mark), "flags": "consent", "skipped": skipped}
     )
-    refresh_consent_flags(con)
+    refresh_consent_flags(con, SELECTED)
     ids = _selected_ids(con)
     message = f"Consent {verb} for {_plural(count, 'contact')}" + (
         f"; {_plural(skipped, 'contact')} had no current consent." if skipped else "."
@@ -258,14 +305,15 @@ def record_consents(
         )
         keep_step_images(con, act, SELECTED)
         mark = _ledger_mark(con)
-        con.execute(
-            "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, wording, "
-            "lawful_basis, recorded_by, recorded_at) "
-            "SELECT id, 'granted', ?, ?, ?, ?, ?, ? FROM temp.edit_ids ORDER BY id",
-            (when, source, wording, lawful_basis, actor, now_iso()),
-        )
+        with _ledger_writes(con, SELECTED, count >= BULK_ROWS):
+            con.execute(
+                "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, "
+                "wording, lawful_basis, recorded_by, recorded_at) "
+                "SELECT id, 'granted', ?, ?, ?, ?, ?, ? FROM temp.edit_ids ORDER BY id",
+                (when, source, wording, lawful_basis, actor, now_iso()),
+            )
         _finish(con, act, {"ledger_added": _added_since(con, mark), "flags": "consent"})
-        refresh_consent_flags(con)
+        refresh_consent_flags(con, SELECTED)
         ids = _selected_ids(con)
     return EditResult(
         act, count, 0, f"Consent recorded for {_plural(count, 'contact')}.", Changes.edited(ids)
@@ -543,14 +591,15 @@ def merge_contacts(
         keep_step_images(con, act, "SELECT survivor FROM temp.edit_merge", memberships=True)
         keep_step_images(con, act, others_sql, ledger="1", memberships=True)
         mark = _ledger_mark(con)
-        con.execute(
-            "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, "
-            "source_sha256, source_sheet, source_row, wording, lawful_basis, recorded_by, "
-            "recorded_at, batch_id) SELECT m.survivor, l.status, l.given_at, l.source_file, "
-            "l.source_sha256, l.source_sheet, l.source_row, l.wording, l.lawful_basis, "
-            "l.recorded_by, l.recorded_at, l.batch_id FROM consent_ledger l "
-            "JOIN temp.edit_merge m ON m.other = l.contact_id ORDER BY l.id"
-        )
+        with _ledger_writes(con, "SELECT survivor AS id FROM temp.edit_merge", False):
+            con.execute(
+                "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, "
+                "source_sha256, source_sheet, source_row, wording, lawful_basis, recorded_by, "
+                "recorded_at, batch_id) SELECT m.survivor, l.status, l.given_at, l.source_file, "
+                "l.source_sha256, l.source_sheet, l.source_row, l.wording, l.lawful_basis, "
+                "l.recorded_by, l.recorded_at, l.batch_id FROM consent_ledger l "
+                "JOIN temp.edit_merge m ON m.other = l.contact_id ORDER BY l.id"
+            )
         con.execute(
             "INSERT OR IGNORE INTO memberships (contact_id, list_id, status, added_at, "
             "mailjet_status, mailjet_changed_at, synced_at) SELECT m.survivor, x.list_id, "
@@ -735,13 +784,24 @@ def undo_edit(
             "AND NOT EXISTS (SELECT 1 FROM contacts WHERE id = a.contact_id)",
             (undo_id, activity_id),
         )
-        if added:
-            _release_and_delete_ledger(
-                con,
-                f"SELECT contact_id AS id FROM activity_changes WHERE activity_id = {undo_id}",
-                f"id BETWEEN {int(added[0])} AND {int(added[1])}",
-            )
-        _deleted, made, _changed = put_back(con, activity_id)
+        # (the contacts as they are after the undo, once it has made deleted ones again)
+        contacts = (
+            "SELECT contact_id AS id FROM activity_changes a WHERE activity_id = "
+            f"{int(activity_id)} AND EXISTS (SELECT 1 FROM contacts WHERE id = a.contact_id)"
+        )
+        count = int(
+            con.execute(
+                "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
+            ).fetchone()[0]
+        )
+        with _ledger_writes(con, contacts, count >= BULK_ROWS):
+            if added:
+                _release_and_delete_ledger(
+                    con,
+                    f"SELECT contact_id AS id FROM activity_changes WHERE activity_id = {undo_id}",
+                    f"id BETWEEN {int(added[0])} AND {int(added[1])}",
+                )
+            _deleted, made, _changed = put_back(con, activity_id)
         lists_removed = []
         created = details.get("created_list")
         if (
@@ -753,11 +813,6 @@ def undo_edit(
             ).rowcount
         ):
             lists_removed.append(created)
-        count = int(
-            con.execute(
-                "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
-            ).fetchone()[0]
-        )
         _finish(
             con,
             undo_id,
@@ -772,7 +827,7 @@ def undo_edit(
             "UPDATE activity SET undone_at = ?, undone_by = ? WHERE id = ?",
             (now_iso(), undo_id, activity_id),
         )
-        refresh_after(con, str(details.get("flags", "all")), org_domains)
+        refresh_after(con, str(details.get("flags", "all")), org_domains, among=contacts)
     gone_or_back = action in ("merge_contacts", "delete_contacts")
     return EditResult(
         undo_id,

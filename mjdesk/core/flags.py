@@ -104,14 +104,30 @@ _SUMMARY = """
     WHERE flags <> coalesce((SELECT text FROM wanted WHERE wanted.contact_id = contacts.id), '')
 """
 
+# The same for the contacts whose ids ``among`` selects, after a step that changed only theirs.
+_SUMMARY_AMONG = """
+    WITH wanted AS (
+        SELECT contact_id, group_concat(flag, ', ') AS text FROM (
+            SELECT contact_id, flag FROM contact_flags WHERE contact_id IN ({among})
+            ORDER BY contact_id, {order})
+        GROUP BY contact_id)
+    UPDATE contacts SET flags = coalesce(
+        (SELECT text FROM wanted WHERE wanted.contact_id = contacts.id), '')
+    WHERE id IN ({among})
+        AND flags <> coalesce((SELECT text FROM wanted WHERE wanted.contact_id = contacts.id), '')
+"""
+
 
 def _order() -> str:
     cases = " ".join(f"WHEN '{flag.stored}' THEN {rank}" for rank, flag in enumerate(Flag))
     return f"CASE flag {cases} END"
 
 
-def _summarise(con: sqlite3.Connection) -> None:
-    con.execute(_SUMMARY.format(order=_order()))
+def _summarise(con: sqlite3.Connection, among: str | None = None) -> None:
+    if among is None:
+        con.execute(_SUMMARY.format(order=_order()))
+    else:
+        con.execute(_SUMMARY_AMONG.format(order=_order(), among=among))
 
 
 def flags_outdated(con: sqlite3.Connection) -> bool:
@@ -129,13 +145,24 @@ def _mark_current(con: sqlite3.Connection) -> None:
     )
 
 
-def refresh_consent_flags(con: sqlite3.Connection, *, was_current: bool = True) -> None:
+def refresh_consent_flags(
+    con: sqlite3.Connection, among: str | None = None, *, was_current: bool = True
+) -> None:
     """Compute again the flags that follow the consent records alone (after a withdrawal or
-    a consent recorded: addresses and names did not change). ``was_current``: the flags
-    were up to date before this step (`flags_outdated`), so they are again after it."""
-    con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
-    con.execute(_NO_PROOF)
-    _summarise(con)
+    a consent recorded: addresses and names did not change), for every contact or only for
+    those whose ids the SQL ``among`` selects (the only ones whose records changed).
+    ``was_current``: the flags were up to date before this step (`flags_outdated`), so they
+    are again after it."""
+    if among is None:
+        con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
+        con.execute(_NO_PROOF)
+    else:
+        con.execute(
+            f"DELETE FROM contact_flags WHERE flag = ? AND contact_id IN ({among})",
+            (Flag.NO_PROOF.stored,),
+        )
+        con.execute(f"{_NO_PROOF} AND l.contact_id IN ({among})")
+    _summarise(con, among)
     if was_current:
         _mark_current(con)
 

@@ -15,6 +15,8 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
+from mjdesk.core.bulk import LEDGER_INSERT_TRIGGERS, refresh_consent_summaries, triggers_suspended
+
 CONTACT_IMAGE = (
     "json_object('email', email, 'first_name', first_name, 'last_name', last_name, "
     "'properties', json(properties), 'flags', flags, 'properties_text', properties, "
@@ -230,12 +232,21 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
     ).rowcount
     changed = restore_changed(con, activity_id)
     columns = ", ".join(f"json_extract(r.value, '$[{i}]')" for i in range(13))
-    con.execute(
-        f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) SELECT {columns} "
-        f"FROM (SELECT before {images}) AS i, json_each(i.before, '$.ledger') AS r "
-        "ORDER BY json_extract(r.value, '$[0]')",
-        (activity_id,),
-    )
+    # The records go back in one statement and the summaries of their contacts follow in
+    # another (the ledger's trigger would update a contact row per record).
+    with triggers_suspended(con, LEDGER_INSERT_TRIGGERS) as suspended:
+        con.execute(
+            f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) SELECT {columns} "
+            f"FROM (SELECT before {images}) AS i, json_each(i.before, '$.ledger') AS r "
+            "ORDER BY json_extract(r.value, '$[0]')",
+            (activity_id,),
+        )
+        if suspended:
+            refresh_consent_summaries(
+                con,
+                f"SELECT contact_id AS id {images} AND json_array_length(before, '$.ledger') > 0",
+                (activity_id,),
+            )
     put_memberships_back(con, activity_id)
     return deleted, made, changed
 

@@ -107,7 +107,11 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
                 "UPDATE import_batches SET undone_at = NULL WHERE activity_id = ?", (activity_id,)
             )
         else:
-            refresh_after(con, str(details.get("flags", "all")))
+            refresh_after(
+                con,
+                str(details.get("flags", "all")),
+                among=f"SELECT contact_id FROM activity_changes WHERE activity_id = {int(undo_id)}",
+            )
     if action == "import":
         return StepResult(
             activity_id, f"Redone: {made:,} contacts back, {restored:,} changed again.", IMPORTED
