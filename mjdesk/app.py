@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_export import main as export_main
 
         return export_main(words[1:])
+    if words[:1] == ["consent"]:
+        from mjdesk.cli_consent import main as consent_main
+
+        return consent_main(words[1:])
     args = build_parser().parse_args(argv)
     if args.self_test:
         # Before any QApplication exists: the self-test loads QtWebEngine first.

@@ -162,6 +162,21 @@ def _delete_selected(con: sqlite3.Connection, contacts_sql: str) -> int:
     return int(con.execute(f"DELETE FROM contacts WHERE id IN ({contacts_sql})").rowcount)
 
 
+def contacts_by_address(
+    con: sqlite3.Connection, addresses: Iterable[str]
+) -> tuple[list[int], list[str]]:
+    """The contacts at ``addresses`` (any case or Unicode form: they are compared by their
+    key), in one statement however many: (their ids, the addresses no contact has)."""
+    wanted = {email_key(address): address for address in addresses if address.strip()}
+    found = dict(
+        con.execute(
+            "SELECT c.email_key, c.id FROM json_each(?) j JOIN contacts c ON c.email_key = j.value",
+            (json.dumps(list(wanted)),),
+        ).fetchall()
+    )
+    return list(found.values()), [address for key, address in wanted.items() if key not in found]
+
+
 # -- consent -------------------------------------------------------------------------------
 
 
