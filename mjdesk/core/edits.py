@@ -278,7 +278,14 @@ def _withdraw(
             )
     skipped = given - count
     _finish(
-        con, act, {"ledger_added": _added_since(con, mark), "flags": "consent", "skipped": skipped}
+        con,
+        act,
+        {
+            "ledger_added": _added_since(con, mark),
+            "ledger_only": True,
+            "flags": "consent",
+            "skipped": skipped,
+        },
     )
     refresh_consent_flags(con, SELECTED)
     ids = _selected_ids(con)
@@ -327,7 +334,11 @@ def record_consents(
                 "SELECT id, 'granted', ?, ?, ?, ?, ?, ? FROM temp.edit_ids ORDER BY id",
                 (when, source, wording, lawful_basis, actor, now_iso()),
             )
-        _finish(con, act, {"ledger_added": _added_since(con, mark), "flags": "consent"})
+        _finish(
+            con,
+            act,
+            {"ledger_added": _added_since(con, mark), "ledger_only": True, "flags": "consent"},
+        )
         refresh_consent_flags(con, SELECTED)
         ids = _selected_ids(con)
     return EditResult(
@@ -764,7 +775,10 @@ def undo_edit(
                 f"“{summary}” cannot be undone: {_plural(later[3], 'contact')} it changed were "
                 f"changed again later by “{later[0]}” ({later[1]}, {later[2]}). Undo that first."
             )
-        readded, taken = image_conflicts(con, activity_id)
+        details = json.loads(details_text)
+        ledger_only = bool(details.get("ledger_only"))
+        # (a step that only added consent records deleted nothing that could be in the way)
+        readded, taken = (0, 0) if ledger_only else image_conflicts(con, activity_id)
         if readded or taken:
             raise UndoRefused(
                 f"“{summary}” cannot be undone: "
@@ -775,7 +789,6 @@ def undo_edit(
                 )
                 + "."
             )
-        details = json.loads(details_text)
         added = details.get("ledger_added")
         memberships = bool(details.get("memberships"))
         undo_id = record_activity(
@@ -792,6 +805,7 @@ def undo_edit(
             ledger="l.id BETWEEN ? AND ?" if added else None,
             ledger_params=tuple(added) if added else (),
             memberships=memberships,
+            ledger_alone=ledger_only,
         )
         con.execute(
             "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
@@ -816,7 +830,7 @@ def undo_edit(
                     f"SELECT contact_id AS id FROM activity_changes WHERE activity_id = {undo_id}",
                     f"id BETWEEN {int(added[0])} AND {int(added[1])}",
                 )
-            _deleted, made, _changed = put_back(con, activity_id)
+            _deleted, made, _changed = put_back(con, activity_id, ledger_only=ledger_only)
         lists_removed = []
         created = details.get("created_list")
         if (
@@ -833,6 +847,7 @@ def undo_edit(
             undo_id,
             {
                 "undid_activity": activity_id,
+                "ledger_only": ledger_only,
                 "lists_removed": lists_removed,
                 "flags": details.get("flags", "all"),
             },

@@ -151,12 +151,16 @@ def keep_step_images(
     ledger: str | None = None,
     ledger_params: tuple[object, ...] = (),
     memberships: bool = False,
+    ledger_alone: bool = False,
 ) -> None:
     """Record, for step ``activity_id``, the before image of each contact whose id
     ``contacts_sql`` (with ``params``) selects: with the consent records the step will
     remove (those of the contact ``l`` that the SQL condition ``ledger`` with
-    ``ledger_params`` picks; None: none) and, if ``memberships``, its list memberships."""
-    image = CONTACT_IMAGE
+    ``ledger_params`` picks; None: none) and, if ``memberships``, its list memberships.
+    ``ledger_alone`` keeps those records without the contact's fields, for a step that
+    removes records and nothing else (the undo of a withdrawal, which
+    ``put_back(ledger_only=True)`` redoes)."""
+    image = "json_object()" if ledger_alone else CONTACT_IMAGE
     if ledger is not None:
         image = (
             f"json_set({image}, '$.ledger', json((SELECT json_group_array({_LEDGER_IMAGE}) "
@@ -192,13 +196,20 @@ def _field(name: str, column: str = "before") -> str:
     return f"json_extract({column}, '$.{name}')"
 
 
-def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
+def put_back(
+    con: sqlite3.Connection, activity_id: int, *, ledger_only: bool = False
+) -> tuple[int, int, int]:
     """Put step ``activity_id``'s before images back: contacts it created are deleted (with
     their consent records), contacts it deleted are made again with their ids, contacts it
     changed get their fields back, consent records it removed are recorded again and list
-    memberships it kept are as they were. Returns (deleted, made again, changed). The
-    caller checks first that nothing done since depends on the step, and runs this inside
-    its transaction."""
+    memberships it kept are as they were. ``ledger_only`` says the images differ from the
+    contacts in their consent records alone (the undo of a withdrawal: no contact made,
+    deleted or edited), and only those are put back. Returns (deleted, made again,
+    changed). The caller checks first that nothing done since depends on the step, and
+    runs this inside its transaction."""
+    if ledger_only:
+        _put_ledger_back(con, activity_id, "")
+        return 0, 0, 0
     created = "SELECT contact_id FROM activity_changes WHERE activity_id = ? AND before IS NULL"
     con.execute(
         "INSERT OR IGNORE INTO ledger_release (kind, ref) SELECT 'contact', contact_id "
@@ -231,6 +242,15 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
         (activity_id,),
     ).rowcount
     changed = restore_changed(con, activity_id)
+    _put_ledger_back(con, activity_id, "AND json_array_length(before, '$.ledger') > 0")
+    put_memberships_back(con, activity_id)
+    return deleted, made, changed
+
+
+def _put_ledger_back(con: sqlite3.Connection, activity_id: int, holding: str) -> None:
+    """Record again the consent records step ``activity_id``'s images hold, with their
+    numbers; ``holding`` narrows the images to those that hold some (SQL)."""
+    images = "FROM activity_changes WHERE activity_id = ? AND before IS NOT NULL"
     columns = ", ".join(f"json_extract(r.value, '$[{i}]')" for i in range(13))
     # The records go back in one statement and the summaries of their contacts follow in
     # another (the ledger's trigger would update a contact row per record).
@@ -243,12 +263,8 @@ def put_back(con: sqlite3.Connection, activity_id: int) -> tuple[int, int, int]:
         )
         if suspended:
             refresh_consent_summaries(
-                con,
-                f"SELECT contact_id AS id {images} AND json_array_length(before, '$.ledger') > 0",
-                (activity_id,),
+                con, f"SELECT contact_id AS id {images} {holding}", (activity_id,)
             )
-    put_memberships_back(con, activity_id)
-    return deleted, made, changed
 
 
 _RESTORE = """

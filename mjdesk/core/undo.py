@@ -77,11 +77,12 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
                 + "."
             )
         details = json.loads(details_text or "{}")
+        ledger_only = bool(details.get("ledger_only"))
         con.executemany(
             "INSERT INTO lists (id, name, mailjet_id, created_at) VALUES (?, ?, ?, ?)",
             [tuple(made_list) for made_list in details.get("lists_removed", [])],
         )
-        _deleted, made, restored = put_back(con, undo_id)
+        _deleted, made, restored = put_back(con, undo_id, ledger_only=ledger_only)
         con.executemany(
             "INSERT OR IGNORE INTO property_types (name, datatype) VALUES (?, ?)",
             [tuple(pair) for pair in details.get("property_types", [])],

@@ -13,6 +13,7 @@ temporary folder, so the cached one is never written to.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -21,7 +22,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
 
 TARGET_S = 3.0
 
@@ -41,7 +41,7 @@ def main() -> int:
 
     source = args.workspace
     if source is None:
-        from bench_contacts import data_dir
+        from bench.bench_contacts import data_dir
 
         source = data_dir(args.contacts) / "data" / "workspaces" / "Bench.sqlite3"
     failures = 0
@@ -49,12 +49,21 @@ def main() -> int:
         copy = Path(temp) / "Bench.sqlite3"
         print(f"copying {source} ...", flush=True)
         shutil.copyfile(source, copy)
-        with Workspace.open(copy) as ws:  # (a workspace of an older format is migrated here)
+        Workspace.open(copy).close()  # (a workspace of an older format is migrated here)
+        for backup in copy.parent.glob("*.bak.sqlite3"):
+            backup.unlink()
+        os.sync()  # the copy on disk, so that its writing does not run beside the figures
+        with Workspace.open(copy) as ws:
             contacts = ws.fetch("SELECT value FROM counters WHERE name = 'contacts'")[0][0]
             granted = [
                 row[0]
-                for row in ws.fetch("SELECT id FROM contacts WHERE consent_status = 'granted'")
+                for row in ws.fetch(
+                    "SELECT id FROM contacts WHERE consent_status = 'granted' ORDER BY id"
+                )
             ]
+            # The window checks the file in the background when it opens it; done here
+            # first, so that the first write does not wait for it.
+            ws.check_integrity()
             stride = max(1, len(granted) // args.selected)
             ids = granted[::stride][: args.selected]  # spread over the whole table
 
