@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Consented mailing lists for Mailjet: import, clean, sync, preview, report.",
         epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
         "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
-        "contacts a filter picks (see mjdesk import --help, mjdesk backup --help, mjdesk "
-        "export --help).",
+        "contacts a filter picks, mjdesk consent withdraw ADDRESS --reason TEXT withdraws "
+        "consents (see mjdesk import --help, mjdesk backup --help, mjdesk export --help, "
+        "mjdesk consent --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(

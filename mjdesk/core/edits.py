@@ -36,7 +36,7 @@ from mjdesk.core.bulk import (
 from mjdesk.core.changes import Changes
 from mjdesk.core.clock import current_user, now_iso, parse_iso, to_iso
 from mjdesk.core.filters import retention_months, stale_before
-from mjdesk.core.flags import Flag, refresh_consent_flags, refresh_flags
+from mjdesk.core.flags import Flag, flags_outdated, refresh_consent_flags, refresh_flags
 from mjdesk.core.history import (
     EDIT_ACTIONS,
     image_conflicts,
@@ -117,13 +117,16 @@ def refresh_after(
     org_domains: Iterable[str] = (),
     *,
     among: str | None = None,
+    was_current: bool = True,
 ) -> None:
-    """Compute the flags again: ``which`` is 'consent' (only the consent records of the
-    contacts whose ids the SQL ``among`` selects changed), 'all' (addresses, names or
-    contacts changed) or 'none' (list memberships)."""
-    if which == "consent":
-        refresh_consent_flags(con, among)
-    elif which == "all":
+    """Compute the flags again after a step: ``which`` is 'consent' (only the consent
+    records of the contacts whose ids the SQL ``among`` selects changed), 'none' (list
+    memberships: no flag follows them) or 'all' (addresses, names or contacts changed).
+    ``was_current``: the flags were up to date before the step (`flags_outdated`), and so
+    are after this."""
+    if which in ("consent", "none"):
+        refresh_consent_flags(con, among, was_current=was_current)
+    else:
         refresh_flags(con, org_domains=org_domains)
 
 
@@ -241,6 +244,7 @@ def _withdraw(
             if expired
             else f"None of the {_plural(given, 'contact')} has a current consent to withdraw."
         )
+    current = not flags_outdated(con)
     now = now_iso()
     action, verb = ("expire_consent", "expired") if expired else ("withdraw_consent", "withdrawn")
     act = record_activity(
@@ -287,12 +291,12 @@ def _withdraw(
             "skipped": skipped,
         },
     )
-    refresh_consent_flags(con, SELECTED)
+    refresh_consent_flags(con, SELECTED, was_current=current)
     ids = _selected_ids(con)
     message = f"Consent {verb} for {_plural(count, 'contact')}" + (
         f"; {_plural(skipped, 'contact')} had no current consent." if skipped else "."
     )
-    return EditResult(act, count, skipped, message, Changes.edited(ids))
+    return EditResult(act, count, skipped, message, Changes.edited(ids)._replace(flags=True))
 
 
 def record_consents(
@@ -318,6 +322,7 @@ def record_consents(
         count = _selected(con)
         if not count:
             raise NothingToEdit("None of those contacts is in this workspace.")
+        current = not flags_outdated(con)
         act = record_activity(
             con,
             actor=actor,
@@ -339,10 +344,14 @@ def record_consents(
             act,
             {"ledger_added": _added_since(con, mark), "ledger_only": True, "flags": "consent"},
         )
-        refresh_consent_flags(con, SELECTED)
+        refresh_consent_flags(con, SELECTED, was_current=current)
         ids = _selected_ids(con)
     return EditResult(
-        act, count, 0, f"Consent recorded for {_plural(count, 'contact')}.", Changes.edited(ids)
+        act,
+        count,
+        0,
+        f"Consent recorded for {_plural(count, 'contact')}.",
+        Changes.edited(ids)._replace(flags=True),
     )
 
 
@@ -405,6 +414,7 @@ def add_to_list(
             created = [list_id, name, None, now]
         else:
             list_id = int(row[0])
+        current = not flags_outdated(con)
         act = record_activity(
             con,
             actor=actor or current_user(),
@@ -423,6 +433,7 @@ def add_to_list(
             act,
             {"list_id": list_id, "created_list": created, "memberships": True, "flags": "none"},
         )
+        refresh_after(con, "none", among=SELECTED, was_current=current)
         ids = _selected_ids(con)
     return EditResult(
         act,
@@ -431,7 +442,7 @@ def add_to_list(
         f"{_plural(count, 'contact')} added to {name}"
         + (" (a new list)." if created else ".")
         + (f" {given - count:,} were on it already." if given > count else ""),
-        Changes(contact_ids=ids, lists=True, activity=True),
+        Changes(contact_ids=ids, lists=True, activity=True, flags=True),
     )
 
 
@@ -458,6 +469,7 @@ def remove_from_list(
         count = _selected(con)
         if not count:
             raise NothingToEdit(f"None of the {_plural(given, 'contact')} is on that list.")
+        current = not flags_outdated(con)
         act = record_activity(
             con,
             actor=actor or current_user(),
@@ -471,13 +483,14 @@ def remove_from_list(
             (list_id,),
         )
         _finish(con, act, {"list_id": list_id, "memberships": True, "flags": "none"})
+        refresh_after(con, "none", among=SELECTED, was_current=current)
         ids = _selected_ids(con)
     return EditResult(
         act,
         count,
         given - count,
         f"{_plural(count, 'contact')} removed from {name}.",
-        Changes(contact_ids=ids, lists=True, activity=True),
+        Changes(contact_ids=ids, lists=True, activity=True, flags=True),
     )
 
 
@@ -542,7 +555,7 @@ def accept_typo_fixes(
         skipped,
         f"{_plural(count, 'address')} corrected"
         + (f"; {_plural(skipped, 'contact')} passed over." if skipped else "."),
-        Changes.edited(ids),
+        Changes.edited(ids)._replace(flags=True),
     )
 
 
@@ -651,7 +664,7 @@ def merge_contacts(
         len(gone),
         0,
         f"{_plural(len(gone), 'contact')} merged into {_plural(len(survivors), 'contact')}.",
-        Changes(contacts_added_or_removed=True, lists=True, activity=True),
+        Changes(contacts_added_or_removed=True, lists=True, activity=True, flags=True),
     )
 
 
@@ -685,7 +698,7 @@ def delete_contacts(
         count,
         0,
         f"{_plural(count, 'contact')} deleted.",
-        Changes(contacts_added_or_removed=True, lists=True, activity=True),
+        Changes(contacts_added_or_removed=True, lists=True, activity=True, flags=True),
     )
 
 
@@ -729,6 +742,7 @@ def edit_contact(
             "SELECT 1 FROM contacts WHERE email_key = ? AND id <> ?", (key, contact_id)
         ).fetchone():
             raise UserError("Another contact has that address already: merge the two instead.")
+        current = not flags_outdated(con)
         act = record_activity(
             con,
             actor=actor or current_user(),
@@ -744,8 +758,10 @@ def edit_contact(
         )
         refreshed = "all" if new[:3] != tuple(row[:3]) else "none"
         _finish(con, act, {"flags": refreshed})
-        refresh_after(con, refreshed, org_domains)
-    return EditResult(act, 1, 0, "Contact saved.", Changes.edited([contact_id]))
+        refresh_after(con, refreshed, org_domains, among=str(int(contact_id)), was_current=current)
+    return EditResult(
+        act, 1, 0, "Contact saved.", Changes.edited([contact_id])._replace(flags=True)
+    )
 
 
 # -- undo ----------------------------------------------------------------------------------
@@ -791,6 +807,7 @@ def undo_edit(
             )
         added = details.get("ledger_added")
         memberships = bool(details.get("memberships"))
+        current = not flags_outdated(con)
         undo_id = record_activity(
             con, actor=actor or current_user(), action="undo", summary=f"Undo: {summary}"
         )
@@ -857,14 +874,20 @@ def undo_edit(
             "UPDATE activity SET undone_at = ?, undone_by = ? WHERE id = ?",
             (now_iso(), undo_id, activity_id),
         )
-        refresh_after(con, str(details.get("flags", "all")), org_domains, among=contacts)
+        refresh_after(
+            con,
+            str(details.get("flags", "all")),
+            org_domains,
+            among=contacts,
+            was_current=current,
+        )
     gone_or_back = action in ("merge_contacts", "delete_contacts")
     return EditResult(
         undo_id,
         count,
         0,
         f"Undone: {summary}" + (f" ({_plural(made, 'contact')} back)." if gone_or_back else "."),
-        Changes(contacts_added_or_removed=True, lists=True, activity=True)
+        Changes(contacts_added_or_removed=True, lists=True, activity=True, flags=True)
         if gone_or_back or memberships
-        else Changes(contacts_added_or_removed=True, activity=True),
+        else Changes(contacts_added_or_removed=True, activity=True, flags=True),
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from mjdesk.core.changes import IMPORTED, Changes
 from mjdesk.core.clock import current_user, now_iso
 from mjdesk.core.edits import refresh_after, undo_edit
+from mjdesk.core.flags import flags_outdated
 from mjdesk.core.history import EDIT_ACTIONS, image_conflicts, later_step, put_back
 from mjdesk.core.importing.undo import UndoRefused, undo_import
 from mjdesk.core.journal import record_activity
@@ -59,6 +60,7 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
         action, summary, undo_id, redone, details_text = row
         if redone is not None:
             raise UndoRefused("That step was already done again.")
+        current = not flags_outdated(con)
         later = later_step(con, undo_id)
         if later is not None:
             raise UndoRefused(
@@ -112,6 +114,7 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
                 con,
                 str(details.get("flags", "all")),
                 among=f"SELECT contact_id FROM activity_changes WHERE activity_id = {int(undo_id)}",
+                was_current=current,
             )
     if action == "import":
         return StepResult(
@@ -120,7 +123,7 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
     return StepResult(
         activity_id,
         f"Redone: {summary}.",
-        Changes(contacts_added_or_removed=True, lists=True, activity=True),
+        Changes(contacts_added_or_removed=True, lists=True, activity=True, flags=True),
     )
 
 

@@ -24,7 +24,7 @@ from mjdesk.core.edits import (
     remove_from_list,
     withdraw_consent,
 )
-from mjdesk.core.flags import refresh_flags
+from mjdesk.core.flags import flags_outdated, refresh_flags
 from mjdesk.core.history import redo_stack, steps
 from mjdesk.core.importing.undo import UndoRefused
 from mjdesk.core.undo import redo_step, undo_step
@@ -255,3 +255,15 @@ def test_a_hundred_thousand_ids_go_in_at_once_and_unknown_ones_are_passed_over(
     ids = list(range(1, 100_001))
     result = withdraw_consent(ws, ids, "asked")
     assert (result.done, result.skipped) == (3, 99_997)
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_flags_stay_current_after_each_edit_its_undo_and_redo(ws: Workspace, name: str) -> None:
+    with ws.reading() as con:
+        assert not flags_outdated(con)
+    result = EDITS[name](ws)
+    assert result.changes.flags
+    undo_step(ws, result.activity_id)
+    redo_step(ws, result.activity_id)
+    with ws.reading() as con:
+        assert not flags_outdated(con)
