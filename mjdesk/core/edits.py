@@ -36,7 +36,7 @@ from mjdesk.core.bulk import (
 from mjdesk.core.changes import Changes
 from mjdesk.core.clock import current_user, now_iso, parse_iso, to_iso
 from mjdesk.core.filters import retention_months, stale_before
-from mjdesk.core.flags import Flag, flags_outdated, refresh_consent_flags, refresh_flags
+from mjdesk.core.flags import Flag, flags_outdated, refresh_consent_flags
 from mjdesk.core.history import (
     EDIT_ACTIONS,
     image_conflicts,
@@ -123,11 +123,12 @@ def refresh_after(
     records of the contacts whose ids the SQL ``among`` selects changed), 'none' (list
     memberships: no flag follows them) or 'all' (addresses, names or contacts changed).
     ``was_current``: the flags were up to date before the step (`flags_outdated`), and so
-    are after this."""
+    are after this. After 'all' the flags are left behind (`flags_outdated` says so), for
+    the window to compute again in the background: seconds at a million contacts, which
+    the step's transaction must not hold the workspace for. (A deleted contact's own
+    flags go with it.)"""
     if which in ("consent", "none"):
         refresh_consent_flags(con, among, was_current=was_current)
-    else:
-        refresh_flags(con, org_domains=org_domains)
 
 
 @contextmanager
@@ -546,7 +547,7 @@ def accept_typo_fixes(
             (now_iso(),),
         )
         _finish(con, act, {"flags": "all", "skipped": given - count})
-        refresh_flags(con, org_domains=org_domains)
+        refresh_after(con, "all", org_domains)
         ids = _selected_ids(con)
     skipped = given - count
     return EditResult(
@@ -658,7 +659,7 @@ def merge_contacts(
             act,
             {"ledger_added": _added_since(con, mark), "memberships": True, "flags": "all"},
         )
-        refresh_flags(con, org_domains=org_domains)
+        refresh_after(con, "all", org_domains)
     return EditResult(
         act,
         len(gone),
@@ -692,7 +693,7 @@ def delete_contacts(
         keep_step_images(con, act, SELECTED, ledger="1", memberships=True)
         _delete_selected(con, SELECTED)
         _finish(con, act, {"memberships": True, "flags": "all"})
-        refresh_flags(con, org_domains=org_domains)
+        refresh_after(con, "all", org_domains)
     return EditResult(
         act,
         count,

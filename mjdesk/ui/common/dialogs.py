@@ -125,3 +125,14 @@ def ask_password(parent: QWidget, title: str, label: str) -> str | None:
 def tell_problem(parent: QWidget, title: str, text: str) -> None:
     """Show a problem the user has to know about."""
     QMessageBox.warning(parent, title, text)
+
+
+def ask_choice(
+    parent: QWidget, title: str, label: str, choices: list[str], *, editable: bool = False
+) -> str | None:
+    """One of ``choices`` (or, when ``editable``, a new one typed), or None when cancelled
+    or left empty."""
+    from PySide6.QtWidgets import QInputDialog
+
+    text, ok = QInputDialog.getItem(parent, title, label, choices, 0, editable)
+    return text.strip() if ok and text.strip() else None

@@ -72,6 +72,7 @@ class TaskRunner(QObject):
         self._pools[Pool.READ].setMaxThreadCount(2)
         self._pools[Pool.NETWORK].setMaxThreadCount(4)
         self._live: dict[CancelToken, _Signals] = {}
+        self._closed = False
         _runners.add(self)
 
     def submit(
@@ -86,8 +87,12 @@ class TaskRunner(QObject):
         """Run ``work(token)`` on ``pool``; then exactly one of ``on_done(value)``,
         ``on_error(exc)`` or ``on_cancelled()`` follows on the GUI thread (the last when
         ``work`` raised `Cancelled`, also when the token was cancelled before it started).
-        Returns the token, which `shutdown` also cancels."""
+        Returns the token, which `shutdown` also cancels. After `shutdown` nothing runs
+        and nothing follows: the window that asked is gone."""
         token = CancelToken()
+        if self._closed:
+            token.cancel()
+            return token
         signals = _Signals(self)  # lives in the GUI thread, so slots run there
         self._live[token] = signals
 
@@ -95,11 +100,15 @@ class TaskRunner(QObject):
             self._live.pop(token, None)
             signals.deleteLater()
 
-        signals.done.connect(on_done)
+        def unless_closed(slot: Callable[..., None]) -> Callable[..., None]:
+            # (work that ended as the window closed reports to nobody: its pages are gone)
+            return lambda *args: None if self._closed else slot(*args)
+
+        signals.done.connect(unless_closed(on_done))
         if on_error is not None:
-            signals.failed.connect(on_error)
+            signals.failed.connect(unless_closed(on_error))
         if on_cancelled is not None:
-            signals.cancelled.connect(on_cancelled)
+            signals.cancelled.connect(unless_closed(on_cancelled))
         for signal in (signals.done, signals.failed, signals.cancelled):
             signal.connect(finish)
         self._pools[pool].start(_Runnable(work, token, signals))
@@ -114,7 +123,9 @@ class TaskRunner(QObject):
         return {name: pool.activeThreadCount() for name, pool in self._pools.items()}
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Cancel everything and wait; True when every thread has stopped."""
+        """Cancel everything and wait; True when every thread has stopped. Nothing is
+        started, and no result delivered, after this."""
+        self._closed = True
         for token in list(self._live):
             token.cancel()
         return all(pool.waitForDone(timeout_ms) for pool in self._pools.values())

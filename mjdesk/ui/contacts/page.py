@@ -91,9 +91,11 @@ class ContactsPage(QWidget):
         reading: Callable[[], AbstractContextManager[sqlite3.Connection]] | None = None,
         runner: TaskRunner | None = None,
         host: FeatureHost | None = None,
+        org_domains: Callable[[], tuple[str, ...]] = tuple,
     ) -> None:
         super().__init__(parent)
         self.host = host
+        self.org_domains = org_domains
         self.model = model
         self.reading = reading
         self.runner = runner
@@ -171,6 +173,7 @@ class ContactsPage(QWidget):
         # filter panel on the left, once the first page is on screen.
         self.details: ContactDetailsPanel | None = None
         self.filters: FilterPanel | None = None
+        self._select_all_again = False
         self.gdpr: GdprActions | None = None  # its GDPR buttons, when the page has a host
         self._cutoff = ""
         self._body = QHBoxLayout()
@@ -203,8 +206,10 @@ class ContactsPage(QWidget):
             self.details = ContactDetailsPanel(self.reading, self.runner, self)
             self.details.closed.connect(lambda: self.table.setFocus())
             if self.host is not None:
+                from mjdesk.ui.contacts.edit import ContactEditor
                 from mjdesk.ui.contacts.gdpr import GdprActions
 
+                self.editor = ContactEditor(self.details, self.host, self.org_domains)
                 self.gdpr = GdprActions(self.details, self.host)
             split = QSplitter(self)
             split.setObjectName("contactsSplit")
@@ -234,7 +239,10 @@ class ContactsPage(QWidget):
         if changes.settings:
             self.retention_changed()
         if changes.contacts_added_or_removed or changes.flags or not self.model.query.filter.empty:
-            self.model.refresh()  # (an edit may take a contact out of the filter)
+            # (an edit may take a contact out of the filter; a selection of the whole
+            # result stays one, for the next action)
+            self._select_all_again = self._select_all_again or self.everything_selected()
+            self.model.refresh()
         elif changes.contact_ids:
             self.model.refresh_contacts(changes.contact_ids)
         if self.filters is not None and (changes.contacts or changes.flags or changes.lists):
@@ -327,6 +335,14 @@ class ContactsPage(QWidget):
             "asks them to consent again"
         )
         self.repermission_action.triggered.connect(self.export_repermission)
+        if self.host is not None:
+            from mjdesk.ui.contacts.bulk import BulkActions
+
+            self.bulk = BulkActions(
+                self.host, self, self.selected_ids, self.everything_selected, self.org_domains
+            )
+            menu.addSeparator()
+            self.bulk.fill(menu)
         self.actions_menu = menu
         self.actions_button.setMenu(menu)
         self.actions_button.setEnabled(self.host is not None)
@@ -366,17 +382,31 @@ class ContactsPage(QWidget):
         self.table.selectAll()
         self.table.setFocus()
 
+    def _selected_spans(self) -> list[tuple[int, int]]:
+        """The selected rows as merged (first, last) spans, read from the selection's
+        ranges (a selection of a million rows is one range, never a million indexes)."""
+        selection = self.table.selectionModel().selection()
+        spans = sorted(
+            (selection.at(i).top(), selection.at(i).bottom()) for i in range(selection.size())
+        )
+        merged: list[tuple[int, int]] = []
+        for top, bottom in spans:
+            if merged and top <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], bottom))
+            else:
+                merged.append((top, bottom))
+        return merged
+
     def everything_selected(self) -> bool:
-        selection = self.table.selectionModel()
         total = self.model.rowCount()
-        return total > 0 and len(selection.selectedRows()) == total
+        return total > 0 and self._selected_spans() == [(0, total - 1)]
 
     def selected_ids(self, cancel: CancelToken | None = None) -> list[int]:
         """The contacts selected: every one the query shows when all are selected (read
         from the workspace, so call it off the GUI thread then), else the rows picked."""
         if self.everything_selected():
             return self.model.all_ids(cancel)
-        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        rows = [row for top, bottom in self._selected_spans() for row in range(top, bottom + 1)]
         return [row.id for row in map(self.model.row_at, rows) if row is not None]
 
     def focus_search(self) -> None:
@@ -405,6 +435,10 @@ class ContactsPage(QWidget):
         else:
             self.summary.setText(f"{total:,} contacts" if total != 1 else "1 contact")
         complete = self.model.view.complete
+        if self._select_all_again and complete:
+            self._select_all_again = False
+            if total:
+                self.table.selectAll()
         self.select_all.setVisible(narrowed and total > 1 and complete)
         self.select_all.setText(f"Select all {total:,} matching")
         if self.filters is not None:

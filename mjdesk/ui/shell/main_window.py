@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
             reading=workspace.reading,
             runner=self.runner,
             host=self.host,
+            org_domains=self.org_domains,
         )
         self.contacts_page.importRequested.connect(lambda: self.imports.open_wizard())
         self.contacts_page.practiceRequested.connect(self.start_practice)
@@ -305,14 +306,19 @@ class MainWindow(QMainWindow):
         self.indexing = IndexCatchUp(self, self.workspace, self.runner)
         self.indexing.start()
 
+    def org_domains(self) -> tuple[str, ...]:
+        """The organisation's own domains (Settings › Organisation Domains): never typos."""
+        from mjdesk.core.importing.remembered import org_domains
+
+        return org_domains(self.settings)
+
     def _start_flagging(self) -> None:
         """Compute the review's flags again when work was done since (also by the command
         line, or before a crash); then after every change to the contacts."""
-        from mjdesk.core.importing.remembered import org_domains
         from mjdesk.ui.contacts.flagging import FlagRefresh
         from mjdesk.ui.contacts.retention import retention_action
 
-        self.flagging = FlagRefresh(self.host, self.statusBar(), lambda: org_domains(self.settings))
+        self.flagging = FlagRefresh(self.host, self.statusBar(), self.org_domains)
         self.flagging.start()
         self.retention_action = retention_action(self.host)
         self.settings_menu.addAction(self.retention_action)

@@ -60,6 +60,11 @@ def ws(tmp_path: Path) -> Any:
 
 
 def state(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    """The workspace's logical state, its flags computed again first if a step left them
+    behind (as the window does in the background)."""
+    with ws.transaction() as con:
+        if flags_outdated(con):
+            refresh_flags(con)
     out = dump(ws)
     out["flags"] = ws.fetch("SELECT * FROM contact_flags ORDER BY flag, contact_id")
     return out
@@ -194,6 +199,7 @@ def test_typo_fix_takes_the_hint_and_passes_over_a_taken_address(ws: Workspace) 
     assert ws.fetch("SELECT email, email_key FROM contacts WHERE id = ?", (BOB,)) == [
         ("bob@gmail.com", "bob@gmail.com")
     ]
+    state(ws)  # (the flags computed again, as the window does after the step)
     assert ws.fetch("SELECT flag FROM contact_flags WHERE contact_id = ?", (BOB,)) == []
 
 
@@ -257,13 +263,19 @@ def test_a_hundred_thousand_ids_go_in_at_once_and_unknown_ones_are_passed_over(
     assert (result.done, result.skipped) == (3, 99_997)
 
 
+#: steps that change addresses, names or which contacts there are: their flags are computed
+#: again in the background (seconds at a million contacts), not inside the step
+LEFT_BEHIND = {"typo", "merge", "delete", "edit"}
+
+
 @pytest.mark.parametrize("name", list(EDITS))
-def test_flags_stay_current_after_each_edit_its_undo_and_redo(ws: Workspace, name: str) -> None:
+def test_flags_stay_current_after_consent_edits_and_are_left_behind_after_others(
+    ws: Workspace, name: str
+) -> None:
     with ws.reading() as con:
         assert not flags_outdated(con)
     result = EDITS[name](ws)
-    assert result.changes.flags
     undo_step(ws, result.activity_id)
     redo_step(ws, result.activity_id)
     with ws.reading() as con:
-        assert not flags_outdated(con)
+        assert flags_outdated(con) == (name in LEFT_BEHIND)
