@@ -292,7 +292,16 @@ def _withdraw(
             "skipped": skipped,
         },
     )
-    refresh_consent_flags(con, SELECTED, was_current=current)
+    # A withdrawal can only take a "missing proof" flag away: only the contacts that had
+    # one are looked at again (their latest record may still be a later-dated grant).
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS edit_flagged (id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM temp.edit_flagged")
+    con.execute(
+        "INSERT INTO temp.edit_flagged SELECT contact_id FROM contact_flags "
+        f"WHERE flag = ? AND contact_id IN ({SELECTED})",
+        (Flag.NO_PROOF.stored,),
+    )
+    refresh_consent_flags(con, "SELECT id FROM temp.edit_flagged", was_current=current)
     ids = _selected_ids(con)
     message = f"Consent {verb} for {_plural(count, 'contact')}" + (
         f"; {_plural(skipped, 'contact')} had no current consent." if skipped else "."

@@ -82,6 +82,15 @@ _NO_PROOF = f"""
         AND l.id = ({CONSENT_LATEST.format(col="id", who="l.contact_id")})
 """
 
+# The same for a few contacts: each one's latest record looked up and checked.
+_NO_PROOF_AMONG = f"""
+    INSERT OR IGNORE INTO contact_flags (flag, contact_id)
+    SELECT 'no_proof', c.id FROM contacts c
+    JOIN consent_ledger l ON l.id = ({CONSENT_LATEST.format(col="id", who="c.id")})
+    WHERE c.id IN ({{among}}) AND l.status = 'granted'
+        AND (coalesce(trim(l.source_file), '') = '' OR coalesce(trim(l.wording), '') = '')
+"""
+
 # (A window over the name index counts each name's contacts in one pass.)
 _SAME_NAME = """
     INSERT INTO contact_flags (flag, contact_id)
@@ -161,7 +170,7 @@ def refresh_consent_flags(
             f"DELETE FROM contact_flags WHERE flag = ? AND contact_id IN ({among})",
             (Flag.NO_PROOF.stored,),
         )
-        con.execute(f"{_NO_PROOF} AND l.contact_id IN ({among})")
+        con.execute(_NO_PROOF_AMONG.format(among=among))
     _summarise(con, among)
     if was_current:
         _mark_current(con)

@@ -70,6 +70,24 @@ def state(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+class _RolledBack(Exception):
+    pass
+
+
+def flags_as_computed_afresh(ws: Workspace) -> bool:
+    """Whether the stored flags (and each contact's flag summary) are what computing every
+    flag again gives (the computing is rolled back)."""
+    query = "SELECT flag, contact_id, hint FROM contact_flags ORDER BY 1, 2"
+    summaries = "SELECT id, flags FROM contacts ORDER BY id"
+    stored = (ws.fetch(query), ws.fetch(summaries))
+    afresh: list[object] = []
+    with pytest.raises(_RolledBack), ws.transaction() as con:
+        refresh_flags(con)
+        afresh += [con.execute(query).fetchall(), con.execute(summaries).fetchall()]
+        raise _RolledBack
+    return stored == tuple(afresh)
+
+
 def ledger(ws: Workspace, contact_id: int) -> list[tuple[Any, ...]]:
     return ws.fetch(
         "SELECT status, given_at, source_file, wording, recorded_by FROM consent_ledger "
@@ -104,6 +122,7 @@ def test_each_edit_is_one_step_undone_exactly_and_redone_after_a_restart(
     result = EDITS[name](ws)
     after = state(ws)
     assert after != before
+    assert flags_as_computed_afresh(ws)
     check_derived(ws)
     [(action, summary, count, details)] = ws.fetch(
         "SELECT action, summary, count, details FROM activity WHERE id = ?", (result.activity_id,)
