@@ -55,6 +55,9 @@ class ContactDetails:
     """(when, who, what) of every step that touched the contact, newest first."""
     flags: list[tuple[str, str]]
     """(flag, what it means for this contact) of each review flag it carries."""
+    stale_after_months: int | None
+    """The retention period, in months, when the consent is granted but older than it
+    (None otherwise): the consent is then too old to mail on."""
 
 
 def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails | None:
@@ -106,7 +109,15 @@ def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails 
         lists,
         history,
         _flags(con, contact_id),
+        _stale(con, str(row[5]), row[6]),
     )
+
+
+def _stale(con: sqlite3.Connection, status: str, at: str | None) -> int | None:
+    from mjdesk.core.filters import retention_months, stale_before
+
+    months = retention_months(con)
+    return months if status == "granted" and (at or "") < stale_before(months) else None
 
 
 def _flags(con: sqlite3.Connection, contact_id: int) -> list[tuple[str, str]]:
@@ -184,6 +195,12 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
         + (f" ({_e(when)})" if when else "")
         + "</h3>"
     )
+    if details.stale_after_months is not None:
+        parts.append(
+            f"<p><b>Too old:</b> given more than {details.stale_after_months} months ago "
+            "(Settings › Consent Retention). Ask again before mailing (Actions › Export "
+            "Re-permission List), or expire it.</p>"
+        )
     if details.flags:
         cells = "".join(
             f"<tr><td><b>{_e(label)}</b></td><td>{_e(meaning)}</td></tr>"

@@ -64,10 +64,16 @@ def add_activity(workspace: Workspace) -> None:
 
 
 def main(
-    out: Path, search: str = "", picks: tuple[str, ...] = (), *, activity: bool = False
+    out: Path,
+    search: str = "",
+    picks: tuple[str, ...] = (),
+    *,
+    activity: bool = False,
+    details: bool = False,
 ) -> int:
     """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
-    ``list=2``, ``flag=role``); ``activity``: show the Activity page instead."""
+    ``list=2``, ``flag=role``); ``activity``: show the Activity page instead; ``details``:
+    open the details of the first contact shown."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
@@ -94,7 +100,15 @@ def main(
             if search:
                 window.contacts_page.search.setText(search)
                 window.contacts_page._run_search()
-            QTimer.singleShot(1500, grab)
+            if details:
+                QTimer.singleShot(1000, open_first)
+            QTimer.singleShot(2000 if details else 1500, grab)
+
+        def open_first() -> None:
+            row = window.contacts_model.row_at(0)
+            if row is not None:
+                window.contacts_page.table.selectRow(0)
+                window.contacts_page.open_details(row.id)
 
         def grab() -> None:
             window.grab().save(str(out))
@@ -110,13 +124,14 @@ def main(
 
 
 if __name__ == "__main__":
-    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity]
-    arguments = [a for a in sys.argv[2:] if a != "--activity"]
+    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity] [--details]
+    arguments = [a for a in sys.argv[2:] if a not in ("--activity", "--details")]
     sys.exit(
         main(
             Path(sys.argv[1]),
             arguments[0] if arguments else "",
             tuple(arguments[1:]),
             activity="--activity" in sys.argv[2:],
+            details="--details" in sys.argv[2:],
         )
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mjdesk.core.details import contact_details
+from mjdesk.core.details import contact_details, details_html
+from mjdesk.core.filters import set_retention_months
 from mjdesk.core.workspace import Workspace
 
 from support.importing import MIXED, run_import, seed
@@ -66,3 +67,21 @@ def test_an_access_export_holds_everything_about_the_person(tmp_path: Path) -> N
     text = page.read_text(encoding="utf-8")
     assert "What is held about old@example.org" in text
     assert html.escape(details.proofs[0].given_at) in text
+
+
+def test_a_consent_older_than_the_retention_period_is_called_too_old(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "ws.sqlite3") as ws:
+        seed(ws)  # old@example.org consented on 2024-01-01
+        [(old,)] = ws.fetch("SELECT id FROM contacts WHERE email_key = 'old@example.org'")
+        with ws.reading() as con:
+            details = contact_details(con, old)
+        assert details is not None
+        assert details.stale_after_months == 24
+        assert "Too old:</b> given more than 24 months ago" in details_html(details)
+        with ws.transaction() as con:
+            set_retention_months(con, 240)
+        with ws.reading() as con:
+            fresh = contact_details(con, old)
+        assert fresh is not None
+        assert fresh.stale_after_months is None
+        assert "Too old" not in details_html(fresh)
