@@ -165,13 +165,20 @@ def refresh_consent_flags(
     if among is None:
         con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
         con.execute(_NO_PROOF)
+        _summarise(con)
     else:
+        # Only the contacts whose flag came or went need their summary written again.
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS flags_touched (id INTEGER PRIMARY KEY)")
+        con.execute("DELETE FROM temp.flags_touched")
+        had = f"SELECT contact_id FROM contact_flags WHERE flag = ? AND contact_id IN ({among})"
+        con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (Flag.NO_PROOF.stored,))
         con.execute(
             f"DELETE FROM contact_flags WHERE flag = ? AND contact_id IN ({among})",
             (Flag.NO_PROOF.stored,),
         )
         con.execute(_NO_PROOF_AMONG.format(among=among))
-    _summarise(con, among)
+        con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (Flag.NO_PROOF.stored,))
+        _summarise(con, "SELECT id FROM temp.flags_touched")
     if was_current:
         _mark_current(con)
 
