@@ -34,6 +34,16 @@ KIND_LABELS = {
     "edit": "Edit",
     "export": "Export",
     "erase": "Erasure",
+    "withdraw_consent": "Consent withdrawn",
+    "expire_consent": "Consent expired",
+    "record_consent": "Consent recorded",
+    "add_to_list": "Added to list",
+    "remove_from_list": "Removed from list",
+    "fix_typos": "Typos fixed",
+    "merge_contacts": "Merge",
+    "delete_contacts": "Delete",
+    "edit_contact": "Contact edited",
+    "practice": "Practice data",
 }
 """How the page names the kinds it knows; another kind is shown by its own name."""
 

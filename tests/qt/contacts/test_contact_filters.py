@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.changes import Changes
@@ -59,13 +60,14 @@ def _counted(qtbot: QtBot, panel: FilterPanel, facet: Facet, value: object) -> i
 
 
 def test_ticking_filters_narrows_the_table_and_counts_follow(
-    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, qtmodeltester: ModelTester
 ) -> None:
     window = open_window(_workspace(tmp_path / "w.sqlite3"))
     page = window.contacts_page
     panel = page.filters
     assert panel is not None
     assert panel.tree.accessibleName() == "Filters"
+    qtmodeltester.check(panel.tree.model())
     assert _counted(qtbot, panel, Facet.CONSENT, "current") == 22
     assert _counted(qtbot, panel, Facet.CONSENT, "stale") == 1
     assert _counted(qtbot, panel, Facet.FLAG, "role") == 1

@@ -20,6 +20,7 @@ from mjdesk.core.activity import (
     list_activity,
     undo_blocker,
 )
+from mjdesk.core.edits import withdraw_consent
 from mjdesk.core.journal import record_activity
 from mjdesk.core.undo import undo_step
 from mjdesk.core.work import UserError
@@ -85,7 +86,20 @@ def test_entries_come_newest_first_and_filter_by_kind_words_and_dates(ws: Worksp
 
 def test_kinds_have_names_for_people() -> None:
     assert kind_label("import") == "Import"
-    assert kind_label("bulk_withdraw") == "Bulk withdraw"
+    assert kind_label("withdraw_consent") == "Consent withdrawn"
+    assert kind_label("something_new") == "Something new"
+
+
+def test_a_bulk_edit_is_listed_and_can_be_undone_from_the_page(ws: Workspace) -> None:
+    seed(ws)
+    result = withdraw_consent(ws, [1, 2, 3], "asked by e-mail", actor="ana")
+    with ws.reading() as con:
+        [entry] = list_activity(con, ActivityFilter(actions=("withdraw_consent",)))
+        assert entry.undoable_kind
+        assert undo_blocker(con, result.activity_id) is None
+    undo_step(ws, result.activity_id, actor="ana")
+    with ws.reading() as con:
+        assert "already undone" in (undo_blocker(con, result.activity_id) or "")
 
 
 def test_pages_follow_on_by_id_through_100000_entries(ws: Workspace) -> None:
