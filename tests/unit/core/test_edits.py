@@ -81,10 +81,15 @@ def flags_as_computed_afresh(ws: Workspace) -> bool:
     summaries = "SELECT id, flags FROM contacts ORDER BY id"
     stored = (ws.fetch(query), ws.fetch(summaries))
     afresh: list[object] = []
-    with pytest.raises(_RolledBack), ws.transaction() as con:
-        refresh_flags(con)
-        afresh += [con.execute(query).fetchall(), con.execute(summaries).fetchall()]
-        raise _RolledBack
+
+    def compute_and_roll_back() -> None:
+        with ws.transaction() as con:
+            refresh_flags(con)
+            afresh.extend([con.execute(query).fetchall(), con.execute(summaries).fetchall()])
+            raise _RolledBack
+
+    with pytest.raises(_RolledBack):
+        compute_and_roll_back()
     return stored == tuple(afresh)
 
 
