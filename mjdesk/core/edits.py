@@ -46,6 +46,7 @@ from mjdesk.core.history import (
 )
 from mjdesk.core.importing.undo import UndoRefused
 from mjdesk.core.journal import record_activity
+from mjdesk.core.tombstones import erased_among
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
 
@@ -535,6 +536,11 @@ def accept_typo_fixes(
             "DELETE FROM temp.edit_fixes WHERE email_key IN (SELECT email_key FROM contacts) "
             "OR id NOT IN (SELECT min(id) FROM temp.edit_fixes GROUP BY email_key)"
         )
+        # (nor an address erased on request: its person is not to come back this way)
+        fixes = [str(r[0]) for r in con.execute("SELECT email FROM temp.edit_fixes")]
+        erased = erased_among(con, fixes)
+        if erased:
+            con.executemany("DELETE FROM temp.edit_fixes WHERE email = ?", [(e,) for e in erased])
         con.execute("DELETE FROM temp.edit_ids WHERE id NOT IN (SELECT id FROM temp.edit_fixes)")
         count = _selected(con)
         if not count:
@@ -752,6 +758,11 @@ def edit_contact(
             "SELECT 1 FROM contacts WHERE email_key = ? AND id <> ?", (key, contact_id)
         ).fetchone():
             raise UserError("Another contact has that address already: merge the two instead.")
+        if new_email != row[0] and erased_among(con, [new_email]):
+            raise UserError(
+                "That address belongs to a person erased on request: it cannot be given to "
+                "a contact. (An import can bring it back only with a new, dated consent.)"
+            )
         current = not flags_outdated(con)
         act = record_activity(
             con,

@@ -81,14 +81,32 @@ def steps(con: sqlite3.Connection) -> list[Step]:
     ]
 
 
-def redo_stack(all_steps: list[Step]) -> tuple[list[Step], int]:
+NOT_WORK = ("undo", "redo", "export")
+"""Activity that changes no contact of its own accord: every other kind is new work, after
+which nothing undone before can be redone (as in a text editor)."""
+
+
+def last_new_work(con: sqlite3.Connection) -> int:
+    """The activity id of the newest new work (a step, an erasure, …; not an undo, a redo
+    or an export), 0 when there is none."""
+    marks = ", ".join("?" for _ in NOT_WORK)
+    row = con.execute(
+        f"SELECT coalesce(max(id), 0) FROM activity WHERE action NOT IN ({marks})", NOT_WORK
+    ).fetchone()
+    return int(row[0])
+
+
+def redo_stack(all_steps: list[Step], new_work: int = 0) -> tuple[list[Step], int]:
     """The history as a linear undo stack, as a text editor keeps one: the steps that are
-    done, then the steps undone since the last one done (redoable, in their order), with
-    the number of done ones. A step undone out of order (an older import undone from the
-    Import History) leaves the stack."""
+    done, then the steps undone since the last one done and since ``new_work`` (the newest
+    new work, `last_new_work`) (redoable, in their order), with the number of done ones. A
+    step undone out of order (an older import undone from the Import History), or before
+    new work was done, leaves the stack."""
     last_done = max((i for i, s in enumerate(all_steps) if s.done), default=-1)
     done = [s for s in all_steps[: last_done + 1] if s.done]
-    undone = [s for s in all_steps[last_done + 1 :] if s.undone_by is not None]
+    undone = [
+        s for s in all_steps[last_done + 1 :] if s.undone_by is not None and s.undone_by > new_work
+    ]
     return done + undone, len(done)
 
 

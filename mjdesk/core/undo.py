@@ -14,7 +14,7 @@ from mjdesk.core.changes import IMPORTED, Changes
 from mjdesk.core.clock import current_user, now_iso
 from mjdesk.core.edits import refresh_after, undo_edit
 from mjdesk.core.flags import flags_outdated
-from mjdesk.core.history import EDIT_ACTIONS, image_conflicts, later_step, put_back
+from mjdesk.core.history import EDIT_ACTIONS, image_conflicts, last_new_work, later_step, put_back
 from mjdesk.core.importing.undo import UndoRefused, undo_import
 from mjdesk.core.journal import record_activity
 from mjdesk.core.workspace import Workspace
@@ -84,6 +84,10 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
             "INSERT INTO lists (id, name, mailjet_id, created_at) VALUES (?, ?, ?, ?)",
             [tuple(made_list) for made_list in details.get("lists_removed", [])],
         )
+        if last_new_work(con) > undo_id:
+            raise UndoRefused(
+                f"“{summary}” cannot be done again: other work was done since it was undone."
+            )
         _deleted, made, restored = put_back(con, undo_id, ledger_only=ledger_only)
         con.executemany(
             "INSERT OR IGNORE INTO property_types (name, datatype) VALUES (?, ?)",

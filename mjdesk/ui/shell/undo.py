@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 
-from mjdesk.core.history import Step, redo_stack, steps
+from mjdesk.core.history import Step, last_new_work, redo_stack, steps
 from mjdesk.ui.common import dialogs
 from mjdesk.ui.common.tasks import Pool
 
@@ -90,7 +90,7 @@ class UndoHistory(QObject):
 
         def work(_token: object) -> tuple[list[Step], int]:
             with reading() as con:
-                return redo_stack(steps(con))
+                return redo_stack(steps(con), last_new_work(con))
 
         self.runner.submit(work, self._mirror, lambda exc: log.warning("History: %s", exc))
 

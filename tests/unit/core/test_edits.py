@@ -25,8 +25,9 @@ from mjdesk.core.edits import (
     withdraw_consent,
 )
 from mjdesk.core.flags import flags_outdated, refresh_flags
-from mjdesk.core.history import redo_stack, steps
+from mjdesk.core.history import last_new_work, redo_stack, steps
 from mjdesk.core.importing.undo import UndoRefused
+from mjdesk.core.journal import record_activity
 from mjdesk.core.undo import redo_step, undo_step
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
@@ -303,3 +304,34 @@ def test_flags_stay_current_after_consent_edits_and_are_left_behind_after_others
     redo_step(ws, result.activity_id)
     with ws.reading() as con:
         assert flags_outdated(con) == (name in LEFT_BEHIND)
+
+
+def test_nothing_undone_before_new_work_can_be_redone(ws: Workspace) -> None:
+    typo = accept_typo_fixes(ws, [BOB])
+    undo_step(ws, typo.activity_id, actor="tester")
+    with ws.reading() as con:
+        stack, done = redo_stack(steps(con), last_new_work(con))
+    assert [s.activity_id for s in stack[done:]] == [typo.activity_id]
+    with ws.transaction() as con:  # new work that is no step of its own (an erasure, say)
+        record_activity(con, actor="t", action="erase", summary="Erased one person", count=1)
+    with ws.reading() as con:
+        stack, done = redo_stack(steps(con), last_new_work(con))
+    assert stack[done:] == []
+    with pytest.raises(UndoRefused, match="other work was done since"):
+        redo_step(ws, typo.activity_id, actor="tester")
+
+
+def test_an_erased_address_is_never_given_back_by_an_edit_or_a_typo_fix(ws: Workspace) -> None:
+    from mjdesk.core.erasure import erase_contact
+
+    with ws.transaction() as con:
+        add_contacts(con, [NewContact("carl@gmail.com"), NewContact("carl@gmial.com")], actor="t")
+        refresh_flags(con)
+    [(erased,)] = ws.fetch("SELECT id FROM contacts WHERE email = 'carl@gmail.com'")
+    [(typo,)] = ws.fetch("SELECT id FROM contacts WHERE email = 'carl@gmial.com'")
+    erase_contact(ws, erased, actor="t")
+    with pytest.raises(UserError, match="erased on request"):
+        edit_contact(ws, ANN, email="Carl@gmail.com")
+    with pytest.raises(NothingToEdit):
+        accept_typo_fixes(ws, [typo])
+    assert ws.fetch("SELECT count(*) FROM contacts WHERE email_key = 'carl@gmail.com'") == [(0,)]
