@@ -87,17 +87,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _erase(args: argparse.Namespace) -> int:
-    if not args.yes:
-        sys.stderr.write(
-            f"{APP_NAME} gdpr: erasing {args.address.strip()} cannot be undone; nothing was "
-            "done. Run it again with --yes to erase them.\n"
-        )
-        return EXIT_NOTHING_DONE
     try:
         _paths, profile, file = workspace_of(args)
         if not file.exists():
             raise UserError(f"profile {profile!r} has no workspace yet.")
         with Workspace.open(file) as workspace:
+            with workspace.reading() as con:
+                find_contact(con, args.address)  # (no such person: said before --yes)
+            if not args.yes:
+                sys.stderr.write(
+                    f"{APP_NAME} gdpr: erasing {args.address.strip()} cannot be undone; "
+                    "nothing was done. Run it again with --yes to erase them.\n"
+                )
+                return EXIT_NOTHING_DONE
             done = erase_address(workspace, args.address, reason=args.reason)
     except UserError as exc:
         sys.stderr.write(f"{APP_NAME} gdpr: {exc.user_message}\n")

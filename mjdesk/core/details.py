@@ -129,11 +129,23 @@ def _flags(con: sqlite3.Connection, contact_id: int) -> list[tuple[str, str]]:
         if flag is Flag.TYPO and hint:
             meaning = f"Perhaps {hint}? (Actions › Accept Typo Fixes)"
         elif flag is Flag.DUPLICATE and hint:
-            meaning = f"Another contact reaches the same mailbox, {hint}."
+            meaning = (
+                f"Another contact reaches the same mailbox ({hint}, once dots and +tags "
+                "are left out)."
+            )
         elif flag is Flag.NEAR_ADDRESS and hint.isdigit():
             row = con.execute("SELECT email FROM contacts WHERE id = ?", (int(hint),)).fetchone()
             if row is not None:
                 meaning = f"One letter away from {row[0]}."
+        elif flag is Flag.SAME_NAME:
+            twin = con.execute(
+                "SELECT email FROM contacts WHERE id <> ?1 AND first_name = "
+                "(SELECT first_name FROM contacts WHERE id = ?1) AND last_name = "
+                "(SELECT last_name FROM contacts WHERE id = ?1) LIMIT 1",
+                (contact_id,),
+            ).fetchone()
+            if twin is not None:
+                meaning = f"Another contact has the same first and last name: {twin[0]}."
         said.append((flag.label, meaning))
     return said
 
@@ -149,7 +161,12 @@ def find_contact(con: sqlite3.Connection, address: str) -> int:
         "SELECT id FROM contacts WHERE email_key = ?", (email_key(address),)
     ).fetchone()
     if row is None:
-        raise NoSuchPerson(f"No contact in this workspace has the address {address.strip()}.")
+        from mjdesk.core.tombstones import erased_among
+
+        said = f"No contact in this workspace has the address {address.strip()}"
+        if erased_among(con, [address]):
+            said += ": the person with it was erased on request, and nothing else is held"
+        raise NoSuchPerson(said + ".")
     return int(row[0])
 
 
@@ -189,6 +206,12 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
 
     name = f"{details.first_name} {details.last_name}".strip()
     parts = [f"<h2>{_e(name or details.email)}</h2><p>{_e(details.email)}</p>"]
+    if details.flags:
+        cells = "".join(
+            f"<tr><td><b>{_e(label)}</b></td><td>{_e(meaning)}</td></tr>"
+            for label, meaning in details.flags
+        )
+        parts.append(f"<h3>Flags</h3><table cellpadding='2'>{cells}</table><hr>")
     when = day(details.consent_at or "")
     parts.append(
         f"<h3>Consent: {_e(_STATUS.get(details.consent_status, details.consent_status))}"
@@ -201,18 +224,12 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
             "(Settings › Consent Retention). Ask again before mailing (Actions › Export "
             "Re-permission List), or expire it.</p>"
         )
-    if details.flags:
-        cells = "".join(
-            f"<tr><td><b>{_e(label)}</b></td><td>{_e(meaning)}</td></tr>"
-            for label, meaning in details.flags
-        )
-        parts.append(f"<h3>Flags</h3><table cellpadding='2'>{cells}</table>")
     if not details.proofs:
         parts.append("<p>No consent record: this person may not be mailed.</p>")
     for proof in details.proofs:
         rows = [
             ("Status", _STATUS.get(proof.status, proof.status)),
-            ("Given", day(proof.given_at)),
+            ("Given" if proof.status == "granted" else "Date", day(proof.given_at)),
             ("Wording", proof.wording or "(not recorded)"),
             ("Lawful basis", proof.lawful_basis),
             ("Source file", proof.source_file or "(none)"),

@@ -24,6 +24,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from typing import NamedTuple
 
+from mjdesk.core import wording
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.bulk import (
     BULK_ROWS,
@@ -70,7 +71,7 @@ class EditResult(NamedTuple):
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
+    return wording.count(count, word, "addresses" if word == "address" else None)
 
 
 def _select(con: sqlite3.Connection, contact_ids: Iterable[int]) -> int:
@@ -223,7 +224,9 @@ def expire_consent(
             )
         ]
         given = _select(con, ids)
-        return _withdraw(con, given, reason, actor or current_user(), None, expired=True)
+        # (the source says why, so an expiry is never taken for a person's own request)
+        source = f"Retention period: consent older than {retention_months(con)} months"
+        return _withdraw(con, given, reason, actor or current_user(), source, expired=True)
 
 
 def _withdraw(
@@ -578,6 +581,12 @@ def accept_typo_fixes(
 # -- merge and delete ----------------------------------------------------------------------
 
 
+def _merged(gone: int, kept: int) -> str:
+    """ "2 contacts merged into another", "5 contacts merged into 2 others"."""
+    into = "another" if kept == 1 else f"{kept:,} others"
+    return f"{_plural(gone, 'contact')} merged into {into}"
+
+
 def merge_contacts(
     workspace: Workspace,
     groups: Iterable[tuple[int, Sequence[int]]],
@@ -639,7 +648,7 @@ def merge_contacts(
             con,
             actor=actor or current_user(),
             action="merge_contacts",
-            summary=f"{_plural(len(gone), 'contact')} merged into {len(survivors):,}",
+            summary=_merged(len(gone), len(survivors)),
             count=count,
         )
         others_sql = "SELECT other AS id FROM temp.edit_merge"
@@ -679,7 +688,7 @@ def merge_contacts(
         act,
         len(gone),
         0,
-        f"{_plural(len(gone), 'contact')} merged into {_plural(len(survivors), 'contact')}.",
+        _merged(len(gone), len(survivors)) + ".",
         Changes(contacts_added_or_removed=True, lists=True, activity=True, flags=True),
     )
 

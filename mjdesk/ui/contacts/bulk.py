@@ -9,6 +9,7 @@ cannot be undone lightly is confirmed with the number of contacts it touches.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 
@@ -187,6 +188,16 @@ class BulkActions(QObject):
             action.triggered.connect(slot)
             self.actions[key] = action
 
+    def add_shortcuts(self, table: QWidget) -> None:
+        """Delete on the table deletes the selected contacts (after asking)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeySequence
+
+        delete = self.actions["delete"]
+        delete.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        table.addAction(delete)
+
     def fill(self, menu: QMenu) -> None:
         for key in ("withdraw", "record", "add_list", "remove_list", "typos", "merge"):
             menu.addAction(self.actions[key])
@@ -242,24 +253,36 @@ class BulkActions(QObject):
 
     def withdraw(self) -> None:
         def ask(ids: list[int]) -> None:
-            reason = dialogs.ask_text(
-                self.parent_widget,
-                "Withdraw consent",
-                f"Withdraw the consent of {_count(ids)}. Why? (Kept as the proof of the "
-                "withdrawal, for example “asked by e-mail on 3 December”.)",
-                "",
-            )
-            if reason is None:
-                return
-            if not reason.strip():
+            with self.host.workspace.reading() as con:
+                current = int(
+                    con.execute(
+                        "SELECT count(*) FROM contacts WHERE consent_status = 'granted' "
+                        "AND id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(ids),),
+                    ).fetchone()[0]
+                )
+            if not current:
                 dialogs.tell_problem(
-                    self.parent_widget, "Withdraw consent", "A withdrawal needs a reason."
+                    self.parent_widget,
+                    "Withdraw consent",
+                    f"None of the {_count(ids)} has a consent to withdraw.",
                 )
                 return
-            workspace = self.host.workspace
-            self._run(
-                "Withdraw consent", lambda: edits.withdraw_consent(workspace, ids, reason.strip())
+            others = len(ids) - current
+            text = (
+                f"Withdraw the consent of {current:,} contact{'s' if current != 1 else ''}"
+                + (f" ({others:,} selected have none to withdraw)" if others else "")
+                + ". Why? (Kept as the proof of the withdrawal, for example “asked by e-mail "
+                "on 3 December”.)"
             )
+            reason: str | None = ""
+            while reason is not None and not reason.strip():
+                reason = dialogs.ask_text(self.parent_widget, "Withdraw consent", text, "")
+                text = "A withdrawal needs a reason, kept as its proof. " + text.split(". ", 1)[-1]
+            if reason is None:
+                return
+            workspace, why = self.host.workspace, reason.strip()
+            self._run("Withdraw consent", lambda: edits.withdraw_consent(workspace, ids, why))
 
         self._with_selection(ask)
 
@@ -361,6 +384,17 @@ class BulkActions(QObject):
                         ids,
                     )
                 ]
+            names = {name.casefold() for _i, _e, name in people if name}
+            if len(names) > 1 and not dialogs.ask_confirm(
+                self.parent_widget,
+                "Merge contacts",
+                "These contacts do not have the same name:\n\n"
+                + "\n".join(f"  {email}  {name}" for _i, email, name in people[:10])
+                + "\n\nMerge them only if they are the same person: the consent records "
+                "of all of them are kept on the one you keep.",
+                "Merge Anyway",
+            ):
+                return
             dialog = MergeDialog(people, self.parent_widget)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
@@ -413,8 +447,9 @@ class BulkActions(QObject):
             "Expire stale consent",
             f"Withdraw the consent of {stale:,} contact{'s' if stale != 1 else ''} whose "
             f"consent is older than {months} months (Settings › Consent Retention)? They are "
-            "not mailed again until they consent anew. Give the reason kept with each "
-            "withdrawal:",
+            "not mailed again until they consent anew. To ask them first, export the "
+            "re-permission list (Actions › Export Re-permission List) before expiring. Give "
+            "the reason kept with each withdrawal:",
             f"Consent older than {months} months",
         )
         if reason is None or not reason.strip():

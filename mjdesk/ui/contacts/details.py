@@ -55,6 +55,7 @@ class ContactDetailsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.text, 1)
         self._actions = QHBoxLayout()
+        self._buttons: list[QPushButton] = []
         layout.addLayout(self._actions)
         # Esc in the panel closes it (the search box's own Esc acts only there).
         close = QShortcut(QKeySequence("Esc"), self, self.close_panel)
@@ -65,6 +66,7 @@ class ContactDetailsPanel(QWidget):
         """Put ``buttons`` (actions on the shown contact) in a row under the details."""
         for button in buttons:
             self._actions.addWidget(button)
+            self._buttons.append(button)
 
     def show_contact(self, contact_id: int) -> None:
         """Show contact ``contact_id`` (read off the GUI thread)."""
@@ -95,8 +97,15 @@ class ContactDetailsPanel(QWidget):
         self._token = None
         if details is None or details.id != self.contact_id:
             if details is None:
-                self.text.setHtml("<p>This contact is no longer in the workspace.</p>")
+                self.text.setHtml(
+                    "<p>This contact is no longer in the workspace (deleted, merged into "
+                    "another or erased). Open another from the table.</p>"
+                )
+                for button in self._buttons:
+                    button.setEnabled(False)
             return
+        for button in self._buttons:
+            button.setEnabled(True)
         self.text.setHtml(details_html(details))
 
     def _failed(self, exc: Exception) -> None:

@@ -42,6 +42,7 @@ _TITLES = {
 }
 _VALUE = Qt.ItemDataRole.UserRole
 _COUNT = Qt.ItemDataRole.UserRole + 1
+_LABEL = Qt.ItemDataRole.UserRole + 2
 #: ticks within this time make one filter change (one query, one count)
 FILTER_DELAY_MS = 120
 
@@ -181,7 +182,7 @@ class FilterPanel(QWidget):
         item = self._item(facet, value)
         if item is None:
             return None
-        return FacetChoice(value, item.toolTip(0), int(item.data(0, _COUNT) or 0))
+        return FacetChoice(value, str(item.data(0, _LABEL)), int(item.data(0, _COUNT) or 0))
 
     def set_query(self, query: ContactQuery) -> None:
         """Bring the counts up to date for ``query`` (its filter and search)."""
@@ -256,7 +257,8 @@ class FilterPanel(QWidget):
                 item = items[i] if i < len(items) else QTreeWidgetItem(group)
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setText(0, f"{choice.label}  ({choice.contacts:,})")
-                item.setToolTip(0, choice.label)
+                item.setToolTip(0, f"{choice.label}: {choice.contacts:,} contacts")
+                item.setData(0, _LABEL, choice.label)
                 item.setData(0, _VALUE, choice.value)
                 item.setData(0, _COUNT, choice.contacts)
                 item.setCheckState(

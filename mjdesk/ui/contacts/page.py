@@ -343,6 +343,7 @@ class ContactsPage(QWidget):
             )
             menu.addSeparator()
             self.bulk.fill(menu)
+            self.bulk.add_shortcuts(self.table)
         self.actions_menu = menu
         self.actions_button.setMenu(menu)
         self.actions_button.setEnabled(self.host is not None)
@@ -357,7 +358,7 @@ class ContactsPage(QWidget):
         with self.reading() as con:
             self._cutoff = stale_before(retention_months(con))
         self.filters = FilterPanel(self.reading, self.runner, self)
-        self.filters.setMaximumWidth(260)
+        self.filters.setMaximumWidth(300)
         self.filters.setMinimumWidth(200)
         self.filters.filterChanged.connect(self._apply_filter)
         self._body.insertWidget(0, self.filters)

@@ -114,9 +114,9 @@ class UndoHistory(QObject):
         if self.busy or not dialogs.ask_confirm(
             self.window,
             "Undo",
-            f"Undo “{step_title(step)}”? The contacts it added are removed and the ones it "
-            "changed go back to how they were, with their consent records. Redo "
-            "(Ctrl+Shift+Z) puts it back.",
+            f"Undo “{step_title(step)}”? Everything it changed goes back to how it was "
+            "before, contacts, lists and consent records alike. Redo (Ctrl+Shift+Z) puts "
+            "it back.",
             "Undo",
         ):
             self.reload()  # the stack moved; the workspace did not
