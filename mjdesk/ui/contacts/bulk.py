@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mjdesk.core import edits
+from mjdesk.core import edits, wording
 from mjdesk.core.edits import EditResult
 from mjdesk.core.work import CancelToken, UserError
 from mjdesk.ui.common import dialogs
@@ -253,14 +253,7 @@ class BulkActions(QObject):
 
     def withdraw(self) -> None:
         def ask(ids: list[int]) -> None:
-            with self.host.workspace.reading() as con:
-                current = int(
-                    con.execute(
-                        "SELECT count(*) FROM contacts WHERE consent_status = 'granted' "
-                        "AND id IN (SELECT value FROM json_each(?))",
-                        (json.dumps(ids),),
-                    ).fetchone()[0]
-                )
+            current = self._with_consent(ids)
             if not current:
                 dialogs.tell_problem(
                     self.parent_widget,
@@ -309,6 +302,17 @@ class BulkActions(QObject):
 
         self._with_selection(ask)
 
+    def _with_consent(self, ids: list[int]) -> int:
+        """How many of ``ids`` have a current (granted) consent."""
+        with self.host.workspace.reading() as con:
+            return int(
+                con.execute(
+                    "SELECT count(*) FROM contacts WHERE consent_status = 'granted' "
+                    "AND id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(ids),),
+                ).fetchone()[0]
+            )
+
     def _list_names(self) -> list[str]:
         with self.host.workspace.reading() as con:
             return [str(r[0]) for r in con.execute("SELECT name FROM lists ORDER BY name")]
@@ -323,6 +327,15 @@ class BulkActions(QObject):
                 editable=True,
             )
             if name is None:
+                return
+            without = len(ids) - self._with_consent(ids)
+            if without and not dialogs.ask_confirm(
+                self.parent_widget,
+                "Add to list",
+                f"{_count_of(without, len(ids))} no consent (withdrawn, or never given). On "
+                f"“{name}” they are never mailed: a sync leaves them out. Add them anyway?",
+                "Add Anyway",
+            ):
                 return
             workspace = self.host.workspace
             self._run("Add to list", lambda: edits.add_to_list(workspace, ids, name))
@@ -349,11 +362,28 @@ class BulkActions(QObject):
 
     def accept_typos(self) -> None:
         def ask(ids: list[int]) -> None:
+            with self.host.workspace.reading() as con:
+                fixes = con.execute(
+                    "SELECT c.email, f.hint FROM contact_flags f JOIN contacts c "
+                    "ON c.id = f.contact_id WHERE f.flag = 'typo' AND f.hint <> '' "
+                    "AND f.contact_id IN (SELECT value FROM json_each(?)) ORDER BY c.email",
+                    (json.dumps(ids),),
+                ).fetchall()
+            if not fixes:
+                dialogs.tell_problem(
+                    self.parent_widget,
+                    "Accept typo fixes",
+                    "None of the selected contacts is flagged as a possible typo.",
+                )
+                return
+            shown = "\n".join(f"  {old}  →  {new}" for old, new in fixes[:12])
+            more = f"\n  … and {len(fixes) - 12:,} more" if len(fixes) > 12 else ""
             if not dialogs.ask_confirm(
                 self.parent_widget,
                 "Accept typo fixes",
-                f"Give each of the {_count(ids)} flagged as a possible typo the address "
-                "suggested (shown in its details)? Others are left as they are.",
+                f"Correct {wording.count(len(fixes), 'address', 'addresses')}?\n\n"
+                f"{shown}{more}\n\nAn address another contact has already is left as it is "
+                "(merge those instead). Edit › Undo puts them back.",
                 "Fix Addresses",
             ):
                 return
@@ -459,4 +489,10 @@ class BulkActions(QObject):
 
 
 def _count(ids: list[int]) -> str:
-    return f"{len(ids):,} contact" + ("" if len(ids) == 1 else "s")
+    return wording.count(len(ids), "contact")
+
+
+def _count_of(some: int, total: int) -> str:
+    """ "1 of the 28 contacts has", "6 of the 28 contacts have"."""
+    verb = "has" if some == 1 else "have"
+    return f"{some:,} of the {wording.count(total, 'contact')} {verb}"

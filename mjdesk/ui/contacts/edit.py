@@ -186,6 +186,8 @@ class ContactEditor(QObject):
             self.button.setEnabled(True)
             text = exc.user_message if isinstance(exc, UserError) else error_text(exc)
             dialogs.tell_problem(self.panel, "Edit contact", f"Nothing was changed: {text}")
+            if self.dialog is not None:
+                self.dialog.open()  # with what was typed, to correct it
 
         self.button.setEnabled(False)
         self.host.runner.submit(work, done, failed, pool=Pool.WRITE)

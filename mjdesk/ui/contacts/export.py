@@ -52,18 +52,23 @@ class ExportDialog(QDialog):
         query: ContactQuery,
         columns: list[ExportColumn],
         parent: QWidget | None = None,
+        *,
+        explanation: str = "",
+        file_stem: str = "contacts",
     ) -> None:
         super().__init__(parent)
         self.host = host
         self.query = query
+        self.file_stem = file_stem
         self.setWindowTitle("Export contacts")
         self.setAccessibleName("Export contacts")
-        explanation = QLabel(
-            "The contacts shown (with the filter and the search applied) are written to a "
-            "CSV or Excel file with the columns ticked below.",
+        said = QLabel(
+            explanation
+            or "The contacts shown (with the filter and the search applied) are written to "
+            "a CSV or Excel file with the columns ticked below.",
             self,
         )
-        explanation.setWordWrap(True)
+        said.setWordWrap(True)
         box = QGroupBox("Columns", self)
         grid = QGridLayout(box)
         self.boxes: dict[str, QCheckBox] = {}
@@ -89,7 +94,7 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.export)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         layout = QVBoxLayout(self)
-        layout.addWidget(explanation)
+        layout.addWidget(said)
         layout.addWidget(box)
         layout.addWidget(self.strip)
         layout.addWidget(self.outcome)
@@ -128,7 +133,7 @@ class ExportDialog(QDialog):
         target = dialogs.ask_save_file(
             self,
             "Export contacts",
-            f"contacts {date.today().isoformat()}.xlsx",
+            f"{self.file_stem} {date.today().isoformat()}.xlsx",
             FILE_FILTER,
             settings=self.host.settings,
             kind="exports",
@@ -172,11 +177,21 @@ class ExportDialog(QDialog):
         self.outcome.setText("Export stopped: no file was written.")
 
 
-def export_contacts(host: FeatureHost, query: ContactQuery, parent: QWidget) -> ExportDialog:
+def export_contacts(
+    host: FeatureHost,
+    query: ContactQuery,
+    parent: QWidget,
+    *,
+    explanation: str = "",
+    file_stem: str = "contacts",
+) -> ExportDialog:
     """Open the export dialog for the contacts ``query`` shows (the page's filter and search,
-    with its stale cutoff); returns it, shown (window-modal, not blocking)."""
+    with its stale cutoff); returns it, shown (window-modal, not blocking). ``explanation``
+    says what is exported when it is not what the page shows."""
     with host.workspace.reading() as con:
         columns = available_columns(con)
-    dialog = ExportDialog(host, query, columns, parent)
+    dialog = ExportDialog(
+        host, query, columns, parent, explanation=explanation, file_stem=file_stem
+    )
     dialog.open()
     return dialog

@@ -113,6 +113,9 @@ class ContactsPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("contactSummary")
         self.summary.setAccessibleName("Contacts shown")
+        self.selected_note = QLabel(self)
+        self.selected_note.setObjectName("contactsSelected")
+        self.selected_note.setAccessibleName("Contacts selected")
         self.select_all = QPushButton(self)
         self.select_all.setObjectName("selectAllMatching")
         self.select_all.setAccessibleName("Select every contact shown")
@@ -162,6 +165,7 @@ class ContactsPage(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)
         bar.addWidget(self.summary)
+        bar.addWidget(self.selected_note)
         bar.addWidget(self.select_all)
         bar.addWidget(self.actions_button)
         bar.addWidget(self.export_button)
@@ -182,6 +186,7 @@ class ContactsPage(QWidget):
         layout.addLayout(self._body, 1)
         self._layout = layout
         self.table.activated.connect(self._open_details)  # double-click, or Enter
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -316,11 +321,24 @@ class ContactsPage(QWidget):
         if self.host is None:
             return
         from mjdesk.core.export_contacts import repermission_query
+        from mjdesk.core.filters import retention_months
         from mjdesk.ui.contacts.export import export_contacts
 
         with self.host.workspace.reading() as con:
             query = repermission_query(con)
-        export_contacts(self.host, query, self)
+            months = retention_months(con)
+        export_contacts(
+            self.host,
+            query,
+            self,
+            explanation=(
+                f"The re-permission list: every contact whose consent is older than {months} "
+                "months (Settings › Consent Retention), whatever the page shows, for a "
+                "mailing that asks them to consent again. Export it before expiring their "
+                "consent."
+            ),
+            file_stem="re-permission",
+        )
 
     def _make_actions(self) -> None:
         """The Actions menu: what can be done to the selection or to every contact shown."""
@@ -382,6 +400,10 @@ class ContactsPage(QWidget):
         """Select every contact the search and filter show (all of them, not a page)."""
         self.table.selectAll()
         self.table.setFocus()
+
+    def _on_selection(self, *_changed: object) -> None:
+        chosen = sum(bottom - top + 1 for top, bottom in self._selected_spans())
+        self.selected_note.setText(f"· {chosen:,} selected" if chosen > 1 else "")
 
     def _selected_spans(self) -> list[tuple[int, int]]:
         """The selected rows as merged (first, last) spans, read from the selection's

@@ -150,7 +150,7 @@ def test_list_typo_and_delete_actions_ask_then_do_one_step_each(
         ),
         timeout=5_000,
     )
-    assert "1 contact " in confirmations[0]
+    assert "bob@gmial.com  →  bob@gmail.com" in confirmations[0]
     page.table.clearSelection()
     cell = page.table.visualRect(page.model.index(0, 0)).center()
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
@@ -172,3 +172,29 @@ def test_nothing_selected_says_what_to_do(
     with qtbot.waitSignal(window.events.message, timeout=2_000) as said:
         page.bulk.actions["withdraw"].trigger()
     assert "Select contacts first" in said.args[0]
+
+
+def test_adding_contacts_without_consent_to_a_list_asks_first(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _workspace(tmp_path / "w.sqlite3")
+    with Workspace.open(path) as ws, ws.transaction() as con:
+        add_contacts(con, [NewContact("never@york.ac.uk"), NewContact("nor@york.ac.uk")], actor="t")
+    window = open_window(path)
+    page = window.contacts_page
+    _select_filtered(qtbot, page, Facet.CONSENT, "none", 2)
+    asked: list[str] = []
+
+    def refuse(_parent: object, _title: str, text: str, _action: str) -> bool:
+        asked.append(text)
+        return False
+
+    monkeypatch.setattr(dialogs, "ask_choice", lambda *_args, **_kw: "News")
+    monkeypatch.setattr(dialogs, "ask_confirm", refuse)
+    page.bulk.actions["add_list"].trigger()
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    assert asked[0].startswith("2 of the 2 contacts have no consent")
+    assert window.workspace.fetch(
+        "SELECT count(*) FROM memberships m JOIN contacts c ON c.id = m.contact_id "
+        "WHERE c.consent_status = 'none'"
+    ) == [(0,)]

@@ -102,6 +102,7 @@ def test_ticking_filters_narrows_the_table_and_counts_follow(
     assert page.select_all.text() == "Select all 21 matching"
     qtbot.mouseClick(page.select_all, Qt.MouseButton.LeftButton)
     assert page.everything_selected()
+    assert page.selected_note.text() == "· 21 selected"
     ids = page.selected_ids()
     assert len(ids) == 21
 
