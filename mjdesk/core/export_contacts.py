@@ -114,10 +114,19 @@ def repermission_query(con: sqlite3.Connection) -> ContactQuery:
     )
 
 
+#: a contact's consent in an exported cell, in the window's words
+CONSENT_WORDS = {
+    Consent.CURRENT.stored: "Granted",
+    Consent.STALE.stored: "Too old",
+    Consent.WITHDRAWN.stored: "Withdrawn",
+    Consent.NONE.stored: "No consent",
+}
+
+
 def _consent_state(status: str, at: str | None, cutoff: str) -> str:
     if status == "granted":
-        return Consent.STALE.stored if (at or "") < cutoff else Consent.CURRENT.stored
-    return status
+        status = Consent.STALE.stored if (at or "") < cutoff else Consent.CURRENT.stored
+    return CONSENT_WORDS.get(status, status)
 
 
 _ROW_SQL = (

@@ -77,7 +77,7 @@ def test_columns_are_chosen(
     assert export(data_dir, out, "--flag", "role", "--columns", "team,email,consent") == 0
     with out.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.reader(stream))
-    assert rows == [["Team", "Email", "Consent"], ["Office", "info@x.org", "none"]]
+    assert rows == [["Team", "Email", "Consent"], ["Office", "info@x.org", "No consent"]]
     assert "Exported 1 contacts from profile 'Dept'" in capsys.readouterr().out
 
 

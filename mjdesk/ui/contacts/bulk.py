@@ -75,6 +75,8 @@ class ConsentDialog(QDialog):
         form.addRow("&Wording:", self.wording)
         form.addRow("&Source:", self.source)
         form.addRow("&Date given:", self.date)
+        self.date.setToolTip("The day the person consented: today or earlier, never later")
+        form.addRow("", QLabel("(today or earlier: a consent is never dated ahead)", self))
         form.addRow("Lawful &basis:", self.basis)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self

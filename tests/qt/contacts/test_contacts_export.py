@@ -82,8 +82,8 @@ def test_the_shown_contacts_are_exported_with_the_ticked_columns(
         rows = list(csv.reader(stream))
     assert rows == [
         ["Email", "First name", "Consent", "Flags"],
-        ["gone@x.org", "'=Gil", "withdrawn", ""],
-        ["info@x.org", "", "withdrawn", "Role address"],
+        ["gone@x.org", "'=Gil", "Withdrawn", ""],
+        ["info@x.org", "", "Withdrawn", "Role address"],
     ]
     assert window.workspace.fetch("SELECT action, count FROM activity") == [("export", 2)]
     assert dialog.export_button.isEnabled()

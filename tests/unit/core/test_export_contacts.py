@@ -88,10 +88,10 @@ def test_the_chosen_columns_come_in_the_chosen_order(ws: Workspace, tmp_path: Pa
     assert rows[0] == ["Consent", "Email", "Department", "Lists", "Flags"]
     assert out.contacts == len(rows) - 1 == 11
     by_email = {row[1]: row for row in rows[1:]}
-    assert by_email["ann@x.org"] == ["current", "ann@x.org", "History", "News", ""]
-    assert by_email["old@x.org"][0] == "stale"
-    assert by_email["gone@x.org"][0] == "withdrawn"
-    assert by_email["never@x.org"][0] == "none"
+    assert by_email["ann@x.org"] == ["Granted", "ann@x.org", "History", "News", ""]
+    assert by_email["old@x.org"][0] == "Too old"  # (the window's words)
+    assert by_email["gone@x.org"][0] == "Withdrawn"
+    assert by_email["never@x.org"][0] == "No consent"
     assert by_email["info@x.org"][4] == "Role address"
     assert [row[1] for row in rows[1:]] == sorted(row[1] for row in rows[1:])  # address order
 
