@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain
 
-from mjdesk.core.indexing import drop_own_indexes
+from mjdesk.core.indexing import defer_named, drop_own_indexes
 from mjdesk.core.schema import (
     CONSENT_LATEST,
     CONSENT_SUMMARY_ON_DELETE,
@@ -85,12 +85,25 @@ _CONSENT_SUMMARIES = f"""
 """
 
 
+SUMMARY_INDEXES = ("contacts_by_consent", "contacts_by_consent_at", "contacts_by_source")
+"""The contacts' indexes over their consent summaries: a step that sets the summaries of
+`BULK_ROWS` contacts or more leaves them to be built again in the background (keeping a
+hundred thousand scattered entries of each in step costs more than the rest of the step)."""
+
+
 def refresh_consent_summaries(
-    con: sqlite3.Connection, contacts_sql: str, params: Sequence[object] = ()
+    con: sqlite3.Connection,
+    contacts_sql: str,
+    params: Sequence[object] = (),
+    *,
+    many: bool = False,
 ) -> None:
     """Set the consent summary of each contact whose ``id`` ``contacts_sql`` selects from
     its consent records, in one statement: what the ledger's triggers do row by row, for a
-    write that suspended them (`triggers_suspended`)."""
+    write that suspended them (`triggers_suspended`). With ``many`` (a step over
+    `BULK_ROWS` contacts or more) the summaries' indexes are deferred first."""
+    if many:
+        defer_named(con, SUMMARY_INDEXES)
     con.execute(_CONSENT_SUMMARIES.format(contacts=contacts_sql), tuple(params))
 
 

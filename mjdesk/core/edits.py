@@ -30,6 +30,7 @@ from mjdesk.core.bulk import (
     BULK_ROWS,
     LEDGER_DELETE_TRIGGERS,
     LEDGER_INSERT_TRIGGERS,
+    SUMMARY_INDEXES,
     bulk_cache,
     refresh_consent_summaries,
     triggers_suspended,
@@ -46,6 +47,7 @@ from mjdesk.core.history import (
     put_back,
 )
 from mjdesk.core.importing.undo import UndoRefused
+from mjdesk.core.indexing import defer_named
 from mjdesk.core.journal import record_activity
 from mjdesk.core.tombstones import erased_among
 from mjdesk.core.work import UserError
@@ -142,7 +144,16 @@ def _ledger_writes(con: sqlite3.Connection, contacts_sql: str, many: bool) -> It
     with bulk_cache(con) if many else nullcontext(), triggers_suspended(con, triggers) as free:
         yield
         if free:
-            refresh_consent_summaries(con, contacts_sql)
+            refresh_consent_summaries(con, contacts_sql, many=many)
+
+
+def _give_back_no_proof(con: sqlite3.Connection, ids: list[int], *, was_current: bool) -> None:
+    """Put the "missing proof" flag back on the contacts ``ids`` (after undoing the
+    withdrawal that took it away), through the usual refresh, over them alone."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS edit_flagged (id INTEGER PRIMARY KEY)")
+    con.execute("DELETE FROM temp.edit_flagged")
+    con.executemany("INSERT OR IGNORE INTO temp.edit_flagged VALUES (?)", [(i,) for i in ids])
+    refresh_consent_flags(con, "SELECT id FROM temp.edit_flagged", was_current=was_current)
 
 
 def _release_and_delete_ledger(con: sqlite3.Connection, contacts_sql: str, where: str) -> int:
@@ -272,6 +283,8 @@ def _withdraw(
             (now, source, reason, actor),
         )
         if free:
+            if count >= BULK_ROWS:
+                defer_named(con, SUMMARY_INDEXES)
             # Dated now, each new record is its contact's latest (a withdrawal wins a tie),
             # unless a record of the contact is dated later.
             con.execute(
@@ -286,16 +299,6 @@ def _withdraw(
                 (now,),
             )
     skipped = given - count
-    _finish(
-        con,
-        act,
-        {
-            "ledger_added": _added_since(con, mark),
-            "ledger_only": True,
-            "flags": "consent",
-            "skipped": skipped,
-        },
-    )
     # A withdrawal can only take a "missing proof" flag away: only the contacts that had
     # one are looked at again (their latest record may still be a later-dated grant).
     con.execute("CREATE TEMP TABLE IF NOT EXISTS edit_flagged (id INTEGER PRIMARY KEY)")
@@ -306,6 +309,26 @@ def _withdraw(
         (Flag.NO_PROOF.stored,),
     )
     refresh_consent_flags(con, "SELECT id FROM temp.edit_flagged", was_current=current)
+    # (kept for the undo, which gives exactly these their flag back)
+    unflagged = [
+        int(row[0])
+        for row in con.execute(
+            "SELECT id FROM temp.edit_flagged WHERE id NOT IN "
+            "(SELECT contact_id FROM contact_flags WHERE flag = ?)",
+            (Flag.NO_PROOF.stored,),
+        )
+    ]
+    _finish(
+        con,
+        act,
+        {
+            "ledger_added": _added_since(con, mark),
+            "ledger_only": True,
+            "flags": "consent",
+            "no_proof_removed": unflagged,
+            "skipped": skipped,
+        },
+    )
     ids = _selected_ids(con)
     message = f"Consent {verb} for {_plural(count, 'contact')}" + (
         f"; {_plural(skipped, 'contact')} had no current consent." if skipped else "."
@@ -904,13 +927,17 @@ def undo_edit(
             "UPDATE activity SET undone_at = ?, undone_by = ? WHERE id = ?",
             (now_iso(), undo_id, activity_id),
         )
-        refresh_after(
-            con,
-            str(details.get("flags", "all")),
-            org_domains,
-            among=contacts,
-            was_current=current,
-        )
+        if "no_proof_removed" in details:
+            # A withdrawal only took "missing proof" flags away: exactly those come back.
+            _give_back_no_proof(con, details["no_proof_removed"], was_current=current)
+        else:
+            refresh_after(
+                con,
+                str(details.get("flags", "all")),
+                org_domains,
+                among=contacts,
+                was_current=current,
+            )
     gone_or_back = action in ("merge_contacts", "delete_contacts")
     return EditResult(
         undo_id,

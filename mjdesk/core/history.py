@@ -15,7 +15,12 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from mjdesk.core.bulk import LEDGER_INSERT_TRIGGERS, refresh_consent_summaries, triggers_suspended
+from mjdesk.core.bulk import (
+    BULK_ROWS,
+    LEDGER_INSERT_TRIGGERS,
+    refresh_consent_summaries,
+    triggers_suspended,
+)
 
 CONTACT_IMAGE = (
     "json_object('email', email, 'first_name', first_name, 'last_name', last_name, "
@@ -280,8 +285,14 @@ def _put_ledger_back(con: sqlite3.Connection, activity_id: int, holding: str) ->
             (activity_id,),
         )
         if suspended:
+            many = (
+                con.execute(
+                    "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
+                ).fetchone()[0]
+                >= BULK_ROWS
+            )
             refresh_consent_summaries(
-                con, f"SELECT contact_id AS id {images} {holding}", (activity_id,)
+                con, f"SELECT contact_id AS id {images} {holding}", (activity_id,), many=many
             )
 
 

@@ -368,8 +368,8 @@ class MainWindow(QMainWindow):
         self.events.announce(EVERYTHING)
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.imports and changes.contacts_added_or_removed and hasattr(self, "indexing"):
-            self.indexing.start()  # a big import leaves its indexes for later
+        if changes.contacts and hasattr(self, "indexing"):
+            self.indexing.start()  # a big import or bulk edit leaves indexes for later
         if changes.contacts and hasattr(self, "flagging"):
             self.flagging.start()
         if changes.contact_ids and self._announced:

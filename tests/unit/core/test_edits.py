@@ -335,3 +335,44 @@ def test_an_erased_address_is_never_given_back_by_an_edit_or_a_typo_fix(ws: Work
     with pytest.raises(NothingToEdit):
         accept_typo_fixes(ws, [typo])
     assert ws.fetch("SELECT count(*) FROM contacts WHERE email_key = 'carl@gmail.com'") == [(0,)]
+
+
+def test_a_withdrawal_takes_a_missing_proof_flag_away_and_its_undo_gives_it_back(
+    ws: Workspace,
+) -> None:
+    with ws.transaction() as con:
+        add_contacts(
+            con,
+            [NewContact("bare@x.org", consent=ConsentRecord("granted", "2025-01-01", None))],
+            actor="t",
+        )
+        refresh_flags(con)
+    [(bare,)] = ws.fetch("SELECT id FROM contacts WHERE email = 'bare@x.org'")
+    flagged = "SELECT count(*) FROM contact_flags WHERE flag = 'no_proof' AND contact_id = ?"
+    assert ws.fetch(flagged, (bare,)) == [(1,)]
+    result = withdraw_consent(ws, [bare, ANN], "asked")
+    assert ws.fetch(flagged, (bare,)) == [(0,)]
+    assert flags_as_computed_afresh(ws)
+    undo_step(ws, result.activity_id, actor="tester")
+    assert ws.fetch(flagged, (bare,)) == [(1,)]
+    assert flags_as_computed_afresh(ws)
+
+
+def test_a_big_consent_step_leaves_the_summary_indexes_to_be_built_again(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.core import edits
+    from mjdesk.core.bulk import SUMMARY_INDEXES
+    from mjdesk.core.indexing import backlog, catch_up
+
+    monkeypatch.setattr(edits, "BULK_ROWS", 2)  # (a "big" step of three contacts)
+    result = withdraw_consent(ws, [ANN, ANN2, NIA], "asked")
+    with ws.reading() as con:
+        assert sorted(backlog(con).indexes) == sorted(SUMMARY_INDEXES)
+    catch_up(ws)
+    with ws.reading() as con:
+        assert backlog(con).empty
+    check_derived(ws)
+    undo_step(ws, result.activity_id, actor="tester")
+    catch_up(ws)
+    check_derived(ws)
