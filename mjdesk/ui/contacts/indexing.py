@@ -34,11 +34,12 @@ class IndexCatchUp(QObject):
         self.running = self._worked = self._again = False
         self._total = self._done = 0
         self._token: CancelToken | None = None
-        self.label = QLabel("Indexing new contacts…", window)
+        self.label = QLabel("Updating indexes…", window)
         self.label.setAccessibleName("Indexing")
         self.label.setToolTip(
-            "New contacts are already saved and shown. Their search and sort indexes are being "
-            "built; until then searching and sorting a big list can be slower."
+            "Your contacts are already saved and shown. After a big import or a change to "
+            "many contacts, their search and sort indexes are being built again; until then "
+            "searching and sorting a big list can be slower."
         )
         self.bar = QProgressBar(window)
         self.bar.setAccessibleName("Indexing progress")
