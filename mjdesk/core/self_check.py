@@ -37,6 +37,8 @@ REQUIRED_RESOURCES: tuple[str, ...] = (
     "samples/sample-contacts.xlsx",
     "samples/sample-contacts.csv",
     "samples/sample-mailing.html",
+    # the licence notices the About box shows and the Windows installer displays
+    "NOTICES.txt",
 )
 SAMPLE_XLSX = "samples/sample-contacts.xlsx"
 SAMPLE_CSV = "samples/sample-contacts.csv"

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mjdesk import __version__
 from mjdesk.core.changes import EVERYTHING, Changes
 from mjdesk.core.contacts import ContactCounts, ContactQuery, SortKey, count_contacts
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
@@ -473,22 +472,18 @@ class MainWindow(QMainWindow):
         dialogs.tell_problem(self, "Back Up Workspace", text)
 
     def _open_folder(self, folder: Path) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+        from mjdesk.ui.shell.about import open_folder
 
-        folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        open_folder(folder)
 
     def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from PySide6.QtCore import Qt
 
-        QMessageBox.about(
-            self,
-            "About mjdesk",
-            f"<b>mjdesk {__version__}</b><p>Consented mailing lists for Mailjet, on your "
-            f"desktop.</p><p>Workspace: <tt>{self.workspace.path}</tt><br>"
-            f"Logs: <tt>{self.paths.logs}</tt></p>",
-        )
+        from mjdesk.ui.shell.about import AboutDialog
+
+        dialog = AboutDialog(self.paths, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     # -- layout memory -------------------------------------------------------------------
 
