@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+
+from support import inno
 
 pytestmark = pytest.mark.frozen
 
@@ -149,6 +152,21 @@ def test_the_bundle_is_slim(bundle: Path) -> None:
     ):
         assert not [n for n in names if unused in n], unused
     assert not (internal / "PySide6" / "Qt" / "qml").exists()
+
+
+def test_the_bundle_holds_what_the_about_box_and_the_installer_read(bundle: Path) -> None:
+    internal = bundle / "_internal"
+    assert "LGPL-3.0-only" in (internal / "resources" / "NOTICES.txt").read_text(encoding="utf-8")
+    built = (internal / "build-date.txt").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", built), built
+    assert not (internal / "resources" / "windows").exists()  # the installer script stays out
+    # every file the Windows installer script takes from the bundle is in this build
+    # (the exe has no .exe suffix off Windows)
+    names = [
+        n.removesuffix(".exe") + EXE.suffix if n.endswith(".exe") else n
+        for n in inno.bundle_names()
+    ]
+    assert [name for name in names if not (bundle / name).exists()] == []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the budget is for Linux")
