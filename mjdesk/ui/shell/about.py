@@ -78,6 +78,8 @@ class AboutDialog(QDialog):
 
         self.notices = QPlainTextEdit(notices_text())
         self.notices.setReadOnly(True)
+        # (the file is laid out in lines of its own: wrapping them again would break them)
+        self.notices.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.notices.setAccessibleName("Third-party notices")
         self.notices.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
