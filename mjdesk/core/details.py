@@ -251,6 +251,11 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
         parts.append(f"<h3>Other information</h3><table cellpadding='2'>{cells}</table>")
     lists = ", ".join(f"{_e(n)} ({_e(s)})" for n, s in details.lists) or "none"
     parts.append(f"<h3>Lists</h3><p>{lists}</p>")
+    if details.lists and (details.consent_status != "granted" or details.stale_after_months):
+        parts.append(
+            "<p><i>Not mailed on these lists: there is no current consent (a sync leaves "
+            "this person out).</i></p>"
+        )
     history = "".join(
         f"<li>{_e(minute(at))}, {_e(who)}: {_e(what)}</li>" for at, who, what in details.history
     )

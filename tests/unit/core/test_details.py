@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mjdesk.core.details import contact_details, details_html
+from mjdesk.core.details import contact_details, details_html, find_contact
 from mjdesk.core.filters import set_retention_months
 from mjdesk.core.workspace import Workspace
 
@@ -85,3 +85,15 @@ def test_a_consent_older_than_the_retention_period_is_called_too_old(tmp_path: P
         assert fresh is not None
         assert fresh.stale_after_months is None
         assert "Too old" not in details_html(fresh)
+
+
+def test_lists_of_a_person_without_current_consent_say_they_are_not_mailed(
+    tmp_path: Path,
+) -> None:
+    with Workspace.open(tmp_path / "ws.sqlite3") as ws:
+        seed(ws)  # gone@example.org withdrew; quiet@example.org never consented; both on News
+        with ws.reading() as con:
+            quiet = contact_details(con, find_contact(con, "quiet@example.org"))
+        assert quiet is not None
+        assert quiet.lists
+        assert "Not mailed on these lists" in details_html(quiet)
