@@ -16,10 +16,10 @@ from pathlib import Path
 from mjdesk import APP_NAME
 from mjdesk.cli_common import (
     EXIT_DONE,
-    EXIT_INTERNAL,
     EXIT_NOTHING_DONE,
     JobParser,
     add_workspace_options,
+    internal_error,
     workspace_of,
 )
 from mjdesk.core.backup import back_up_workspace
@@ -53,9 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             said += " Nothing was written."
         sys.stderr.write(f"{APP_NAME} backup: {said}\n")
         return EXIT_NOTHING_DONE
-    except Exception as exc:  # a bug: reported in one line
-        log.exception("mjdesk backup failed")
-        sys.stderr.write(f"{APP_NAME} backup: internal error ({type(exc).__name__}: {exc}).\n")
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
+        return internal_error(log, "backup", exc)
     sys.stdout.write(f"Backed up profile {profile!r} ({workspace}) to {done}.\n")
     return EXIT_DONE

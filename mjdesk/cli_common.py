@@ -4,10 +4,12 @@ on bad options, and the workspace file a ``--data-dir``/``--profile`` pair names
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import NamedTuple, NoReturn
 
+from mjdesk import APP_NAME
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.work import UserError
@@ -51,3 +53,21 @@ def workspace_of(args: argparse.Namespace) -> JobWorkspace:
         return JobWorkspace(paths, profile, paths.workspace_file(profile))
     except ValueError as exc:
         raise UserError(f"--profile: {exc}") from None
+
+
+def existing_workspace(args: argparse.Namespace) -> JobWorkspace:
+    """As `workspace_of`, for a job that reads or changes a workspace (and never makes one):
+    `UserError` when the profile has none yet."""
+    job = workspace_of(args)
+    if not job.file.exists():
+        raise UserError(f"profile {job.profile!r} has no workspace yet.")
+    return job
+
+
+def internal_error(log: logging.Logger, job: str, exc: Exception, *, say_what: bool = True) -> int:
+    """Report a bug in one line (the traceback goes to the log) and give `EXIT_INTERNAL`.
+    Without ``say_what`` only the kind of error is printed (its text may hold an address)."""
+    log.exception("mjdesk %s failed", job)
+    reason = f"{type(exc).__name__}: {exc}" if say_what else type(exc).__name__
+    sys.stderr.write(f"{APP_NAME} {job.split()[0]}: internal error ({reason}).\n")
+    return EXIT_INTERNAL

@@ -17,11 +17,11 @@ from pathlib import Path
 from mjdesk import APP_NAME
 from mjdesk.cli_common import (
     EXIT_DONE,
-    EXIT_INTERNAL,
     EXIT_NOTHING_DONE,
     JobParser,
     add_workspace_options,
-    workspace_of,
+    existing_workspace,
+    internal_error,
 )
 from mjdesk.core.edits import contacts_by_address, withdraw_consent
 from mjdesk.core.work import UserError
@@ -100,9 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             source = args.from_file.name
             if not addresses:
                 raise UserError(f"{args.from_file} holds no addresses.")
-        _paths, profile, file = workspace_of(args)
-        if not file.exists():
-            raise UserError(f"profile {profile!r} has no workspace yet.")
+        _paths, _profile, file = existing_workspace(args)
         with Workspace.open(file) as workspace:
             with workspace.reading() as con:
                 ids, unknown = contacts_by_address(con, addresses)
@@ -116,10 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"{APP_NAME} consent: {args.from_file} cannot be read ({exc.strerror}).\n")
         return EXIT_NOTHING_DONE
-    except Exception as exc:  # a bug: reported in one line
-        log.exception("mjdesk consent failed")
-        sys.stderr.write(f"{APP_NAME} consent: internal error ({type(exc).__name__}: {exc}).\n")
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
+        return internal_error(log, "consent", exc)
     sys.stdout.write(f"{result.message} Edit › Undo in the window takes it back.\n")
     return EXIT_DONE
 

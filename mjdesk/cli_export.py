@@ -15,11 +15,11 @@ from pathlib import Path
 from mjdesk import APP_NAME
 from mjdesk.cli_common import (
     EXIT_DONE,
-    EXIT_INTERNAL,
     EXIT_NOTHING_DONE,
     JobParser,
     add_workspace_options,
-    workspace_of,
+    existing_workspace,
+    internal_error,
 )
 from mjdesk.core.contacts import ContactQuery
 from mjdesk.core.export_contacts import DEFAULT_KEYS, choose_columns, export_contacts
@@ -105,9 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk export`` with ``argv`` (the arguments after "export")."""
     args = build_parser().parse_args(argv)
     try:
-        _paths, profile, file = workspace_of(args)
-        if not file.exists():
-            raise UserError(f"profile {profile!r} has no workspace yet.")
+        _paths, profile, file = existing_workspace(args)
         with Workspace.open(file) as workspace:
             wanted = ContactFilter(
                 consent=_consent(args.consent),
@@ -129,10 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "Nothing was written.\n"
         )
         return EXIT_NOTHING_DONE
-    except Exception as exc:  # a bug: reported in one line
-        log.exception("mjdesk export failed")
-        sys.stderr.write(f"{APP_NAME} export: internal error ({type(exc).__name__}: {exc}).\n")
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
+        return internal_error(log, "export", exc)
     sys.stdout.write(
         f"Exported {done.contacts:,} contacts from profile {profile!r} to {done.path}.\n"
     )

@@ -15,11 +15,11 @@ from pathlib import Path
 from mjdesk import APP_NAME
 from mjdesk.cli_common import (
     EXIT_DONE,
-    EXIT_INTERNAL,
     EXIT_NOTHING_DONE,
     JobParser,
     add_workspace_options,
-    workspace_of,
+    existing_workspace,
+    internal_error,
 )
 from mjdesk.core.details import NoSuchPerson, access_export, contact_details, find_contact
 from mjdesk.core.erasure import erase_address
@@ -64,9 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.job == "erase":
         return _erase(args)
     try:
-        _paths, profile, file = workspace_of(args)
-        if not file.exists():
-            raise UserError(f"profile {profile!r} has no workspace yet.")
+        _paths, _profile, file = existing_workspace(args)
         with Workspace.open(file) as workspace, workspace.reading() as con:
             details = contact_details(con, find_contact(con, args.address))
         if details is None:  # (erased between the two reads)
@@ -78,19 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         sys.stderr.write(f"{APP_NAME} gdpr: {args.outdir} cannot be written ({exc.strerror}).\n")
         return EXIT_NOTHING_DONE
-    except Exception as exc:  # a bug: reported in one line
-        log.exception("mjdesk gdpr failed")
-        sys.stderr.write(f"{APP_NAME} gdpr: internal error ({type(exc).__name__}: {exc}).\n")
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
+        return internal_error(log, "gdpr", exc)
     sys.stdout.write(f"Everything held about {details.email}: {data}\n{page}\n")
     return EXIT_DONE
 
 
 def _erase(args: argparse.Namespace) -> int:
     try:
-        _paths, profile, file = workspace_of(args)
-        if not file.exists():
-            raise UserError(f"profile {profile!r} has no workspace yet.")
+        _paths, _profile, file = existing_workspace(args)
         with Workspace.open(file) as workspace:
             with workspace.reading() as con:
                 find_contact(con, args.address)  # (no such person: said before --yes)
@@ -104,10 +98,8 @@ def _erase(args: argparse.Namespace) -> int:
     except UserError as exc:
         sys.stderr.write(f"{APP_NAME} gdpr: {exc.user_message}\n")
         return EXIT_NOTHING_DONE
-    except Exception as exc:  # a bug: reported in one line (the log masks any address)
-        log.exception("mjdesk gdpr erase failed")
-        sys.stderr.write(f"{APP_NAME} gdpr: internal error ({type(exc).__name__}).\n")
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line; the log masks any address)
+        return internal_error(log, "gdpr erase", exc, say_what=False)
     lines = [f"Erased {args.address.strip()}: nothing of them is left in this workspace."]
     if done.backups:
         lines.append("These backups made before still hold them; delete them if you can:")
