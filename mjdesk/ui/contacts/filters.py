@@ -85,6 +85,7 @@ class FilterPanel(QWidget):
         self._found: dict[str, np.ndarray] = {}
         self._token: CancelToken | None = None
         self._query = ContactQuery()
+        self._shown: tuple[object, ...] | None = None  # what the counts on screen are for
         self._filling = False
 
         self.tree = QTreeWidget(self)
@@ -173,6 +174,7 @@ class FilterPanel(QWidget):
         """The workspace changed: the index behind the counts is read again next time."""
         self._index = None
         self._found.clear()
+        self._shown = None
         if self._token is not None:  # (counting from what is now out of date)
             self._token.cancel()
             self._token = None
@@ -186,6 +188,10 @@ class FilterPanel(QWidget):
 
     def set_query(self, query: ContactQuery) -> None:
         """Bring the counts up to date for ``query`` (its filter and search)."""
+        counted_for = (query.filter, query.terms, query.cutoff)
+        if self._token is None and counted_for == self._shown:
+            return  # (the counts shown are for this filter and search already: a new
+            # order, or the rest of a result arriving, changes none of them)
         if self._token is not None:
             if query == self._query:
                 return  # (already being counted)
@@ -212,6 +218,7 @@ class FilterPanel(QWidget):
                 return  # (a later count took over)
             self._token = None
             self._index = counted.facets
+            self._shown = counted_for
             if text and counted.found is not None:
                 self._found = {text: counted.found}  # (one search kept: the one shown)
             for facet, choices in counted.counts.items():
