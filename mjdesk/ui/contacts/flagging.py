@@ -39,7 +39,6 @@ class FlagRefresh(QObject):
         self.host = host
         self.org_domains = org_domains
         self.running = self._again = False
-        self._token: CancelToken | None = None
         self.label = QLabel("Checking addresses for flags…", host.window)
         self.label.setAccessibleName("Checking flags")
         self.label.setToolTip(
@@ -62,20 +61,9 @@ class FlagRefresh(QObject):
             with workspace.reading() as con:
                 return flags_outdated(con)
 
-        self._token = self.host.runner.submit(
-            outdated, self._checked, self._failed, on_cancelled=self._cancelled
-        )
-
-    def _stopped(self) -> bool:
-        """The window closed (its runner cancelled everything) after the last step ended."""
-        if self._token is not None and self._token.cancelled:
-            self._finish(again=False)
-            return True
-        return False
+        self.host.runner.submit(outdated, self._checked, self._failed)
 
     def _checked(self, outdated: bool) -> None:
-        if self._stopped():
-            return
         if not outdated:
             self._finish()
             return
@@ -87,26 +75,18 @@ class FlagRefresh(QObject):
             with workspace.reading() as con:
                 return find_address_flags(con, org_domains=domains, cancel=cancel)
 
-        self._token = self.host.runner.submit(
-            find, self._found, self._failed, on_cancelled=self._cancelled
-        )
+        self.host.runner.submit(find, self._found, self._failed)
 
     def _found(self, found: FoundFlags) -> None:
-        if self._stopped():
-            return
         workspace = self.host.workspace
 
         def store(_cancel: CancelToken) -> int:
             with workspace.transaction() as con:
                 return store_flags(con, found)
 
-        self._token = self.host.runner.submit(
-            store, self._stored, self._failed, pool=Pool.WRITE, on_cancelled=self._cancelled
-        )
+        self.host.runner.submit(store, self._stored, self._failed, pool=Pool.WRITE)
 
     def _stored(self, _count: int) -> None:
-        if self._stopped():
-            return
         self.host.events.changed.emit(FLAGS_CHANGED)
         self._finish()
 
@@ -115,16 +95,8 @@ class FlagRefresh(QObject):
         log.warning("Flag refresh stopped: %s", exc)
         self._finish(again=False)
 
-    def _cancelled(self) -> None:
-        self._finish(again=False)
-
     def _finish(self, *, again: bool = True) -> None:
         self.running = False
-        self._token = None
         self.label.hide()
         if again and self._again:
             self.start()
-
-    def stop(self) -> None:
-        if self._token is not None:
-            self._token.cancel()
