@@ -45,6 +45,8 @@ from mjdesk.core.history import (
     keep_step_images,
     later_step,
     put_back,
+    restore_consent_summaries,
+    step_size,
 )
 from mjdesk.core.importing.undo import UndoRefused
 from mjdesk.core.indexing import defer_named
@@ -136,14 +138,17 @@ def refresh_after(
 
 
 @contextmanager
-def _ledger_writes(con: sqlite3.Connection, contacts_sql: str, many: bool) -> Iterator[None]:
+def _ledger_writes(
+    con: sqlite3.Connection, contacts_sql: str, many: bool, *, summaries_of: int | None = None
+) -> Iterator[None]:
     """For a block that adds or removes consent records of the contacts ``contacts_sql``
     selects: the ledger's per-record triggers off, and the contacts' summaries set again
-    in one statement afterwards (with a page cache for big B-trees when ``many``)."""
+    in one statement afterwards (with a page cache for big B-trees when ``many``): those
+    the images of step ``summaries_of`` kept, if they did, else worked out again."""
     triggers = LEDGER_INSERT_TRIGGERS + LEDGER_DELETE_TRIGGERS
     with bulk_cache(con) if many else nullcontext(), triggers_suspended(con, triggers) as free:
         yield
-        if free:
+        if free and not (summaries_of is not None and restore_consent_summaries(con, summaries_of)):
             refresh_consent_summaries(con, contacts_sql, many=many)
 
 
@@ -212,7 +217,15 @@ def withdraw_consent(
     reason = _required(reason, "A withdrawal needs a reason (for example “asked by e-mail”).")
     with workspace.transaction() as con:
         given = _select(con, contact_ids)
-        return _withdraw(con, given, reason, actor or current_user(), source, expired=False)
+        return _withdraw(
+            con,
+            given,
+            reason,
+            actor or current_user(),
+            source,
+            expired=False,
+            workspace=workspace,
+        )
 
 
 def expire_consent(
@@ -237,7 +250,15 @@ def expire_consent(
         given = _select(con, ids)
         # (the source says why, so an expiry is never taken for a person's own request)
         source = f"Retention period: consent older than {retention_months(con)} months"
-        return _withdraw(con, given, reason, actor or current_user(), source, expired=True)
+        return _withdraw(
+            con,
+            given,
+            reason,
+            actor or current_user(),
+            source,
+            expired=True,
+            workspace=workspace,
+        )
 
 
 def _withdraw(
@@ -248,6 +269,7 @@ def _withdraw(
     source: str | None,
     *,
     expired: bool,
+    workspace: Workspace,
 ) -> EditResult:
     con.execute(
         "DELETE FROM temp.edit_ids WHERE NOT EXISTS (SELECT 1 FROM contacts c "
@@ -270,12 +292,16 @@ def _withdraw(
         summary=f"Consent {verb} for {_plural(count, 'contact')}",
         count=count,
     )
-    keep_step_images(con, act, SELECTED)
+    big = count >= BULK_ROWS
+    if big:
+        workspace.checkpoint_later()
     mark = _ledger_mark(con)
     with (
-        bulk_cache(con) if count >= BULK_ROWS else nullcontext(),
+        bulk_cache(con) if big else nullcontext(),
         triggers_suspended(con, LEDGER_INSERT_TRIGGERS) as free,
     ):
+        # (its undo only removes the records it adds: the contacts' fields are not kept)
+        keep_step_images(con, act, SELECTED, ledger_alone=True)
         con.execute(
             "INSERT INTO consent_ledger (contact_id, status, given_at, source_file, wording, "
             "recorded_by, recorded_at) "
@@ -283,7 +309,7 @@ def _withdraw(
             (now, source, reason, actor),
         )
         if free:
-            if count >= BULK_ROWS:
+            if big:
                 defer_named(con, SUMMARY_INDEXES)
             # Dated now, each new record is its contact's latest (a withdrawal wins a tie),
             # unless a record of the contact is dated later.
@@ -367,7 +393,10 @@ def record_consents(
             summary=f"Consent recorded for {_plural(count, 'contact')}",
             count=count,
         )
-        keep_step_images(con, act, SELECTED)
+        if count >= BULK_ROWS:
+            workspace.checkpoint_later()
+        # (its undo only removes the records it adds: the contacts' fields are not kept)
+        keep_step_images(con, act, SELECTED, ledger_alone=True)
         mark = _ledger_mark(con)
         with _ledger_writes(con, SELECTED, count >= BULK_ROWS):
             con.execute(
@@ -888,12 +917,12 @@ def undo_edit(
             "SELECT contact_id AS id FROM activity_changes a WHERE activity_id = "
             f"{int(activity_id)} AND EXISTS (SELECT 1 FROM contacts WHERE id = a.contact_id)"
         )
-        count = int(
-            con.execute(
-                "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
-            ).fetchone()[0]
-        )
-        with _ledger_writes(con, contacts, count >= BULK_ROWS):
+        count = step_size(con, activity_id)
+        if count >= BULK_ROWS:
+            workspace.checkpoint_later()
+        # (a step on consent records alone kept its contacts' summaries: they go back)
+        summaries_of = activity_id if ledger_only else None
+        with _ledger_writes(con, contacts, count >= BULK_ROWS, summaries_of=summaries_of):
             if added:
                 _release_and_delete_ledger(
                     con,

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from mjdesk.core.bulk import (
     BULK_ROWS,
     LEDGER_INSERT_TRIGGERS,
+    SUMMARY_INDEXES,
     refresh_consent_summaries,
     triggers_suspended,
 )
+from mjdesk.core.indexing import defer_named
 
 CONTACT_IMAGE = (
     "json_object('email', email, 'first_name', first_name, 'last_name', last_name, "
@@ -29,6 +31,11 @@ CONTACT_IMAGE = (
 )
 """A contact's row as a before image (SQL over ``contacts``): what undo writes back, and,
 for a contact the step deleted, what it is made again from (its id is the change's)."""
+
+CONSENT_IMAGE = "json_object('consent', json_array(consent_status, consent_at, consent_source))"
+"""A contact's consent summary as a before image (SQL over ``contacts``), for a step that
+changes its consent records alone: undo sets the summary back from it, instead of working
+it out again from the records (a second a hundred thousand contacts)."""
 
 LEDGER_COLUMNS = (
     "id, contact_id, status, given_at, source_file, source_sha256, source_sheet, source_row, "
@@ -180,10 +187,10 @@ def keep_step_images(
     ``contacts_sql`` (with ``params``) selects: with the consent records the step will
     remove (those of the contact ``l`` that the SQL condition ``ledger`` with
     ``ledger_params`` picks; None: none) and, if ``memberships``, its list memberships.
-    ``ledger_alone`` keeps those records without the contact's fields, for a step that
-    removes records and nothing else (the undo of a withdrawal, which
-    ``put_back(ledger_only=True)`` redoes)."""
-    image = "json_object()" if ledger_alone else CONTACT_IMAGE
+    ``ledger_alone`` keeps, instead of the contact's fields, its consent summary
+    (`CONSENT_IMAGE`), for a step that adds or removes consent records and nothing else (a
+    withdrawal, its undo: ``put_back(ledger_only=True)`` puts them back)."""
+    image = CONSENT_IMAGE if ledger_alone else CONTACT_IMAGE
     if ledger is not None:
         image = (
             f"json_set({image}, '$.ledger', json((SELECT json_group_array({_LEDGER_IMAGE}) "
@@ -212,6 +219,15 @@ def put_memberships_back(con: sqlite3.Connection, activity_id: int) -> None:
         "FROM activity_changes i, json_each(i.before, '$.memberships') AS r "
         "WHERE i.activity_id = ? AND i.before IS NOT NULL",
         (activity_id,),
+    )
+
+
+def step_size(con: sqlite3.Connection, activity_id: int) -> int:
+    """How many contacts step ``activity_id`` kept an image of."""
+    return int(
+        con.execute(
+            "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
+        ).fetchone()[0]
     )
 
 
@@ -270,6 +286,30 @@ def put_back(
     return deleted, made, changed
 
 
+def restore_consent_summaries(con: sqlite3.Connection, activity_id: int) -> bool:
+    """Set back the consent summaries step ``activity_id``'s images hold (`CONSENT_IMAGE`),
+    when every image holds one (a step kept before they did: False, nothing done). Only
+    right when nothing since changed those contacts' consent records (undo and redo check
+    that first)."""
+    kept = con.execute(
+        "SELECT count(*), count(json_extract(before, '$.consent')) "
+        "FROM activity_changes WHERE activity_id = ?",
+        (activity_id,),
+    ).fetchone()
+    if not kept[0] or kept[0] != kept[1]:
+        return False
+    if kept[0] >= BULK_ROWS:
+        defer_named(con, SUMMARY_INDEXES)
+    con.execute(
+        "UPDATE contacts SET consent_status = json_extract(b.before, '$.consent[0]'), "
+        "consent_at = json_extract(b.before, '$.consent[1]'), "
+        "consent_source = json_extract(b.before, '$.consent[2]') "
+        "FROM activity_changes b WHERE b.activity_id = ? AND contacts.id = b.contact_id",
+        (activity_id,),
+    )
+    return True
+
+
 def _put_ledger_back(con: sqlite3.Connection, activity_id: int, holding: str) -> None:
     """Record again the consent records step ``activity_id``'s images hold, with their
     numbers; ``holding`` narrows the images to those that hold some (SQL)."""
@@ -284,13 +324,8 @@ def _put_ledger_back(con: sqlite3.Connection, activity_id: int, holding: str) ->
             "ORDER BY json_extract(r.value, '$[0]')",
             (activity_id,),
         )
-        if suspended:
-            many = (
-                con.execute(
-                    "SELECT count(*) FROM activity_changes WHERE activity_id = ?", (activity_id,)
-                ).fetchone()[0]
-                >= BULK_ROWS
-            )
+        if suspended and not restore_consent_summaries(con, activity_id):
+            many = step_size(con, activity_id) >= BULK_ROWS
             refresh_consent_summaries(
                 con, f"SELECT contact_id AS id {images} {holding}", (activity_id,), many=many
             )

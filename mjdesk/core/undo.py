@@ -10,11 +10,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from mjdesk.core.bulk import BULK_ROWS
 from mjdesk.core.changes import IMPORTED, Changes
 from mjdesk.core.clock import current_user, now_iso
 from mjdesk.core.edits import refresh_after, undo_edit
 from mjdesk.core.flags import flags_outdated
-from mjdesk.core.history import EDIT_ACTIONS, image_conflicts, last_new_work, later_step, put_back
+from mjdesk.core.history import (
+    EDIT_ACTIONS,
+    image_conflicts,
+    last_new_work,
+    later_step,
+    put_back,
+    step_size,
+)
 from mjdesk.core.importing.undo import UndoRefused, undo_import
 from mjdesk.core.journal import record_activity
 from mjdesk.core.workspace import Workspace
@@ -88,6 +96,8 @@ def redo_step(workspace: Workspace, activity_id: int, *, actor: str | None = Non
             raise UndoRefused(
                 f"“{summary}” cannot be done again: other work was done since it was undone."
             )
+        if step_size(con, undo_id) >= BULK_ROWS:
+            workspace.checkpoint_later()
         _deleted, made, restored = put_back(con, undo_id, ledger_only=ledger_only)
         con.executemany(
             "INSERT OR IGNORE INTO property_types (name, datatype) VALUES (?, ?)",

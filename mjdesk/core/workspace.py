@@ -235,6 +235,7 @@ class Workspace:
         self._con = con
         self._lock = lock
         self._write_lock = threading.RLock()
+        self._autocheckpoint: int | None = None
         self._idle: list[sqlite3.Connection] = []
         self._idle_lock = threading.Lock()
         #: None until the file is checked in this run; then what SQLite found wrong
@@ -479,6 +480,19 @@ class Workspace:
                     self.damage = [str(exc)]
                     raise damaged(self.path, self.damage) from exc
                 raise
+            finally:
+                if self._autocheckpoint is not None:
+                    con.execute(f"PRAGMA wal_autocheckpoint = {self._autocheckpoint}")
+                    self._autocheckpoint = None
+
+    def checkpoint_later(self) -> None:
+        """Inside a transaction that rewrote much of the file: its commit leaves the pages
+        in the write-ahead log instead of copying them into the file at once (as many
+        again written), for the next write to do: the background catch-up of the indexes a
+        big step leaves behind. Reads see the change either way."""
+        if self._autocheckpoint is None:
+            self._autocheckpoint = int(self._con.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            self._con.execute("PRAGMA wal_autocheckpoint = 0")
 
     @contextmanager
     def _zeroing(self) -> Iterator[None]:

@@ -19,11 +19,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mjdesk.core.workspace import Workspace
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 TARGET_S = 3.0
+
+
+def background(ws: Workspace) -> tuple[str, float, None]:
+    """What the window does in the background after a big step (the user can carry on):
+    build again the indexes the step left behind, and copy its pages from the log into
+    the file."""
+    from mjdesk.core.indexing import catch_up
+
+    began = time.perf_counter()
+    catch_up(ws)
+    seconds = time.perf_counter() - began
+    os.sync()  # (its writing done, as it would be by the time the user's next step comes)
+    return ("  then, in the background: indexes", seconds, None)
 
 
 def main() -> int:
@@ -36,6 +53,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from mjdesk.core.edits import withdraw_consent
+    from mjdesk.core.indexing import catch_up
     from mjdesk.core.undo import redo_step, undo_step
     from mjdesk.core.workspace import Workspace
 
@@ -64,6 +82,8 @@ def main() -> int:
             # The window checks the file in the background when it opens it; done here
             # first, so that the first write does not wait for it.
             ws.check_integrity()
+            catch_up(ws)  # (indexes a step of an earlier run left behind, as the window would)
+            os.sync()
             stride = max(1, len(granted) // args.selected)
             ids = granted[::stride][: args.selected]  # spread over the whole table
 
@@ -74,9 +94,12 @@ def main() -> int:
             figures.append((label, time.perf_counter() - began, TARGET_S))
             assert result.done == len(ids), result
 
+            figures.append(background(ws))
+
             began = time.perf_counter()
             undo_step(ws, result.activity_id, actor="bench")
             figures.append(("its undo", time.perf_counter() - began, TARGET_S))
+            figures.append(background(ws))
             assert ws.fetch(
                 "SELECT count(*) FROM consent_ledger WHERE wording = 'bench: asked by e-mail'"
             ) == [(0,)]

@@ -376,3 +376,57 @@ def test_a_big_consent_step_leaves_the_summary_indexes_to_be_built_again(
     undo_step(ws, result.activity_id, actor="tester")
     catch_up(ws)
     check_derived(ws)
+
+
+def test_an_undo_sets_back_the_consent_summaries_its_step_kept(ws: Workspace) -> None:
+    result = withdraw_consent(ws, [ANN, ANN2], "asked")
+    kept = ws.fetch(
+        "SELECT contact_id, before FROM activity_changes WHERE activity_id = ? ORDER BY 1",
+        (result.activity_id,),
+    )
+    # (a consent-only step keeps each contact's summary, not its fields)
+    assert [(ident, json.loads(before)) for ident, before in kept] == [
+        (ANN, {"consent": ["granted", PROOF.given_at, "form.csv"]}),
+        (ANN2, {"consent": ["granted", OLD.given_at, "old.csv"]}),
+    ]
+    undo_step(ws, result.activity_id, actor="tester")
+    check_derived(ws)
+    assert ws.fetch(
+        "SELECT id, consent_status, consent_at, consent_source FROM contacts WHERE id IN (1, 2)"
+    ) == [(ANN, "granted", PROOF.given_at, "form.csv"), (ANN2, "granted", OLD.given_at, "old.csv")]
+
+
+def test_a_step_kept_without_summaries_is_undone_from_the_consent_records(
+    ws: Workspace,
+) -> None:
+    result = withdraw_consent(ws, [ANN, ANN2], "asked")
+    with ws.transaction() as con:  # (as a step kept before its images held summaries)
+        con.execute(
+            "UPDATE activity_changes SET before = '{}' WHERE activity_id = ?",
+            (result.activity_id,),
+        )
+    undo_step(ws, result.activity_id, actor="tester")
+    check_derived(ws)
+    assert ws.fetch("SELECT consent_status FROM contacts WHERE id IN (1, 2)") == [
+        ("granted",),
+        ("granted",),
+    ]
+
+
+def test_a_big_step_leaves_copying_the_log_to_the_next_write(ws: Workspace) -> None:
+    with ws.reading() as con:
+        automatic = con.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    with ws.transaction() as con:
+        ws.checkpoint_later()
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    with ws.transaction() as con:
+        assert con.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == automatic
+
+    def big_step_that_fails() -> None:
+        with ws.transaction():
+            ws.checkpoint_later()
+            raise _RolledBack
+
+    with pytest.raises(_RolledBack):
+        big_step_that_fails()
+    assert ws.fetch("PRAGMA wal_autocheckpoint") == [(automatic,)]
