@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_export import main as export_main
 
         return export_main(words[1:])
+    if words[:1] == ["sync"]:
+        from mjdesk.cli_sync import main as sync_main
+
+        return sync_main(words[1:])
     if words[:1] == ["consent"]:
         from mjdesk.cli_consent import main as consent_main
 

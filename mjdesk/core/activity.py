@@ -44,6 +44,8 @@ KIND_LABELS = {
     "delete_contacts": "Delete",
     "edit_contact": "Contact edited",
     "practice": "Practice data",
+    "pull": "Pull from Mailjet",
+    "push": "Push to Mailjet",
 }
 """How the page names the kinds it knows; another kind is shown by its own name."""
 

@@ -7,6 +7,8 @@ log (`Workspace.empty_log`). What else would keep the person, and how it goes:
 
 - the contact's row, consent records (released through ``ledger_release``, the one
   sanctioned way to remove them), memberships and flags;
+- what the last pull saw of them in Mailjet: only their Mailjet id stays, queued for the
+  next push to erase them there too (``mailjet_erasures``);
 - the before images kept for undo (``activity_changes``): the person's own are deleted (an
   erasure cannot be undone), and their address is taken out of any other step's record;
 - the search index: a full-text index keeps the trigrams of a deleted row in its segments
@@ -105,6 +107,13 @@ def erase_contact(
         con.execute("DELETE FROM ledger_release WHERE kind = 'contact' AND ref = ?", (contact_id,))
         con.execute("DELETE FROM memberships WHERE contact_id = ?", (contact_id,))
         con.execute("DELETE FROM activity_changes WHERE contact_id = ?", (contact_id,))
+        # Mailjet is told by the next push (its id is all that is kept of the person)
+        con.execute(
+            "INSERT OR IGNORE INTO mailjet_erasures (mailjet_id, erased_at) "
+            "SELECT mailjet_id, ? FROM mailjet_contacts WHERE email_key = ? AND NOT is_anonymized",
+            (now_iso(), key),
+        )
+        con.execute("DELETE FROM mailjet_contacts WHERE email_key = ?", (key,))
         _forget_address(con, key)
         if SECURE_FTS:
             con.execute(

@@ -43,6 +43,30 @@ class Flag(Enum):
         "Another address at the same domain is one letter away.",
     )
 
+    # What Mailjet holds, as the last pull saw it (mjdesk.core.sync)
+    MAILJET_NO_CONSENT = (
+        "mailjet_no_consent",
+        "In Mailjet, consent unknown",
+        "Mailjet has this person, but no consent of theirs is recorded here.",
+    )
+    UNSUBSCRIBED = (
+        "unsubscribed",
+        "Unsubscribed in Mailjet",
+        "They unsubscribed from a list in Mailjet: no sync subscribes them again.",
+    )
+    EXCLUDED = (
+        "excluded",
+        "Excluded in Mailjet",
+        "On Mailjet's exclusion list: no campaign reaches them.",
+    )
+    BOUNCED = ("bounced", "Hard bounce", "Mail to this address bounced for good.")
+    SPAM = ("spam", "Spam complaint", "They reported a mailing as spam.")
+    NEVER_SYNCED = (
+        "never_synced",
+        "Never synced",
+        "On a list linked to Mailjet, but not yet in it there.",
+    )
+
     def __init__(self, stored: str, label: str, meaning: str) -> None:
         self.stored = stored
         self.label = label
@@ -127,6 +151,75 @@ _SUMMARY_AMONG = """
 """
 
 
+SYNC_FLAGS = (
+    Flag.MAILJET_NO_CONSENT,
+    Flag.UNSUBSCRIBED,
+    Flag.EXCLUDED,
+    Flag.BOUNCED,
+    Flag.SPAM,
+    Flag.NEVER_SYNCED,
+)
+"""The flags that follow what Mailjet holds (and, for the first, the consent records)."""
+
+# Each as (flag, the ids of the contacts that have it): what the last pull saw.
+_MAILJET = "FROM mailjet_contacts m JOIN contacts c ON c.email_key = m.email_key"
+_SYNC_SOURCES = (
+    (
+        Flag.MAILJET_NO_CONSENT,
+        f"SELECT c.id AS id {_MAILJET} WHERE c.consent_status = 'none' AND NOT m.is_anonymized",
+    ),
+    (
+        Flag.UNSUBSCRIBED,
+        "SELECT contact_id AS id FROM memberships WHERE mailjet_status = 'unsubscribed'",
+    ),
+    (Flag.EXCLUDED, f"SELECT c.id AS id {_MAILJET} WHERE m.is_excluded"),
+    (Flag.BOUNCED, f"SELECT c.id AS id {_MAILJET} WHERE m.hard_bounced_at IS NOT NULL"),
+    (Flag.SPAM, f"SELECT c.id AS id {_MAILJET} WHERE m.is_spam"),
+    (
+        Flag.NEVER_SYNCED,
+        "SELECT s.contact_id AS id FROM memberships s JOIN lists l ON l.id = s.list_id "
+        "WHERE l.mailjet_id IS NOT NULL AND s.mailjet_status IS NULL "
+        "AND s.status = 'subscribed'",
+    ),
+)
+
+
+def _sync_flag_insert(flag: Flag, among: str | None) -> str:
+    """SQL that gives ``flag`` (its name the one parameter) to every contact that has it
+    now, or to those of them ``among`` selects."""
+    within = "" if among is None else f" WHERE ids.id IN ({among})"
+    return (
+        "INSERT OR IGNORE INTO contact_flags (flag, contact_id) "
+        f"SELECT ?, ids.id FROM ({dict(_SYNC_SOURCES)[flag]}) AS ids{within}"
+    )
+
+
+def _store_sync_flags(con: sqlite3.Connection, among: str | None) -> None:
+    """Set the `SYNC_FLAGS` again, of every contact or of those ``among`` selects."""
+    within = "" if among is None else f" AND contact_id IN ({among})"
+    for flag in SYNC_FLAGS:
+        con.execute(f"DELETE FROM contact_flags WHERE flag = ?{within}", (flag.stored,))
+        con.execute(_sync_flag_insert(flag, among), (flag.stored,))
+
+
+def refresh_sync_flags(
+    con: sqlite3.Connection, among: str | None = None, *, was_current: bool = True
+) -> None:
+    """Compute again the flags that follow what Mailjet holds (after a pull or a push),
+    for every contact or for those whose ids the SQL ``among`` selects."""
+    if among is None:
+        _store_sync_flags(con, None)
+        _summarise(con)
+    else:
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS sync_touched (id INTEGER PRIMARY KEY)")
+        con.execute("DELETE FROM temp.sync_touched")
+        con.execute(f"INSERT OR IGNORE INTO temp.sync_touched {among}")
+        _store_sync_flags(con, "SELECT id FROM temp.sync_touched")
+        _summarise(con, "SELECT id FROM temp.sync_touched")
+    if was_current:
+        _mark_current(con)
+
+
 def _order() -> str:
     cases = " ".join(f"WHEN '{flag.stored}' THEN {rank}" for rank, flag in enumerate(Flag))
     return f"CASE flag {cases} END"
@@ -163,21 +256,29 @@ def refresh_consent_flags(
     ``was_current``: the flags were up to date before this step (`flags_outdated`), so they
     are again after it."""
     if among is None:
-        con.execute("DELETE FROM contact_flags WHERE flag = ?", (Flag.NO_PROOF.stored,))
+        for flag in (Flag.NO_PROOF, Flag.MAILJET_NO_CONSENT):
+            con.execute("DELETE FROM contact_flags WHERE flag = ?", (flag.stored,))
         con.execute(_NO_PROOF)
+        con.execute(
+            _sync_flag_insert(Flag.MAILJET_NO_CONSENT, None), (Flag.MAILJET_NO_CONSENT.stored,)
+        )
         _summarise(con)
     else:
         # Only the contacts whose flag came or went need their summary written again.
         con.execute("CREATE TEMP TABLE IF NOT EXISTS flags_touched (id INTEGER PRIMARY KEY)")
         con.execute("DELETE FROM temp.flags_touched")
-        had = f"SELECT contact_id FROM contact_flags WHERE flag = ? AND contact_id IN ({among})"
-        con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (Flag.NO_PROOF.stored,))
-        con.execute(
-            f"DELETE FROM contact_flags WHERE flag = ? AND contact_id IN ({among})",
-            (Flag.NO_PROOF.stored,),
-        )
-        con.execute(_NO_PROOF_AMONG.format(among=among))
-        con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (Flag.NO_PROOF.stored,))
+        for flag, insert in (
+            (Flag.NO_PROOF, _NO_PROOF_AMONG.format(among=among)),
+            (Flag.MAILJET_NO_CONSENT, _sync_flag_insert(Flag.MAILJET_NO_CONSENT, among)),
+        ):
+            had = f"SELECT contact_id FROM contact_flags WHERE flag = ? AND contact_id IN ({among})"
+            con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (flag.stored,))
+            con.execute(
+                f"DELETE FROM contact_flags WHERE flag = ? AND contact_id IN ({among})",
+                (flag.stored,),
+            )
+            con.execute(insert, () if flag is Flag.NO_PROOF else (flag.stored,))
+            con.execute(f"INSERT OR IGNORE INTO temp.flags_touched {had}", (flag.stored,))
         _summarise(con, "SELECT id FROM temp.flags_touched")
     if was_current:
         _mark_current(con)
@@ -232,6 +333,7 @@ def store_flags(con: sqlite3.Connection, found: FoundFlags) -> int:
     con.execute("DELETE FROM contact_flags")
     con.execute(_NO_PROOF)
     con.execute(_SAME_NAME)
+    _store_sync_flags(con, None)
     con.executemany(
         "INSERT OR IGNORE INTO contact_flags (flag, contact_id, hint) "
         "SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM contacts WHERE id = ?2)",

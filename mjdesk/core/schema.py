@@ -353,6 +353,38 @@ CREATE INDEX consent_by_batch_contact ON consent_ledger (batch_id, contact_id);
 """
 
 
+V8_SYNC = """
+-- What Mailjet holds, as the last pull saw it (mjdesk.core.sync): one Mailjet account per
+-- workspace, its profile's. A Mailjet contact is ours when the keys of the addresses match.
+CREATE TABLE mailjet_contacts (
+    mailjet_id INTEGER PRIMARY KEY,
+    email_key TEXT NOT NULL,
+    email TEXT NOT NULL,
+    is_excluded INTEGER NOT NULL DEFAULT 0,
+    is_spam INTEGER NOT NULL DEFAULT 0,
+    is_anonymized INTEGER NOT NULL DEFAULT 0,
+    hard_bounced_at TEXT,
+    properties TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(properties)),
+    updated_at TEXT NOT NULL DEFAULT '',  -- Mailjet's LastUpdateAt: its properties are
+    pulled_at TEXT NOT NULL               -- read again only when it moved
+);
+CREATE INDEX mailjet_contacts_by_key ON mailjet_contacts (email_key);
+
+-- When a list was last pulled, and how each membership stood when both sides last agreed
+-- (a pull, or a push confirmed by reading Mailjet again): the base of the three-way plan.
+ALTER TABLE lists ADD COLUMN pulled_at TEXT;
+ALTER TABLE memberships ADD COLUMN synced_status TEXT
+    CHECK (synced_status IN ('subscribed', 'unsubscribed', 'removed'));
+
+-- People erased here whom Mailjet must still be told to erase: their Mailjet id, nothing else.
+CREATE TABLE mailjet_erasures (
+    mailjet_id INTEGER PRIMARY KEY,
+    erased_at TEXT NOT NULL,
+    done_at TEXT
+);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -374,6 +406,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "name indexes that carry the address key", V5_PREFIX_PAGES),
     Migration(6, "the address key unique by an index", V6_KEY_INDEX, rebuilds="contacts"),
     Migration(7, "consent review flags", V7_REVIEW),
+    Migration(8, "what Mailjet holds, for sync", V8_SYNC),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -37,6 +37,7 @@ class Contact:
     delivered_count: int
     last_activity_at: str
     unsubscribed_at: str
+    last_update_at: str = ""
 
     @classmethod
     def from_api(cls, row: JsonObject) -> Contact:
@@ -51,7 +52,13 @@ class Contact:
             delivered_count=int(row.get("DeliveredCount") or 0),
             last_activity_at=str(row.get("LastActivityAt") or ""),
             unsubscribed_at=str(row.get("UnsubscribedAt") or ""),
+            last_update_at=str(row.get("LastUpdateAt") or ""),
         )
+
+    @property
+    def is_anonymized(self) -> bool:
+        """Erased through the v4 API: Mailjet keeps the ID with a made-up address."""
+        return self.email.endswith("@domain.invalid") or self.name == "Anonymized"
 
 
 @dataclass(frozen=True)

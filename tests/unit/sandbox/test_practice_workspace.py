@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mjdesk.core.filters import DEFAULT_RETENTION_MONTHS, stale_before
-from mjdesk.core.flags import Flag
+from mjdesk.core.flags import SYNC_FLAGS, Flag
 from mjdesk.core.workspace import Workspace
 from mjdesk.sandbox.practice_workspace import fill_practice_workspace
 from mjdesk.sandbox.seed import seeded_store
@@ -68,7 +68,8 @@ def test_every_flag_is_there_with_its_case(practice: Workspace) -> None:
         )
     }
     kinds = {flag for flag, _email, _hint in flagged}
-    assert kinds == {flag.stored for flag in Flag}
+    # (the flags of what Mailjet holds come with the first pull)
+    assert kinds == {flag.stored for flag in Flag if flag not in SYNC_FLAGS}
     assert ("typo", "sam.okafor@gmial.com", "sam.okafor@gmail.com") in flagged
     assert ("role", "office@dept.example.ac.uk", "") in flagged
     duplicates = {email for flag, email, _hint in flagged if flag == "duplicate"}

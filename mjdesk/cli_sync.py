@@ -1,0 +1,131 @@
+"""``mjdesk sync pull|plan --list NAME``: the sync with Mailjet for scheduled jobs, without
+Qt. ``pull`` reads the Mailjet list into the workspace (unsubscribes, exclusions, bounces,
+a colleague's consent or erasure); ``plan`` says what a push would do for each member and
+why (``--plan-csv OUT`` writes it down), from the last pull, offline.
+
+The keys come from the profile's keyring entry or, where both are set, from the
+environment variables ``MJ_APIKEY_PUBLIC`` and ``MJ_APIKEY_PRIVATE`` (Mailjet's own
+convention); never from an option. Exit codes: 0 done; 1 done, with contacts blocked;
+2 nothing done (the reason is printed); 3 an internal error."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mjdesk import APP_NAME
+from mjdesk.cli_common import (
+    EXIT_DONE,
+    EXIT_NOTHING_DONE,
+    JobParser,
+    JobWorkspace,
+    add_workspace_options,
+    existing_workspace,
+    internal_error,
+)
+from mjdesk.core.sync.plan import Action, make_plan, write_plan_csv
+from mjdesk.core.work import UserError
+from mjdesk.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from mjdesk.mailjet.client import MailjetClient
+
+log = logging.getLogger("mjdesk.sync")
+
+EXIT_BLOCKED = 1
+"""Done, but some contacts are blocked (the plan says why)."""
+
+KEY_VARIABLES = ("MJ_APIKEY_PUBLIC", "MJ_APIKEY_PRIVATE")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = JobParser(
+        prog=f"{APP_NAME} sync",
+        description="Sync the workspace with a Mailjet list.",
+        epilog=(
+            "Keys: the profile's (saved in the window, kept in the system keyring), or "
+            "MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE when both are set. Exit codes: 0 done; "
+            "1 done, some contacts blocked; 2 nothing done (the reason is printed); "
+            "3 internal error."
+        ),
+    )
+    jobs = parser.add_subparsers(dest="job", required=True, metavar="pull|plan")
+    pull = jobs.add_parser("pull", help="read the Mailjet list NAME into the workspace")
+    plan = jobs.add_parser(
+        "plan", help="what a push would do for each member of NAME, and why (offline)"
+    )
+    for job in (pull, plan):
+        job.add_argument("--list", required=True, metavar="NAME", help="the list's name")
+        add_workspace_options(job)
+    pull.add_argument("--api-url", metavar="URL", help="talk to this Mailjet base instead")
+    plan.add_argument("--plan-csv", type=Path, metavar="OUT", help="write the plan to OUT")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``mjdesk sync`` with ``argv`` (the arguments after "sync")."""
+    args = build_parser().parse_args(argv)
+    try:
+        job = existing_workspace(args)
+        if args.job == "pull":
+            return _pull(args, job)
+        return _plan(args, job)
+    except UserError as exc:
+        sys.stderr.write(f"{APP_NAME} sync: {exc.user_message}\n")
+        return EXIT_NOTHING_DONE
+    except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
+        return internal_error(log, f"sync {args.job}", exc, say_what=False)
+
+
+def _client(args: argparse.Namespace, job: JobWorkspace) -> MailjetClient:
+    from mjdesk.mailjet.accounts import Accounts
+    from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.mailjet.credentials import api_url_for
+
+    public, private = (os.environ.get(name, "") for name in KEY_VARIABLES)
+    if public and private:
+        return MailjetClient(public, private, api_url=api_url_for("default", args.api_url))
+    client = Accounts.for_paths(job.paths, args.api_url).client_for(job.profile)
+    if client is None:
+        raise UserError(
+            f"profile {job.profile!r} has no Mailjet keys: add them in the window "
+            "(Account › Connect to Mailjet…), or set MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE."
+        )
+    return client
+
+
+def _pull(args: argparse.Namespace, job: JobWorkspace) -> int:
+    from mjdesk.mailjet.syncing import pull_list
+
+    with _client(args, job) as client, Workspace.open(job.file) as workspace:
+        pulled = pull_list(client, workspace, args.list)
+    sys.stdout.write(pulled.message + "\n")
+    if pulled.erased:
+        sys.stdout.write(
+            f"{pulled.erased:,} erased here too: anonymised in Mailjet (another owner's "
+            "erasure, or one made in Mailjet).\n"
+        )
+    return EXIT_DONE
+
+
+def _plan(args: argparse.Namespace, job: JobWorkspace) -> int:
+    with Workspace.open(job.file) as workspace, workspace.reading() as con:
+        plan = make_plan(con, args.list)
+    lines = [plan.summary()]
+    if plan.pulled_at:
+        lines.append(f"From the pull of {plan.pulled_at}.")
+    for reason, count in sorted(plan.reasons().items()):
+        lines.append(f"  blocked, {reason.lower()}: {count:,}")
+    if args.plan_csv is not None:
+        try:
+            write_plan_csv(plan, args.plan_csv)
+        except OSError as exc:
+            raise UserError(f"{args.plan_csv} cannot be written ({exc.strerror}).") from exc
+        lines.append(f"Plan written to {args.plan_csv}.")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_BLOCKED if plan.count(Action.BLOCKED) else EXIT_DONE

@@ -1,0 +1,216 @@
+"""Sync's calls to Mailjet: a pull reads one list and what Mailjet knows of its members,
+for `mjdesk.core.sync.pull` to store. Reads only, with the filters Mailjet documents for
+each resource (``ContactsList`` on ``/contact``, ``/contactdata`` and ``/listrecipient``,
+``Unsub`` on ``/listrecipient``: a ``/contact`` filter on ``IsUnsubscribed`` beside
+``ContactsList`` is reported unreliable and is not used).
+
+Requests for a list of N members, pages of 1,000: 1 for the lists, N/1,000 for the
+contacts, one or a few for the unsubscribed memberships, one for the permanent bounces,
+and for the properties either N/1,000 pages (the first pull, or when many changed) or one
+call per contact whose ``LastUpdateAt`` moved since the last pull.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mjdesk.core.erasure import erase_contact
+from mjdesk.core.sync.pull import (
+    ListPull,
+    PulledContact,
+    PulledList,
+    PulledMembership,
+    PullResult,
+    store_pull,
+)
+from mjdesk.core.work import UserError
+from mjdesk.core.workspace import Workspace
+from mjdesk.mailjet.client import PAGE_SIZE, MailjetClient
+from mjdesk.mailjet.contacts import (
+    Contact,
+    get_contact,
+    get_contact_data,
+    list_contacts,
+    list_lists,
+    list_memberships,
+)
+from mjdesk.mailjet.errors import NotAllowed, NotFound
+
+log = logging.getLogger(__name__)
+
+ERASED_ELSEWHERE = "Erased in Mailjet (seen in a pull): asked of another owner, or in Mailjet"
+
+
+class NoSuchList(UserError):
+    """Mailjet has no list of that name."""
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A pull stored, and the people erased here because Mailjet had anonymised them."""
+
+    result: PullResult
+    erased: int
+
+    @property
+    def message(self) -> str:
+        return self.result.message
+
+
+def pull_list(
+    client: MailjetClient,
+    workspace: Workspace,
+    list_name: str,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> Pulled:
+    """Pull the Mailjet list ``list_name`` into ``workspace`` (one step); ``progress`` is
+    told the phase and how many rows were read. Cancelled through the client's token."""
+
+    def tell(phase: str, done: int) -> None:
+        if progress is not None:
+            progress(phase, done)
+
+    found = [lst for lst in list_lists(client) if lst.name.casefold() == list_name.casefold()]
+    if not found:
+        raise NoSuchList(
+            f"Mailjet has no list “{list_name}”. Check the name (Mailjet › Contacts › "
+            "Contact lists), or create the list there first."
+        )
+    mailjet_list = found[0]
+    contacts = list(
+        list_contacts(
+            client, list_id=mailjet_list.id, progress=lambda n: tell("Reading contacts", n)
+        )
+    )
+    unsubscribed = {
+        m.contact_id: m
+        for m in list_memberships(
+            client,
+            list_id=mailjet_list.id,
+            unsubscribed=True,
+            progress=lambda n: tell("Reading unsubscribes", n),
+        )
+        if m.is_unsubscribed  # (whatever the filter did, the row says)
+    }
+    contacts += _gone_from_list(client, workspace, mailjet_list.id, contacts)
+    properties = _properties(client, workspace, mailjet_list.id, contacts, tell)
+    bounced = _hard_bounces(client, mailjet_list.id)
+    pull = ListPull(
+        PulledList(mailjet_list.id, mailjet_list.name),
+        [
+            PulledContact(
+                c.id,
+                c.email,
+                is_excluded=c.is_excluded,
+                is_spam=c.is_spam_complaining,
+                is_anonymized=c.is_anonymized,
+                properties=properties.get(c.id),
+                updated_at=c.last_update_at,
+            )
+            for c in contacts
+        ],
+        [
+            PulledMembership(
+                c.id,
+                c.id in unsubscribed,
+                unsubscribed[c.id].unsubscribed_at if c.id in unsubscribed else "",
+            )
+            for c in contacts
+            if not c.is_anonymized
+        ],
+        bounced,
+    )
+    client.cancel.check()
+    result = store_pull(workspace, pull)
+    erased = 0
+    for contact_id in result.erased_elsewhere:
+        erase_contact(workspace, contact_id, reason=ERASED_ELSEWHERE)
+        erased += 1
+    return Pulled(result, erased)
+
+
+def _gone_from_list(
+    client: MailjetClient, workspace: Workspace, list_id: int, contacts: list[Contact]
+) -> list[Contact]:
+    """The members the last pull saw whom the list no longer holds and Mailjet has
+    anonymised (an erasure takes the person out of their lists; whether at once is
+    unconfirmed, so both ways are read), each read on its own: few, as a rule."""
+    with workspace.reading() as con:
+        before = [
+            int(row[0])
+            for row in con.execute(
+                "SELECT m.mailjet_id FROM lists l JOIN memberships s ON s.list_id = l.id "
+                "JOIN contacts c ON c.id = s.contact_id "
+                "JOIN mailjet_contacts m ON m.email_key = c.email_key AND NOT m.is_anonymized "
+                "WHERE l.mailjet_id = ? AND s.mailjet_status IN ('subscribed', 'unsubscribed')",
+                (list_id,),
+            )
+        ]
+    present = {c.id for c in contacts}
+    gone = []
+    for ident in before:
+        if ident in present:
+            continue
+        try:
+            contact = get_contact(client, ident)
+        except NotFound:  # (deleted for good, 30 days after an erasure)
+            contact = Contact(ident, "", "Anonymized", "", False, False, 0, "", "")
+        if contact.is_anonymized:
+            gone.append(contact)
+    return gone
+
+
+def _properties(
+    client: MailjetClient,
+    workspace: Workspace,
+    list_id: int,
+    contacts: list[Contact],
+    tell: Callable[[str, int], None],
+) -> dict[int, dict[str, object]]:
+    """The property values of the contacts whose ``LastUpdateAt`` moved since the last
+    pull (all, the first time): page by page for the whole list when that takes fewer
+    calls than one per contact."""
+    with workspace.reading() as con:
+        known = dict(con.execute("SELECT mailjet_id, updated_at FROM mailjet_contacts"))
+    stale = [c.id for c in contacts if not c.is_anonymized and known.get(c.id) != c.last_update_at]
+    if not stale:
+        return {}
+    pages = -(-len(contacts) // PAGE_SIZE)
+    if len(stale) >= pages:
+        wanted = set(stale)
+        values: dict[int, dict[str, object]] = {}
+        for row in client.get_all(
+            "contactdata",
+            filters={"ContactsList": list_id},
+            progress=lambda n: tell("Reading properties", n),
+        ):
+            ident = int(row.get("ContactID") or row.get("ID") or 0)
+            if ident in wanted:
+                values[ident] = {
+                    str(item["Name"]): item.get("Value") for item in row.get("Data", [])
+                }
+        return values
+    result = {}
+    for done, ident in enumerate(stale, 1):
+        result[ident] = get_contact_data(client, ident)
+        tell("Reading properties", done)
+    return result
+
+
+def _hard_bounces(client: MailjetClient, list_id: int) -> dict[int, str]:
+    """The members whose mail bounced for good, with when (Mailjet's event log)."""
+    try:
+        rows = list(
+            client.get_all("bouncestatistics", filters={"ContactsList": list_id, "FromTS": 0})
+        )
+    except (NotFound, NotAllowed) as problem:  # (a key without statistics: none to add)
+        log.info("bounces not read: %s", type(problem).__name__)
+        return {}
+    return {
+        int(row["ContactID"]): str(row.get("BouncedAt") or "")
+        for row in rows
+        if row.get("IsStatePermanent") in (True, "true", 1)
+    }
