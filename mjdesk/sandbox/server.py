@@ -31,7 +31,7 @@ from mjdesk.sandbox.protocol import (
     html_reply,
     server_error,
 )
-from mjdesk.sandbox.resources import all_routes
+from mjdesk.sandbox.resources import all_routes, settle_jobs
 from mjdesk.sandbox.routing import Call, NoRoute, Router, method_not_allowed
 from mjdesk.sandbox.store import Account, Store, practice_key
 from mjdesk.sandbox.tls import write_certificates
@@ -193,6 +193,12 @@ class Sandbox:
         """The data behind a key (tests inspect it directly)."""
         return self.store.accounts[api_key]
 
+    def settle(self) -> None:
+        """Apply the work of running jobs that is due now (requests do this themselves; tests
+        that look at the store directly call it)."""
+        with self.store.lock:
+            settle_jobs(self.store)
+
     def record(self, method: str, path: str) -> None:
         """Log a request; tests count them to prove what was (not) retried."""
         with self._requests_lock:
@@ -285,7 +291,13 @@ class Sandbox:
         )
         try:
             with self.store.lock:
-                return route.handler(call)
+                # Jobs run on the clock: what is due is applied before the handler looks, and a
+                # job created to finish at once is done before its reply goes out.
+                settle_jobs(self.store)
+                try:
+                    return route.handler(call)
+                finally:
+                    settle_jobs(self.store)
         except ApiFailure as failure:
             return error_reply(failure)
         except Exception:

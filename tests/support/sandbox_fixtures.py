@@ -45,12 +45,18 @@ class Practice:
 
 @pytest.fixture
 def practice() -> Iterator[Practice]:
-    """A fresh sandbox on 127.0.0.1, port 0; stopped (threads joined) afterwards."""
+    """A fresh sandbox on 127.0.0.1, port 0; stopped (threads joined) afterwards.
+
+    Its jobs finish as they are created; a test of a running job gives them time
+    (``sandbox.store.options.job_seconds``) and moves the clock on (``sandbox.store.advance``).
+    """
     import requests
 
     from mjdesk.sandbox.server import Sandbox
 
-    sandbox = Sandbox().start()
+    sandbox = Sandbox()
+    sandbox.store.options.finish_jobs_at_once()
+    sandbox.start()
     key, secret = sandbox.add_account("Department")
     sub_key, sub_secret = sandbox.add_account("Events sub-account", is_master=False)
     session = requests.Session()

@@ -14,6 +14,7 @@ from mjdesk.sandbox.resources import (
     statistics,
 )
 from mjdesk.sandbox.routing import Route
+from mjdesk.sandbox.store import Store
 
 
 def all_routes() -> list[Route]:
@@ -29,3 +30,15 @@ def all_routes() -> list[Route]:
         *send.ROUTES,
         *statistics.ROUTES,
     ]
+
+
+def settle_jobs(store: Store) -> None:
+    """Do the work of every running job and import that its clock says is due (hold the lock)."""
+    now = store.seconds()
+    for holder in store.accounts.values():
+        for job in holder.bulk_jobs.values():
+            if job.status not in jobs.FINISHED:
+                jobs.settle_job(holder, job, now)
+        for item in holder.csv_imports.values():
+            if item.status not in jobs.FINISHED:
+                csvimport.settle_import(holder, item, now)

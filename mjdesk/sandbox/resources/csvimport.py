@@ -2,6 +2,10 @@
 
 The header row holds property names and ``email`` is the key; unknown columns become properties
 (a ``name`` column too: it is not the contact's Name); duplicate addresses are error rows.
+
+An import runs on the store's clock like a ``managemanycontacts`` job (resources/jobs.py):
+``Upload``, then ``Prepare``, then ``Importing`` with ``Current`` and ``Errcount`` growing as rows
+are applied, then ``Completed`` (or ``Error``), whether or not anyone polls.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from mjdesk.sandbox.protocol import (
     page,
     value_as_int,
 )
-from mjdesk.sandbox.resources.jobs import plan_states
+from mjdesk.sandbox.resources.jobs import (
+    FINISHED,
+    QUEUED_SHARE,
+    elapsed_share,
+    job_outcome,
+    moment,
+    rows_due,
+)
 from mjdesk.sandbox.resources.lists import apply_action, find_list_or_404, valid_email
 from mjdesk.sandbox.resources.properties import PropertyProblem, coerce, define_property, merge_data
 from mjdesk.sandbox.routing import Call, Route
@@ -31,7 +42,6 @@ from mjdesk.sandbox.store import Account, Contact, CsvImport, CsvUpload, Json
 
 METHODS = ("addforce", "addnoforce", "remove", "unsub", "excludemarketing", "includemarketing")
 GLOBAL_METHODS = ("excludemarketing", "includemarketing")
-_STATES = ["Prepare", "Importing", "Completed"]
 
 
 def _upload(call: Call) -> Reply:
@@ -91,7 +101,6 @@ def _create(call: Call) -> Reply:
     options = fields.get("ImportOptions") or ""
     if not isinstance(options, str):
         raise bad_request("ImportOptions must be a JSON string")
-    outcome, _ = plan_states(call)
     stamp = call.store.stamp()
     job = CsvImport(
         account.new_id(),
@@ -100,12 +109,15 @@ def _create(call: Call) -> Reply:
         method,
         err_threshold=value_as_int(fields.get("ErrTreshold", 1), "ErrTreshold"),
         import_options=options,
-        pending_states=list(_STATES) if outcome != "error" else ["Prepare", "Error"],
-        outcome=outcome,
+        outcome=job_outcome(call),
         job_start=stamp,
         request_at=stamp,
         alive_at=stamp,
+        started=call.store.seconds(),
     )
+    names, rows = _rows(job, upload.text)
+    job.header, job.count = names, len(rows)
+    job.seconds = call.store.options.job_duration(len(rows))
     account.csv_imports[job.id] = job
     return created(import_json(job))
 
@@ -127,56 +139,100 @@ def _rows(job: CsvImport, text: str) -> tuple[list[str], list[list[str]]]:
     return names, rows
 
 
-def _import(account: Account, job: CsvImport, stamp: str) -> None:
-    upload = account.csv_uploads[job.data_id]
-    names, rows = _rows(job, upload.text)
-    job.header = names
-    lowered = [name.lower() for name in names]
+def _import_row(
+    account: Account, job: CsvImport, row: list[str], seen: set[str], stamp: str
+) -> None:
+    lowered = [name.lower() for name in job.header]
     if "email" not in lowered:
-        job.errcount = len(rows)
-        job.error_rows = [[*row, "###No email column###"] for row in rows]
+        job.error_rows.append([*row, "###No email column###"])
         return
     email_at = lowered.index("email")
-    for index, name in enumerate(names):
-        if index != email_at and account.property_named(name) is None:
+    email = row[email_at].strip() if email_at < len(row) else ""
+    if not valid_email(email):
+        job.error_rows.append([*row, f"###Invalid email###{email}"])
+        return
+    if email.lower() in seen:
+        job.error_rows.append([*row, f"###Duplicated email###{email}"])
+        return
+    seen.add(email.lower())
+    values: dict[str, Json] = {}
+    try:
+        for index, name in enumerate(job.header):
+            if index != email_at and index < len(row) and row[index] != "":
+                definition = account.property_named(name)
+                assert definition is not None
+                values[definition.name] = coerce(definition, row[index])
+    except PropertyProblem:
+        job.error_rows.append([*row, f"###Invalid value###{email}"])
+        return
+    contact = account.find_contact(email)
+    if contact is None:
+        if job.method == "remove":
+            return
+        contact = Contact(account.new_id(), email, "", stamp, last_update_at=stamp)
+        account.add_contact(contact)
+    merge_data(account, contact.id, values)
+    if job.method in GLOBAL_METHODS:
+        excluded = job.method == "excludemarketing"
+        if contact.is_excluded != excluded:
+            contact.is_excluded = excluded
+            contact.excluded_updated_at = stamp
+    else:
+        apply_action(account, contact, job.list_id, job.method, stamp)
+
+
+def _define_columns(account: Account, job: CsvImport) -> None:
+    # Unknown columns become properties (as text) when the import starts.
+    for name in job.header:
+        if name.lower() != "email" and account.property_named(name) is None:
             define_property(account, name, "str", "static")
-    seen: set[str] = set()
-    job.count = len(rows)
-    for row in rows:
-        job.current += 1
-        email = row[email_at].strip() if email_at < len(row) else ""
-        if not valid_email(email):
-            job.error_rows.append([*row, f"###Invalid email###{email}"])
-            continue
-        if email.lower() in seen:
-            job.error_rows.append([*row, f"###Duplicated email###{email}"])
-            continue
-        seen.add(email.lower())
-        values: dict[str, Json] = {}
-        try:
-            for index, name in enumerate(names):
-                if index != email_at and index < len(row) and row[index] != "":
-                    definition = account.property_named(name)
-                    assert definition is not None
-                    values[definition.name] = coerce(definition, row[index])
-        except PropertyProblem:
-            job.error_rows.append([*row, f"###Invalid value###{email}"])
-            continue
-        contact = account.find_contact(email)
-        if contact is None:
-            if job.method == "remove":
-                continue
-            contact = Contact(account.new_id(), email, "", stamp, last_update_at=stamp)
-            account.add_contact(contact)
-        merge_data(account, contact.id, values)
-        if job.method in GLOBAL_METHODS:
-            excluded = job.method == "excludemarketing"
-            if contact.is_excluded != excluded:
-                contact.is_excluded = excluded
-                contact.excluded_updated_at = stamp
-        else:
-            apply_action(account, contact, job.list_id, job.method, stamp)
-    job.errcount = len(job.error_rows)
+
+
+def settle_import(account: Account, job: CsvImport, now: float) -> None:
+    """Bring an import to where its clock says it is, applying the rows that are due."""
+    if job.status in FINISHED:
+        return
+    share = elapsed_share(job.started, job.seconds, now)
+    stamp = moment(min(now, job.started + job.seconds))
+    job.alive_at = stamp
+    if share <= QUEUED_SHARE / 2:
+        job.status = "Upload"
+    elif share <= QUEUED_SHARE:
+        job.status = "Prepare"
+    else:
+        job.status = "Importing"
+    if job.outcome == "error":
+        if share >= 1.0:
+            job.status, job.job_end = "Error", stamp
+        return
+    due = rows_due(share, job.count)
+    if due > job.current:
+        _, rows = _rows(job, account.csv_uploads[job.data_id].text)
+        if job.current == 0 and job.outcome == "ok":
+            _define_columns(account, job)
+        seen = _seen_before(job, rows)
+        while job.current < due:
+            row = rows[job.current]
+            job.current += 1
+            if job.outcome == "ok":
+                _import_row(account, job, row, seen, stamp)
+        job.errcount = len(job.error_rows)
+    if share >= 1.0:
+        job.status, job.job_end = "Completed", stamp
+
+
+def _seen_before(job: CsvImport, rows: list[list[str]]) -> set[str]:
+    # The addresses already imported: the rows before ``current`` that were not error rows.
+    lowered = [name.lower() for name in job.header]
+    if "email" not in lowered:
+        return set()
+    at = lowered.index("email")
+    rejected = {tuple(row[:-1]) for row in job.error_rows}
+    return {
+        row[at].strip().lower()
+        for row in rows[: job.current]
+        if at < len(row) and tuple(row) not in rejected
+    }
 
 
 def _find(call: Call) -> CsvImport:
@@ -188,18 +244,7 @@ def _find(call: Call) -> CsvImport:
 
 
 def _poll(call: Call) -> Reply:
-    job = _find(call)
-    stamp = call.store.stamp()
-    if job.pending_states:
-        job.status = job.pending_states.pop(0)
-        job.alive_at = stamp
-        if job.status == "Completed":
-            if job.outcome == "ok":
-                _import(call.account, job, stamp)
-            job.job_end = stamp
-        elif job.status == "Error":
-            job.job_end = stamp
-    return ok(import_json(job))
+    return ok(import_json(_find(call)))
 
 
 def _list(call: Call) -> Reply:
@@ -214,7 +259,6 @@ def _update(call: Call) -> Reply:
     if job.status in ("Completed", "Error", "Abort"):
         return not_modified()
     job.status = "Abort"
-    job.pending_states = []
     job.job_end = call.store.stamp()
     return ok(import_json(job))
 

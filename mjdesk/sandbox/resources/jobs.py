@@ -1,11 +1,17 @@
 """The two asynchronous ``managemanycontacts`` jobs and their JSON error file.
 
-A job moves one state per poll (``Allocated`` → ``Importing`` → ``Completed``) and does its work
-when it reaches ``Completed``, so a client that does not poll sees nothing applied. The faults can
-make the next job end in ``Error`` or report ``Completed`` having applied nothing (I#108 go).
+A job runs on the store's clock, not on its polls: it is ``Allocated`` for the first fifth of its
+time, then ``Importing`` with ``Count`` (contacts processed so far) growing as its contacts are
+applied one by one, then ``Completed``. ``settle`` does the work that is due; the server calls it
+around every request, so a client that never polls still sees the contacts and memberships change
+once the job's time has passed. ``Options.job_duration`` says how long a job takes. The faults can
+make the next job end in ``Error`` (nothing applied) or report ``Completed`` having applied
+nothing (I#108 go).
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from mjdesk.sandbox.protocol import (
     Fields,
@@ -20,7 +26,7 @@ from mjdesk.sandbox.protocol import (
 from mjdesk.sandbox.resources.lists import ACTIONS, apply_action, find_list_or_404, valid_email
 from mjdesk.sandbox.resources.properties import PropertyProblem, coerce, merge_data
 from mjdesk.sandbox.routing import Call, Route
-from mjdesk.sandbox.store import Account, BulkJob, Contact, Json
+from mjdesk.sandbox.store import Account, BulkJob, Contact, Json, rfc3339
 
 
 def error_file_path(job_id: int) -> str:
@@ -28,13 +34,35 @@ def error_file_path(job_id: int) -> str:
     return f"/v3/DATA/batchjob/{job_id}/JSONError/application:json/LAST"
 
 
-def plan_states(call: Call, final: str = "Completed") -> tuple[str, list[str]]:
-    """The outcome chosen by the faults and the states still to come after the first."""
+QUEUED_SHARE = 0.2  # of a job's time spent waiting before it processes anything
+FINISHED = frozenset({"Completed", "Error", "Abort"})
+
+
+def job_outcome(call: Call) -> str:
+    """How the job being created ends, as the armed faults say: ok, error or noop."""
     fault = call.faults.take_job()
-    outcome = {"job_error": "error", "job_noop": "noop"}.get(fault or "", "ok")
-    end = "Error" if outcome == "error" else final
-    repeat = max(1, call.store.options.job_polls_per_state)
-    return outcome, ["Importing"] * repeat + [end]
+    return {"job_error": "error", "job_noop": "noop"}.get(fault or "", "ok")
+
+
+def elapsed_share(started: float, seconds: float, now: float) -> float:
+    """How far through its run a job is at ``now``: 0 when started, 1 when done."""
+    if seconds <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (now - started) / seconds))
+
+
+def rows_due(share: float, total: int) -> int:
+    """Rows processed by ``share``: none while queued, then evenly until the end."""
+    if share >= 1.0:
+        return total
+    if share <= QUEUED_SHARE:
+        return 0
+    return int(total * (share - QUEUED_SHARE) / (1.0 - QUEUED_SHARE))
+
+
+def moment(seconds: float) -> str:
+    """POSIX seconds in Mailjet's date form."""
+    return rfc3339(datetime.fromtimestamp(seconds, UTC))
 
 
 def _contact_changes(account: Account, entry: Fields, stamp: str) -> tuple[Contact, JsonObject]:
@@ -65,22 +93,49 @@ def _contact_changes(account: Account, entry: Fields, stamp: str) -> tuple[Conta
     return contact, values
 
 
-def _run(account: Account, job: BulkJob, stamp: str) -> None:
-    payload = Fields(job.payload)
+def _deduplicated(contacts: list[Fields]) -> list[Json]:
+    # Mailjet de-duplicates by address; a repeated one does not count twice.
     seen: set[str] = set()
-    actions: list[tuple[int, str]] = []
-    if job.list_id:
-        actions = [(job.list_id, payload.text("Action").lower())]
-    else:
-        actions = [
-            (int(i.get("ListID")), i.text("Action").lower()) for i in payload.items("ContactsLists")
-        ]
-    for entry in payload.items("Contacts"):
+    kept: list[Json] = []
+    for entry in contacts:
         email = entry.text("Email").strip().lower()
-        if email in seen:  # Mailjet de-duplicates; the last one does not count twice
-            continue
-        seen.add(email)
+        if email not in seen:
+            seen.add(email)
+            kept.append(entry.raw)
+    return kept
+
+
+def _actions(job: BulkJob) -> list[tuple[int, str]]:
+    payload = Fields(job.payload)
+    if job.list_id:
+        return [(job.list_id, payload.text("Action").lower())]
+    lists = payload.items("ContactsLists")
+    return [(int(item.get("ListID")), item.text("Action").lower()) for item in lists]
+
+
+def settle_job(account: Account, job: BulkJob, now: float) -> None:
+    """Bring a job to where its clock says it is, applying the contacts that are due."""
+    if job.status in FINISHED:
+        return
+    share = elapsed_share(job.started, job.seconds, now)
+    stamp = moment(min(now, job.started + job.seconds))
+    job.status = "Allocated" if share <= QUEUED_SHARE else "Importing"
+    if job.outcome == "error":
+        if share >= 1.0:
+            job.status = "Error"
+            job.job_end = stamp
+            job.error = "The job failed; nothing was imported"
+            job.errors = [{"Error": job.error}]
+            job.error_file = error_file_path(job.id)
+        return
+    contacts: list[Json] = Fields(job.payload).get("Contacts")
+    due = rows_due(share, len(contacts))
+    actions = _actions(job) if job.outcome == "ok" and due > job.count else []
+    while job.count < due:
+        entry = Fields(contacts[job.count])
         job.count += 1
+        if job.outcome != "ok":
+            continue
         try:
             contact, _ = _contact_changes(account, entry, stamp)
         except ValueError as problem:
@@ -88,25 +143,12 @@ def _run(account: Account, job: BulkJob, stamp: str) -> None:
             continue
         for list_id, action in actions:
             apply_action(account, contact, list_id, action, stamp)
-
-
-def advance(account: Account, job: BulkJob, stamp: str) -> None:
-    """Move a job one state on; do its work when it completes."""
-    if not job.pending_states:
-        return
-    job.status = job.pending_states.pop(0)
-    if job.status == "Completed":
-        if job.outcome == "ok":
-            _run(account, job, stamp)
+    if share >= 1.0:
+        job.status = "Completed"
         job.job_end = stamp
         if job.errors:
             job.error = f"{len(job.errors)} contact(s) could not be processed"
             job.error_file = error_file_path(job.id)
-    elif job.status == "Error":
-        job.job_end = stamp
-        job.error = "The job failed; nothing was imported"
-        job.errors = [{"Error": job.error}]
-        job.error_file = error_file_path(job.id)
 
 
 def job_json(job: BulkJob) -> JsonObject:
@@ -131,14 +173,17 @@ def _check_contacts(fields: Fields) -> None:
 
 
 def _start(call: Call, list_id: int) -> Reply:
-    outcome, states = plan_states(call)
+    payload = dict(call.fields.raw)
+    contacts = _deduplicated(call.fields.items("Contacts"))
+    payload[next(k for k in payload if k.lower() == "contacts")] = contacts
     job = BulkJob(
         call.account.new_id(),
         list_id,
-        call.fields.raw,
-        pending_states=states,
-        outcome=outcome,
+        payload,
+        outcome=job_outcome(call),
         job_start=call.store.stamp(),
+        started=call.store.seconds(),
+        seconds=call.store.options.job_duration(len(contacts)),
     )
     call.account.bulk_jobs[job.id] = job
     return created({"JobID": job.id})
@@ -172,7 +217,6 @@ def _poll(call: Call, list_id: int) -> Reply:
     job = call.account.bulk_jobs.get(int(key)) if key.isdigit() else None
     if job is None or job.list_id != list_id:
         raise not_found()
-    advance(call.account, job, call.store.stamp())
     return ok(job_json(job))
 
 

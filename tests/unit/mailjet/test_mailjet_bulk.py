@@ -28,7 +28,10 @@ def _no_sleep(seconds: float) -> None:
     pass
 
 
-def test_list_job_applies_only_when_completed(client: MailjetClient) -> None:
+def test_list_job_applies_once_its_time_has_passed(
+    client: MailjetClient, practice: Practice
+) -> None:
+    practice.sandbox.store.options.job_seconds = 10
     newsletter = mj.create_list(client, "Newsletter")
     mj.create_property(client, "city")
     people = [
@@ -39,9 +42,10 @@ def test_list_job_applies_only_when_completed(client: MailjetClient) -> None:
     ]
     job = bulk.start_list_job(client, newsletter.id, "addnoforce", people)
     first = bulk.job_status(client, job, newsletter.id)
-    assert first.status == "Importing"
+    assert first.status == "Allocated"
     assert not first.finished
     assert mj.count_contacts(client) == 0
+    practice.sandbox.store.advance(10)
     done = bulk.wait_until_finished(
         client, lambda: bulk.job_status(client, job, newsletter.id), sleep=_no_sleep
     )
@@ -156,7 +160,8 @@ def test_csv_import_global_methods_and_field_names(client: MailjetClient) -> Non
     assert mj.get_contact(client, "a@example.org").is_excluded
 
 
-def test_csv_import_abort(client: MailjetClient) -> None:
+def test_csv_import_abort(client: MailjetClient, practice: Practice) -> None:
+    practice.sandbox.store.options.job_seconds = 10
     newsletter = mj.create_list(client, "Newsletter")
     data_id = bulk.upload_csv(client, newsletter.id, "email\na@example.org\n")
     started = bulk.start_csv_import(client, data_id, "addnoforce", list_id=newsletter.id)
@@ -164,10 +169,12 @@ def test_csv_import_abort(client: MailjetClient) -> None:
     status = bulk.csv_import_status(client, started.import_id)
     assert status.status == "Abort"
     assert status.finished
+    practice.sandbox.store.advance(10)
     assert mj.count_contacts(client) == 0
 
 
-def test_waiting_is_cancellable(client: MailjetClient) -> None:
+def test_waiting_is_cancellable(client: MailjetClient, practice: Practice) -> None:
+    practice.sandbox.store.options.job_seconds = 10
     newsletter = mj.create_list(client, "Newsletter")
     job = bulk.start_list_job(client, newsletter.id, "addnoforce", [bulk.BulkContact("a@x.org")])
 
