@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -68,9 +68,14 @@ def json_reply(status: int, payload: object) -> Reply:
     return Reply(status, json.dumps(payload).encode("utf-8"))
 
 
-def envelope(rows: list[JsonObject], total: int | None = None) -> JsonObject:
-    """The v3 REST envelope; a single object is still a one-item ``Data``."""
-    return {"Count": len(rows), "Data": rows, "Total": len(rows) if total is None else total}
+def envelope(rows: list[JsonObject]) -> JsonObject:
+    """The v3 REST envelope; a single object is still a one-item ``Data``.
+
+    ``Total`` is the size of this page, like ``Count``, not the number of all matches: that is
+    what the SDK's author reads it as (mailjet-api.md §3), so a client must page until a short
+    page; only ``countOnly`` answers with the number of matches (``page``).
+    """
+    return {"Count": len(rows), "Data": rows, "Total": len(rows)}
 
 
 def created(row: JsonObject) -> Reply:
@@ -156,13 +161,38 @@ def value_as_int(value: object, name: str) -> int:
     raise bad_request(f"Invalid value for {name}: {value!r}")
 
 
+PAGING = ("Limit", "Offset", "Sort", "countOnly")
+
+
 class Params:
     """Query parameters, looked up case-insensitively (the guides mix ``limit`` and ``Limit``)."""
 
     def __init__(self, query: str) -> None:
         self._values: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         for key, value in parse_qsl(query, keep_blank_values=True):
             self._values[key.lower()] = value
+            self._names[key.lower()] = key
+
+    def accept_only(
+        self, resource: str, documented: Iterable[str], unmodelled: Iterable[str] = ()
+    ) -> None:
+        """Refuse with 400 a filter Mailjet does not document for ``resource`` (OpenAPI, O in
+        mailjet-api.md), or one it documents that the sandbox does not model, so a client that
+        depends on either fails here rather than getting a quietly unfiltered answer.
+
+        What Mailjet answers to an undocumented filter is UNCONFIRMED: it may as well ignore it.
+        A 400 is the loud choice, so a client never relies on a filter that does nothing.
+        """
+        allowed = {name.lower() for name in (*PAGING, *documented)}
+        missing = {name.lower() for name in unmodelled}
+        for key, name in self._names.items():
+            if key in missing:
+                raise bad_request(
+                    f'The sandbox does not model the filter "{name}" of {resource}', "filter"
+                )
+            if key not in allowed:
+                raise bad_request(f'Unknown filter "{name}" for resource {resource}', "filter")
 
     def get(self, name: str) -> str | None:
         """The raw value, or None when absent."""
@@ -258,11 +288,67 @@ def _sort_key(value: object) -> tuple[int, Any]:
     return (2, str(value).lower())
 
 
+def text_matcher(params: Params, field_name: str) -> Callable[[str], bool] | None:
+    """The test for Mailjet's text filters on a field (``Email``, ``EmailCI``, ``EmailLike``,
+    ``EmailLikeCI``, ``EmailLLike[CI]``, ``EmailRLike[CI]``), or None when none is given.
+
+    Mailjet documents ``Email`` itself as case-insensitive; ``Like`` matches anywhere, ``LLike``
+    at the start, ``RLike`` at the end; ``CI`` makes them case-insensitive.
+    """
+    tests: list[Callable[[str], bool]] = []
+    for suffix, how in _TEXT_FILTERS.items():
+        wanted = params.get(field_name + suffix)
+        if wanted is None:
+            continue
+        folded = suffix == "" or suffix.endswith("CI")
+        needle = wanted.strip("%")
+        tests.append(_text_test(how, needle.lower() if folded else needle, folded))
+    if not tests:
+        return None
+    return lambda value: all(test(value) for test in tests)
+
+
+_TEXT_FILTERS = {
+    "": "equal",
+    "CI": "equal",
+    "Like": "in",
+    "LikeCI": "in",
+    "LLike": "start",
+    "LLikeCI": "start",
+    "RLike": "end",
+    "RLikeCI": "end",
+}
+
+
+def text_filters(field_name: str) -> tuple[str, ...]:
+    """The names of the text filters on a field, for ``Params.accept_only``."""
+    return tuple(field_name + suffix for suffix in _TEXT_FILTERS)
+
+
+def _text_test(how: str, needle: str, folded: bool) -> Callable[[str], bool]:
+    def test(value: str) -> bool:
+        text = value.lower() if folded else value
+        if how == "equal":
+            return text == needle
+        if how == "start":
+            return text.startswith(needle)
+        if how == "end":
+            return text.endswith(needle)
+        return needle in text
+
+    return test
+
+
 def page(rows: Iterable[JsonObject], params: Params) -> Reply:
-    """Apply ``Sort``, ``Offset``, ``Limit`` and ``countOnly`` and answer with the envelope."""
+    """Apply ``Sort``, ``Offset``, ``Limit`` and ``countOnly`` and answer with the envelope.
+
+    With ``countOnly=1``, ``Total`` holds the number of matches and ``Data`` is empty, so
+    ``Count`` (the length of ``Data``) is 0. Which field Mailjet puts the number in is
+    UNCONFIRMED (mailjet-api.md §3 says read ``Total``); a client reading ``Count`` fails here.
+    """
     items = list(rows)
     if (params.get_bool("countOnly") or False) is True:
-        return json_reply(200, {"Count": len(items), "Data": [], "Total": len(items)})
+        return json_reply(200, {"Count": 0, "Data": [], "Total": len(items)})
     sort = params.get("Sort")
     if sort:
         parts = sort.replace("+", " ").split()
@@ -282,5 +368,4 @@ def page(rows: Iterable[JsonObject], params: Params) -> Reply:
     offset = params.get_int("Offset") or 0
     if offset < 0:
         raise bad_request("Offset must be a positive number")
-    window = items[offset : offset + limit]
-    return json_reply(200, envelope(window, len(items)))
+    return json_reply(200, envelope(items[offset : offset + limit]))

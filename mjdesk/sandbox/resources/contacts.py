@@ -15,6 +15,8 @@ from mjdesk.sandbox.protocol import (
     not_modified,
     ok,
     page,
+    text_filters,
+    text_matcher,
     value_as_bool,
 )
 from mjdesk.sandbox.resources.lists import ACTIONS, apply_action, new_contact
@@ -49,21 +51,49 @@ def find_contact_or_404(account: Account, key: str) -> Contact:
     return contact
 
 
+CONTACT_FILTERS = (
+    "ContactsList",
+    "Campaign",
+    "IsExcludedFromCampaigns",
+    "IsUnsubscribed",
+    "IncludeAnonymized",
+    "LastActivityAt",
+    "Status",
+    *text_filters("Email"),
+)
+
+
 def _contacts(call: Call) -> Reply:
+    """``GET /contact`` with the filters Mailjet documents for it (O).
+
+    ``IsUnsubscribed`` is refused with a 400, alone or with ``ContactsList``: Mailjet documents
+    it as "contacts which have been unsubscribed (or not)" from the list given, but users report
+    ``ContactsList=X&IsUnsubscribed=...`` as unreliable at Mailjet, and the sandbox cannot know
+    how it is wrong there. Answering it correctly here would let a client built on it pass every
+    test and then mailing people who opted out; the reliable way is ``/listrecipient`` with
+    ``ContactsList`` and ``Unsub``. ``Campaign``, ``LastActivityAt`` and ``Status`` are
+    documented but not modelled, so they are refused too rather than ignored.
+    """
     account = call.account
     params = call.params
+    if params.has("IsUnsubscribed"):
+        raise bad_request(
+            "Filter IsUnsubscribed (with or without ContactsList) is not supported by the "
+            "sandbox: Mailjet's answer to it is reported unreliable; use listrecipient with "
+            "ContactsList and Unsub",
+            "filter",
+        )
+    params.accept_only(
+        "contact", CONTACT_FILTERS, unmodelled=("Campaign", "LastActivityAt", "Status")
+    )
     list_id = params.get_int("ContactsList")
     excluded = params.get_bool("IsExcludedFromCampaigns")
-    unsubscribed = params.get_bool("IsUnsubscribed")
-    email = params.get("Email")
-    like = params.get("EmailLike") or params.get("EmailLikeCI")
+    matches_email = text_matcher(params, "Email")
     include_anonymized = params.get_bool("IncludeAnonymized") or False
-    members: dict[int, bool] | None = None
+    members: set[int] | None = None
     if list_id is not None:
         members = {
-            link.contact_id: link.is_unsubscribed
-            for link in account.memberships.values()
-            if link.list_id == list_id
+            link.contact_id for link in account.memberships.values() if link.list_id == list_id
         }
     rows = []
     for contact in account.contacts.values():
@@ -71,13 +101,9 @@ def _contacts(call: Call) -> Reply:
             continue
         if members is not None and contact.id not in members:
             continue
-        if unsubscribed is not None and members is not None and members[contact.id] != unsubscribed:
-            continue
         if excluded is not None and contact.is_excluded != excluded:
             continue
-        if email is not None and contact.email.lower() != email.lower():
-            continue
-        if like and like.strip("%").lower() not in contact.email.lower():
+        if matches_email is not None and not matches_email(contact.email):
             continue
         rows.append(contact_json(contact))
     return page(rows, params)
@@ -127,6 +153,7 @@ def _delete_contact_v3(call: Call) -> Reply:
 def _contact_lists(call: Call) -> Reply:
     account = call.account
     contact = find_contact_or_404(account, call.arg("id"))
+    call.params.accept_only("getcontactslists", ())
     rows = [
         {
             "ListID": link.list_id,

@@ -248,6 +248,7 @@ def _poll(call: Call) -> Reply:
 
 
 def _list(call: Call) -> Reply:
+    call.params.accept_only("csvimport", ())
     return page([import_json(job) for job in call.account.csv_imports.values()], call.params)
 
 

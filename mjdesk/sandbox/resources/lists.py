@@ -115,18 +115,28 @@ def find_list_or_404(account: Account, key: str) -> ContactsList:
     return item
 
 
+LIST_FILTERS = ("Name", "IsDeleted", "Address", "ExcludeID")
+
+
 def _lists(call: Call) -> Reply:
+    """``GET /contactslist`` with its documented filters; deleted lists only when asked for."""
     account = call.account
-    name = call.params.get("Name")
-    deleted = call.params.get_bool("IsDeleted")
+    params = call.params
+    params.accept_only("contactslist", LIST_FILTERS)
+    name = params.get("Name")
+    address = params.get("Address")
+    deleted = params.get_bool("IsDeleted")
+    excluded_id = params.get_int("ExcludeID")
     rows = []
     for item in account.lists.values():
         if name is not None and item.name != name:
             continue
-        if item.is_deleted != (deleted or False):
+        if address is not None and item.address.lower() != address.lower():
+            continue
+        if item.is_deleted != (deleted or False) or item.id == excluded_id:
             continue
         rows.append(list_json(account, item))
-    return page(rows, call.params)
+    return page(rows, params)
 
 
 def _get_list(call: Call) -> Reply:
@@ -181,31 +191,76 @@ def recipient_json(account: Account, link: Membership) -> JsonObject:
     }
 
 
+RECIPIENT_FILTERS = (
+    "ContactsList",
+    "Contact",
+    "ContactEmail",
+    "ListName",
+    "Unsub",
+    "Active",
+    "Blocked",
+    "Opened",
+    "IgnoreDeleted",
+    "IsExcludedFromCampaigns",
+    "LastActivityAt",
+    "Status",
+)
+
+
 def _recipients(call: Call) -> Reply:
+    """``GET /listrecipient`` with the filters Mailjet documents for it (O).
+
+    ``Unsub`` is the way to ask for (un)subscribed members; ``IsUnsubscribed``, a field of the
+    rows but not a filter of this resource, is refused with 400 rather than silently ignored.
+    ``IgnoreDeleted`` leaves out anonymised contacts and deleted lists; no contact is blocked in
+    the sandbox, so ``Blocked=true`` matches nobody. ``LastActivityAt`` and ``Status`` are
+    documented but not modelled, so they are refused too.
+    """
     account = call.account
     params = call.params
+    params.accept_only("listrecipient", RECIPIENT_FILTERS, unmodelled=("LastActivityAt", "Status"))
     list_id = params.get_int("ContactsList")
+    list_name = params.get("ListName")
     contact_key = params.get("Contact")
     email = params.get("ContactEmail")
     unsub = params.get_bool("Unsub")
     active = params.get_bool("Active")
+    blocked = params.get_bool("Blocked")
+    opened = params.get_bool("Opened")
+    excluded = params.get_bool("IsExcludedFromCampaigns")
     ignore_deleted = params.get_bool("IgnoreDeleted")
-    wanted_contact: int | None = None
-    if contact_key is not None or email is not None:
-        found = account.find_contact(contact_key or email or "")
-        wanted_contact = found.id if found else -1
+    wanted: set[int] | None = None
+    for key in (contact_key, email):
+        if key is not None:
+            found = account.find_contact(key)
+            ids = {found.id} if found else set()
+            wanted = ids if wanted is None else wanted & ids
+    openers: set[int] = set()
+    if opened is not None:
+        openers = {event.contact_id for event in account.events if event.kind == "open"}
     rows = []
     for link in account.memberships.values():
+        item = account.lists.get(link.list_id)
+        contact = account.contacts.get(link.contact_id)
+        if item is None or contact is None:
+            continue
         if list_id is not None and link.list_id != list_id:
             continue
-        if wanted_contact is not None and link.contact_id != wanted_contact:
+        if list_name is not None and item.name != list_name:
+            continue
+        if wanted is not None and link.contact_id not in wanted:
             continue
         if unsub is not None and link.is_unsubscribed != unsub:
             continue
         if active is not None and link.is_active != active:
             continue
-        item = account.lists.get(link.list_id)
-        if ignore_deleted and item is not None and item.is_deleted:
+        if blocked is True:
+            continue
+        if opened is not None and (link.contact_id in openers) != opened:
+            continue
+        if excluded is not None and contact.is_excluded != excluded:
+            continue
+        if ignore_deleted and (item.is_deleted or contact.anonymized):
             continue
         rows.append(recipient_json(account, link))
     return page(rows, params)

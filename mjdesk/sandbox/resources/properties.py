@@ -17,6 +17,8 @@ from mjdesk.sandbox.protocol import (
     not_modified,
     ok,
     page,
+    text_filters,
+    text_matcher,
 )
 from mjdesk.sandbox.routing import Call, Route
 from mjdesk.sandbox.store import Account, Contact, Json, PropertyDef
@@ -130,11 +132,16 @@ def _find_metadata(call: Call) -> PropertyDef:
 
 
 def _list_metadata(call: Call) -> Reply:
+    params = call.params
+    params.accept_only("contactmetadata", ("DataType", "Namespace"))
     rows = [metadata_json(item) for item in call.account.properties.values()]
-    namespace = call.params.get("NameSpace")
+    namespace = params.get("Namespace")
     if namespace:
-        rows = [row for row in rows if row["NameSpace"] == namespace]
-    return page(rows, call.params)
+        rows = [row for row in rows if row["NameSpace"].lower() == namespace.lower()]
+    datatype = params.get("DataType")
+    if datatype:
+        rows = [row for row in rows if row["Datatype"].lower() == datatype.lower()]
+    return page(rows, params)
 
 
 def _get_metadata(call: Call) -> Reply:
@@ -177,10 +184,62 @@ def _contact_for(call: Call) -> Contact:
     return contact
 
 
+CONTACTDATA_FILTERS = (
+    "ContactsList",
+    "ContactEmail",
+    "IncludeAnonymized",
+    "IsExcludedFromCampaigns",
+    "Campaign",
+    "DateFormat",
+    "Fields",
+    "IsUnsubscribed",
+    "LastActivityAt",
+    "Status",
+    "TimeZone",
+    *text_filters("Email"),
+)
+
+
 def _list_data(call: Call) -> Reply:
+    """``GET /contactdata`` with the filters Mailjet documents for it (O); the ones the sandbox
+    does not model (``IsUnsubscribed`` among them, see ``/contact``) are refused with 400."""
     account = call.account
-    rows = [contactdata_json(account, c) for c in account.contacts.values() if not c.anonymized]
-    return page(rows, call.params)
+    params = call.params
+    params.accept_only(
+        "contactdata",
+        CONTACTDATA_FILTERS,
+        unmodelled=(
+            "Campaign",
+            "DateFormat",
+            "Fields",
+            "IsUnsubscribed",
+            "LastActivityAt",
+            "Status",
+            "TimeZone",
+        ),
+    )
+    list_id = params.get_int("ContactsList")
+    contact_email = params.get("ContactEmail")
+    matches_email = text_matcher(params, "Email")
+    excluded = params.get_bool("IsExcludedFromCampaigns")
+    include_anonymized = params.get_bool("IncludeAnonymized") or False
+    members: set[int] | None = None
+    if list_id is not None:
+        members = {m.contact_id for m in account.memberships.values() if m.list_id == list_id}
+    rows = []
+    for contact in account.contacts.values():
+        if contact.anonymized and not include_anonymized:
+            continue
+        if members is not None and contact.id not in members:
+            continue
+        if contact_email is not None and contact.email.lower() != contact_email.lower():
+            continue
+        if matches_email is not None and not matches_email(contact.email):
+            continue
+        if excluded is not None and contact.is_excluded != excluded:
+            continue
+        rows.append(contactdata_json(account, contact))
+    return page(rows, params)
 
 
 def _get_data(call: Call) -> Reply:
