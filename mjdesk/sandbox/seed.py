@@ -397,13 +397,15 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
             if rng.random() < share:
                 apply_action(account, contact, item.id, "addnoforce", contact.created_at)
                 if rng.random() < 0.06:
-                    apply_action(
-                        account,
-                        contact,
-                        item.id,
-                        "unsub",
+                    # Never before the subscription it ends (RFC 3339 in UTC sorts as text).
+                    stamp_left = max(
                         rfc3339(now - timedelta(days=rng.randrange(1, 300))),
+                        rfc3339(datetime.fromisoformat(contact.created_at) + timedelta(days=1)),
                     )
+                    apply_action(account, contact, item.id, "unsub", stamp_left)
+                    # The contact's own UnsubscribedAt/By go together: the latest time it left
+                    # a list, and who did it. What Mailjet fills them with is UNCONFIRMED.
+                    contact.unsubscribed_at = max(contact.unsubscribed_at, stamp_left)
                     contact.unsubscribed_by = "contact"
         if rng.random() < 0.004:
             contact.is_spam_complaining = True
