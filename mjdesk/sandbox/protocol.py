@@ -109,11 +109,14 @@ def error_reply(failure: ApiFailure) -> Reply:
     return json_reply(failure.status, body)
 
 
-def server_error() -> Reply:
-    """A 500 with an ``ErrorIdentifier``, as Mailjet's unexpected errors carry."""
+def server_error(status: int = 500) -> Reply:
+    """A 500 (or another 5xx) with an ``ErrorIdentifier``, as Mailjet's unexpected errors carry.
+
+    Whether Mailjet's 503 has this JSON body or a load balancer's HTML page is UNCONFIRMED.
+    """
     return error_reply(
         ApiFailure(
-            500,
+            status,
             "An Unexpected Error occurred during API request",
             extra={"ErrorIdentifier": str(uuid.uuid4())},
         )

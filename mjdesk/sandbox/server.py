@@ -101,11 +101,12 @@ class _Handler(BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         sandbox.record(method, path)
         fault = sandbox.faults.take_transport(method, path)
+        if sandbox.latency and sandbox.stopping.wait(sandbox.latency):
+            self.close_connection = True
+            return
         if fault is not None:
             if fault.kind == "drop":
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
                 return
             if fault.kind == "slow":
                 if sandbox.stopping.wait(fault.delay):
@@ -114,13 +115,19 @@ class _Handler(BaseHTTPRequestHandler):
             elif fault.kind == "429":
                 self._send(html_reply(429, "429 Too Many Requests"))
                 return
-            elif fault.kind == "500":
-                self._send(server_error())
+            elif fault.kind in ("500", "503"):
+                self._send(server_error(int(fault.kind)))
                 return
-            elif fault.kind == "503":
-                self._send(html_reply(503, "503 Service Temporarily Unavailable"))
-                return
-        self._send(sandbox.dispatch(method, path, query, body, self.headers))
+        reply = sandbox.dispatch(method, path, query, body, self.headers)
+        if fault is not None and fault.kind == "lost":
+            self._hang_up()  # the write was applied; its reply never arrives
+            return
+        self._send(reply)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, reply: Reply) -> None:
         try:
@@ -159,8 +166,11 @@ class Sandbox:
         port: int = 0,
         tls: bool = False,
         state_file: Path | None = None,
+        latency: float = 0.0,
     ) -> None:
+        """``latency``: seconds added before every reply (a far-away Mailjet, for benchmarks)."""
         self.store = store or Store()
+        self.latency = latency
         self.faults = Faults()
         self.router = Router(all_routes())
         self.host = host
