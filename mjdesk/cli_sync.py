@@ -120,7 +120,7 @@ def _plan(args: argparse.Namespace, job: JobWorkspace) -> int:
     if plan.pulled_at:
         lines.append(f"From the pull of {plan.pulled_at}.")
     for reason, count in sorted(plan.reasons().items()):
-        lines.append(f"  blocked, {reason.lower()}: {count:,}")
+        lines.append(f"  blocked ({reason}): {count:,}")
     if args.plan_csv is not None:
         try:
             write_plan_csv(plan, args.plan_csv)

@@ -52,7 +52,7 @@ def test_pull_then_plan_with_a_blocked_contact(tmp_path: Path, practice: Practic
     out = tmp_path / "plan.csv"
     planned = sync(tmp_path, practice, "plan", "--list", "News", "--plan-csv", str(out))
     assert planned.returncode == 1, planned.stderr
-    assert "blocked, excluded in mailjet: 1" in planned.stdout
+    assert "blocked (Excluded in Mailjet): 1" in planned.stdout
     with out.open(encoding="utf-8-sig") as rows:
         assert {r["email"]: (r["action"], r["reason"]) for r in csv.DictReader(rows)} == {
             # (her consent is not in Mailjet's properties yet)
