@@ -38,7 +38,7 @@ from mjdesk.core.bulk import (
 from mjdesk.core.changes import Changes
 from mjdesk.core.clock import current_user, now_iso, parse_iso, to_iso
 from mjdesk.core.filters import retention_months, stale_before
-from mjdesk.core.flags import Flag, flags_outdated, refresh_consent_flags
+from mjdesk.core.flags import Flag, flags_outdated, refresh_consent_flags, refresh_sync_flags
 from mjdesk.core.history import (
     EDIT_ACTIONS,
     image_conflicts,
@@ -127,7 +127,7 @@ def refresh_after(
 ) -> None:
     """Compute the flags again after a step: ``which`` is 'consent' (only the consent
     records of the contacts whose ids the SQL ``among`` selects changed), 'none' (list
-    memberships: no flag follows them) or 'all' (addresses, names or contacts changed).
+    memberships: only "never synced" follows them) or 'all' (addresses, names or contacts changed).
     ``was_current``: the flags were up to date before the step (`flags_outdated`), and so
     are after this. After 'all' the flags are left behind (`flags_outdated` says so), for
     the window to compute again in the background: seconds at a million contacts, which
@@ -135,6 +135,8 @@ def refresh_after(
     flags go with it.)"""
     if which in ("consent", "none"):
         refresh_consent_flags(con, among, was_current=was_current)
+    if which == "none":  # (a list linked to Mailjet: "never synced" follows its members)
+        refresh_sync_flags(con, among, was_current=was_current)
 
 
 @contextmanager

@@ -125,6 +125,7 @@ def test_a_pull_brings_back_mailjet_state_and_the_plan_blocks_on_it(
     from mjdesk.core.edits import withdraw_consent
 
     add_here(ws, [3], "News")
+    assert Flag.NEVER_SYNCED.stored in _flags(ws, "cat@york.ac.uk")
     withdraw_consent(ws, [1], "asked by e-mail")
     with ws.reading() as con:
         plan = make_plan(con, "News")
