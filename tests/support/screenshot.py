@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,6 +27,9 @@ from mjdesk.ui.shell.main_window import MainWindow
 from mjdesk.ui.shell.theme import apply_theme
 
 from support.generate import generate
+
+if TYPE_CHECKING:
+    from mjdesk.mailjet.client import MailjetClient
 
 #: (file, sheet, who, rows): the imports the Activity screenshot shows
 IMPORTS = (
@@ -63,6 +68,19 @@ def add_activity(workspace: Workspace) -> None:
     undo_step(workspace, last, actor="pkowalski")
 
 
+def practise_sync(workspace: Workspace) -> Callable[[], MailjetClient]:
+    """The practice workspace, and a seeded sandbox to pull from (a client factory)."""
+    from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.sandbox.practice_workspace import fill_practice_workspace
+    from mjdesk.sandbox.seed import seeded_store
+    from mjdesk.sandbox.server import Sandbox
+
+    fill_practice_workspace(workspace)
+    sandbox = Sandbox(seeded_store()).start()
+    account = next(iter(sandbox.store.accounts.values()))
+    return lambda: MailjetClient(account.api_key, account.secret_key, api_url=sandbox.url)
+
+
 def main(
     out: Path,
     search: str = "",
@@ -70,17 +88,22 @@ def main(
     *,
     activity: bool = False,
     details: bool = False,
+    sync: bool = False,
 ) -> int:
     """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
     ``list=2``, ``flag=role``); ``activity``: show the Activity page instead; ``details``:
-    open the details of the first contact shown."""
+    open the details of the first contact shown; ``sync``: the practice workspace, its
+    newsletter pulled from a seeded sandbox, on the Sync page."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
         paths = AppPaths.under(Path(temp))
         paths.ensure()
-        generate(paths.workspace_file("Department"), 5_000)
+        if not sync:
+            generate(paths.workspace_file("Department"), 5_000)
         workspace = Workspace.open(paths.workspace_file("Department"))
+        if sync:
+            sandbox = practise_sync(workspace)
         if activity:
             add_activity(workspace)
         window = MainWindow(workspace, paths, Settings(), "Department")
@@ -102,6 +125,13 @@ def main(
                 window.contacts_page._run_search()
             if details:
                 QTimer.singleShot(1000, open_first)
+            if sync:
+                window.sync_page.client_for = sandbox
+                window.nav.setCurrentRow(window.pages.indexOf(window.sync_page))
+                window.sync_page.list_choice.setEditText("Department newsletter")
+                window.sync_page.planned.connect(lambda *_: QTimer.singleShot(300, grab))
+                window.sync_page.pull()
+                return
             QTimer.singleShot(2000 if details else 1500, grab)
 
         def open_first() -> None:
@@ -124,8 +154,8 @@ def main(
 
 
 if __name__ == "__main__":
-    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity] [--details]
-    arguments = [a for a in sys.argv[2:] if a not in ("--activity", "--details")]
+    # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity] [--details] [--sync]
+    arguments = [a for a in sys.argv[2:] if a not in ("--activity", "--details", "--sync")]
     sys.exit(
         main(
             Path(sys.argv[1]),
@@ -133,5 +163,6 @@ if __name__ == "__main__":
             tuple(arguments[1:]),
             activity="--activity" in sys.argv[2:],
             details="--details" in sys.argv[2:],
+            sync="--sync" in sys.argv[2:],
         )
     )

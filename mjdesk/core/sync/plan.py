@@ -94,8 +94,13 @@ class Plan:
 
     def summary(self) -> str:
         parts = [
-            f"{self.count(action):,} {action.label.lower()}"
-            for action in (Action.ADD, Action.UPDATE, Action.UNSUBSCRIBE, Action.ERASE)
+            f"{self.count(action):,} {words}"
+            for action, words in (
+                (Action.ADD, "to add"),
+                (Action.UPDATE, "to update"),
+                (Action.UNSUBSCRIBE, "to unsubscribe in Mailjet"),
+                (Action.ERASE, "to erase in Mailjet"),
+            )
             if self.count(action)
         ]
         blocked = self.count(Action.BLOCKED)

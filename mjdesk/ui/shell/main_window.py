@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
             self._add_import_actions()
             self._add_history()
             self._add_activity()
+            self._add_sync()
             self._update_counts()
             self.connection.refresh()
 
@@ -352,6 +353,19 @@ class MainWindow(QMainWindow):
 
         self.activity_page = ActivityPage(self.host, self.profile, self)
         self._add_page("Activity", self.activity_page, "document-open-recent")
+
+    def _add_sync(self) -> None:
+        """The Lists and Sync pages, after the Activity page (they read nothing until shown)."""
+        from mjdesk.ui.sync.page import ListsPage, SyncPage
+
+        accounts, profile = self.accounts, self.profile
+        self.lists_page = ListsPage(self.host, self)
+        self.sync_page = SyncPage(self.host, lambda: accounts.client_for(profile), self)
+        self.sync_page.pulled.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self._add_page("Lists", self.lists_page, "view-list-details")
+        self._add_page("Sync", self.sync_page, "view-refresh")
+        if self.practice:  # (its lists pulled from the sandbox once, so they show there)
+            self.sync_page.pull_unlinked()
 
     def show_activity(self) -> None:
         """View › Activity."""

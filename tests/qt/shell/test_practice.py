@@ -277,3 +277,31 @@ def test_leaving_practice_for_a_profile_open_elsewhere_stays_in_practice(
     assert "open in another mjdesk" in seen[1]
     assert seen[2] == "practice again"
     assert not sandbox_threads()
+
+
+def test_the_practice_lists_are_pulled_from_its_sandbox(
+    qtbot: QtBot, app_paths: AppPaths, accounts: Accounts
+) -> None:
+    from mjdesk.sandbox.practice_workspace import fill_practice_workspace
+
+    seeded = PracticeSession().start()
+    try:
+        with Workspace.open(app_paths.workspace_file(PRACTICE_PROFILE)) as workspace:
+            fill_practice_workspace(workspace)
+        window = window_on(qtbot, app_paths, accounts.practising(seeded), PRACTICE_PROFILE)
+        with qtbot.waitSignal(window.ready, timeout=10_000):
+            window.show()
+        page = window.sync_page
+        qtbot.waitUntil(lambda: page.status.text() != "", timeout=30_000)
+        assert page.status.text() == "Pulled 3 lists from Mailjet."
+        linked = window.workspace.fetch(
+            "SELECT count(*) FROM lists WHERE mailjet_id IS NOT NULL AND pulled_at IS NOT NULL"
+        )
+        assert linked == [(3,)]
+        unsubscribed = window.workspace.fetch(
+            "SELECT count(*) FROM memberships WHERE mailjet_status = 'unsubscribed'"
+        )
+        assert unsubscribed[0][0] > 0
+        window.close()
+    finally:
+        seeded.stop()

@@ -139,7 +139,7 @@ def test_a_pull_brings_back_mailjet_state_and_the_plan_blocks_on_it(
     }
     cat = next(row for row in plan.rows if row.email == "cat@york.ac.uk")
     assert cat.properties[props.SOURCE] == "open-day.csv"
-    assert plan.summary() == "“News”: 1 add, 1 unsubscribe in mailjet, 2 blocked."
+    assert plan.summary() == "“News”: 1 to add, 1 to unsubscribe in Mailjet, 2 blocked."
     out = write_plan_csv(plan, tmp_path / "plan.csv")
     assert "bob@york.ac.uk,Blocked,Unsubscribed in Mailjet" in out.read_text("utf-8-sig")
 
