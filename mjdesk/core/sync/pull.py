@@ -251,20 +251,22 @@ def _add_unknown(
     }
     unknown = [c for key, c in keys.items() if key not in known]
     erased = erased_among(con, [c.email for c in unknown])
-    added = 0
-    for c in unknown:
-        if c.email in erased:
-            continue
-        cursor = con.execute(
-            "INSERT INTO contacts (email_key, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            (email_key(c.email), clean_typed(c.email), now, now),
-        )
-        con.execute(
-            "INSERT INTO activity_changes (activity_id, contact_id, before) VALUES (?, ?, NULL)",
-            (activity, cursor.lastrowid),
-        )
-        added += 1
-    return added
+    last = con.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchone()[0]
+    added = con.executemany(
+        "INSERT INTO contacts (email_key, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        [
+            (email_key(c.email), clean_typed(c.email), now, now)
+            for c in unknown
+            if c.email not in erased
+        ],
+    ).rowcount
+    # (new ids follow the largest: these are the pull's)
+    con.execute(
+        "INSERT INTO activity_changes (activity_id, contact_id, before) "
+        "SELECT ?, id, NULL FROM contacts WHERE id > ?",
+        (activity, last),
+    )
+    return int(added)
 
 
 def _touch(con: sqlite3.Connection, activity: int, contact_id: int) -> None:
@@ -309,48 +311,65 @@ def _store_memberships(
 ) -> int:
     """Set each member's subscription as Mailjet has it; returns how many unsubscribed in
     Mailjet since the last pull. Members here whom Mailjet's list no longer holds are marked
-    removed there (those it never held stay "never synced")."""
-    seen: set[int] = set()
-    unsubscribed = 0
-    for m in memberships:
-        row = con.execute(
-            "SELECT c.id FROM mailjet_contacts j JOIN contacts c ON c.email_key = j.email_key "
-            "WHERE j.mailjet_id = ? AND NOT j.is_anonymized",
-            (m.mailjet_contact_id,),
-        ).fetchone()
-        if row is None:
-            continue  # (erased here, or anonymised in Mailjet)
-        contact_id = int(row[0])
-        seen.add(contact_id)
-        remote = "unsubscribed" if m.unsubscribed else "subscribed"
-        before = con.execute(
-            "SELECT status, mailjet_status FROM memberships WHERE contact_id = ? AND list_id = ?",
-            (contact_id, list_id),
-        ).fetchone()
-        if remote == "unsubscribed" and (before is None or before[1] != "unsubscribed"):
-            unsubscribed += 1
-        if before is None:
-            con.execute(
-                "INSERT INTO memberships (contact_id, list_id, status, added_at, mailjet_status, "
-                "mailjet_changed_at, synced_status, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (contact_id, list_id, remote, now, remote, m.changed_at or None, remote, now),
-            )
-            _touch(con, activity, contact_id)
-            continue
-        if (before[0], before[1]) != (remote, remote):
-            _touch(con, activity, contact_id)
-        con.execute(
-            "UPDATE memberships SET status = ?, mailjet_status = ?, mailjet_changed_at = ?, "
-            "synced_status = ?, synced_at = ? WHERE contact_id = ? AND list_id = ?",
-            (remote, remote, m.changed_at or None, remote, now, contact_id, list_id),
-        )
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS pull_seen (id INTEGER PRIMARY KEY)")
-    con.execute("DELETE FROM temp.pull_seen")
-    con.executemany("INSERT INTO temp.pull_seen VALUES (?)", [(i,) for i in seen])
+    removed there (those it never held stay "never synced"). Set-based: only the
+    memberships that changed are written (each write updates its contact's list labels)."""
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS pulled_members (mailjet_id INTEGER PRIMARY KEY, "
+        "remote TEXT NOT NULL, changed_at TEXT, contact_id INTEGER)"
+    )
+    con.execute("DELETE FROM temp.pulled_members")
+    con.executemany(
+        "INSERT OR REPLACE INTO temp.pulled_members (mailjet_id, remote, changed_at) "
+        "VALUES (?, ?, ?)",
+        [
+            (m.mailjet_contact_id, "unsubscribed" if m.unsubscribed else "subscribed",
+             m.changed_at or None)
+            for m in memberships
+        ],
+    )  # fmt: skip
+    # (erased here, or anonymised in Mailjet: no contact here)
+    con.execute(
+        "UPDATE temp.pulled_members SET contact_id = (SELECT c.id FROM mailjet_contacts j "
+        "JOIN contacts c ON c.email_key = j.email_key "
+        "WHERE j.mailjet_id = pulled_members.mailjet_id AND NOT j.is_anonymized)"
+    )
+    mine = "SELECT * FROM memberships s WHERE s.contact_id = p.contact_id AND s.list_id = ?1"
+    unsubscribed = con.execute(
+        "SELECT count(*) FROM temp.pulled_members p WHERE p.contact_id IS NOT NULL "
+        f"AND p.remote = 'unsubscribed' AND NOT EXISTS ({mine} "
+        "AND s.mailjet_status IS 'unsubscribed')",
+        (list_id,),
+    ).fetchone()[0]
+    changed = (
+        "SELECT p.contact_id FROM temp.pulled_members p WHERE p.contact_id IS NOT NULL "
+        f"AND NOT EXISTS ({mine} AND s.status = p.remote AND s.mailjet_status IS p.remote "
+        "AND s.synced_status IS p.remote)"
+    )
+    con.execute(
+        "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
+        f"SELECT ?2, contact_id, '{{}}' FROM ({changed})",
+        (list_id, activity),
+    )
+    con.execute(
+        "UPDATE memberships SET status = p.remote, mailjet_status = p.remote, "
+        "mailjet_changed_at = p.changed_at, synced_status = p.remote, synced_at = ?2 "
+        "FROM temp.pulled_members p WHERE memberships.list_id = ?1 "
+        "AND memberships.contact_id = p.contact_id AND NOT (memberships.status = p.remote "
+        "AND memberships.mailjet_status IS p.remote AND memberships.synced_status IS p.remote)",
+        (list_id, now),
+    )
+    con.execute(
+        "INSERT OR IGNORE INTO memberships (contact_id, list_id, status, added_at, "
+        "mailjet_status, mailjet_changed_at, synced_status, synced_at) "
+        "SELECT contact_id, ?1, remote, ?2, remote, changed_at, remote, ?2 "
+        "FROM temp.pulled_members WHERE contact_id IS NOT NULL",
+        (list_id, now),
+    )
     con.execute(
         "UPDATE memberships SET mailjet_status = 'removed', synced_status = 'removed', "
-        "synced_at = ? WHERE list_id = ? AND mailjet_status IS NOT NULL "
-        "AND mailjet_status <> 'removed' AND contact_id NOT IN (SELECT id FROM temp.pull_seen)",
-        (now, list_id),
+        "synced_at = ?2 WHERE list_id = ?1 AND mailjet_status IS NOT NULL "
+        "AND mailjet_status <> 'removed' AND contact_id NOT IN "
+        "(SELECT contact_id FROM temp.pulled_members WHERE contact_id IS NOT NULL)",
+        (list_id, now),
     )
-    return unsubscribed
+    return int(unsubscribed)
