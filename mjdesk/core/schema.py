@@ -385,6 +385,48 @@ CREATE TABLE mailjet_erasures (
 """
 
 
+SYNC_JOURNAL_VERSION = 9
+"""The sync journal's migration number (one line to change if another lands first)."""
+
+SYNC_JOURNAL = """
+-- The journal of a push (mjdesk.core.sync.journal): each run over one list, and its steps,
+-- each written before its request is sent and marked as Mailjet answers, so that a push cut
+-- short (a crash, a cancel, the network) resumes where it stopped and sends nothing twice.
+CREATE TABLE sync_runs (
+    id INTEGER PRIMARY KEY,
+    list_id INTEGER NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+    mailjet_list_id INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    state TEXT NOT NULL DEFAULT 'running'
+        CHECK (state IN ('running', 'done', 'cancelled', 'failed')),
+    summary TEXT NOT NULL DEFAULT ''
+);
+-- One unfinished run per list: a second push resumes it instead of starting another.
+CREATE UNIQUE INDEX sync_runs_unfinished ON sync_runs (list_id)
+    WHERE state IN ('running', 'cancelled');
+
+-- ``sending``: the request may have gone (a crash mid-request); ``unknown``: it went and
+-- its reply was lost. Either way Mailjet is read again before anything is sent again.
+CREATE TABLE sync_steps (
+    run_id INTEGER NOT NULL REFERENCES sync_runs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN
+        ('define_properties', 'add', 'update', 'unsubscribe', 'erase', 'verify')),
+    payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN
+        ('pending', 'sending', 'sent', 'unknown', 'done', 'failed')),
+    job_id INTEGER,
+    sent_at TEXT,
+    done_at TEXT,
+    result TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -407,6 +449,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "the address key unique by an index", V6_KEY_INDEX, rebuilds="contacts"),
     Migration(7, "consent review flags", V7_REVIEW),
     Migration(8, "what Mailjet holds, for sync", V8_SYNC),
+    Migration(SYNC_JOURNAL_VERSION, "the sync journal (push and resume)", SYNC_JOURNAL),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
