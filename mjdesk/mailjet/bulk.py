@@ -205,8 +205,12 @@ def wait_until_finished(
     limit: float = 3600.0,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    growth: float = 1.0,
+    max_interval: float = 60.0,
 ) -> S:
-    """Poll until the job finishes, honouring the client's cancel token between polls."""
+    """Poll until the job finishes, honouring the client's cancel token between polls; with
+    ``growth`` above 1 each wait is that much longer than the last (up to ``max_interval``),
+    so a long job is not polled needlessly often."""
     started = clock()
     while True:
         client.cancel.check()
@@ -219,3 +223,5 @@ def wait_until_finished(
             client.cancel.wait(interval)
         else:
             sleep(interval)
+        if growth > 1.0:
+            interval = min(max_interval, interval * growth)

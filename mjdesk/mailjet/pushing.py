@@ -1,0 +1,460 @@
+"""Sync's writes to Mailjet: a push carries out the journal of a run
+(`mjdesk.core.sync.journal`), step by step, and verifies by reading Mailjet again.
+
+- The consent properties are defined first (``/contactmetadata``) when Mailjet lacks them.
+- Adds and updates go in ``managemanycontacts`` jobs with ``addnoforce`` (an existing
+  member keeps their status: nobody unsubscribed is subscribed again), unsubscribes in
+  the same jobs with ``unsub``, erasures one by one through ``DELETE /v4/contacts/{id}``.
+  Jobs are polled with growing waits; their ``Error``/``ErrorFile`` is read.
+- A ``Completed`` job has proved nothing (mailjet-api.md §9.5): the last step re-reads the
+  list (``/contact`` and ``/contactdata`` with ``ContactsList``, ``/listrecipient`` with
+  ``ContactsList`` and ``Unsub``: documented filters only) and only what it shows is
+  recorded as synced; the rest is reported as not applied.
+- A write whose reply was lost (dropped connection, time-out, a 5xx) may have been
+  applied: Mailjet is read again before deciding, and only what it lacks is sent again,
+  as a step of its own. A 429 applies nothing: the write waits and goes again.
+- A crash, a cancel (between steps) or the network leaves the run unfinished: the next
+  push of the list resumes it from its first step not done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
+
+from mjdesk.core.addresses import email_key
+from mjdesk.core.changes import Changes
+from mjdesk.core.clock import current_user
+from mjdesk.core.sync import journal
+from mjdesk.core.sync.consent_properties import DEFINITIONS
+from mjdesk.core.sync.journal import Run, Seen, Step
+from mjdesk.core.sync.plan import make_plan
+from mjdesk.core.work import Cancelled, CancelToken, UserError
+from mjdesk.core.workspace import Workspace
+from mjdesk.mailjet.bulk import (
+    BulkContact,
+    JobStatus,
+    job_errors,
+    job_status,
+    start_list_job,
+    wait_until_finished,
+)
+from mjdesk.mailjet.client import MailjetClient
+from mjdesk.mailjet.contacts import (
+    ListAction,
+    check_action,
+    create_property,
+    erase_contact,
+    get_contact,
+    list_contacts,
+    list_memberships,
+    list_properties,
+)
+from mjdesk.mailjet.errors import (
+    InvalidRequest,
+    MailjetError,
+    NotFound,
+    Offline,
+    RateLimited,
+    ServerError,
+    Timeout,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+LOST_REPLY = (Offline, Timeout, ServerError)
+"""Errors after which a write may or may not have been applied."""
+
+LOST_TWICE = 2
+"""A step whose reply is lost this many times in one push stops it (to resume later)."""
+
+PHASES = {
+    "define_properties": "Defining the consent properties",
+    "add": "Adding and updating",
+    "update": "Adding and updating",
+    "unsubscribe": "Unsubscribing",
+    "erase": "Erasing",
+    "verify": "Verifying",
+}
+
+
+@dataclass
+class Pace:
+    """How a push paces itself (tests shorten the waits)."""
+
+    batch_size: int = journal.BATCH_SIZE
+    poll_interval: float = 2.0
+    poll_growth: float = 1.5
+    poll_max: float = 30.0
+    job_limit: float = 3600.0
+    settle_seconds: float = 10.0
+    """How long to wait after a lost reply before reading Mailjet again (a job that did
+    start may still be running)."""
+    sleep: Callable[[float], None] | None = None
+    """Replaces the cancellable waits (tests move the sandbox's clock on instead)."""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """A push finished (verified), cancelled, or with nothing to send."""
+
+    list_name: str
+    state: str
+    """``done``, ``failed`` (some changes not applied), ``cancelled`` or ``nothing``."""
+    resumed: bool
+    message: str
+    outcome: journal.Outcome | None = None
+    notes: list[str] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
+
+
+class PushStopped(UserError):
+    """Mailjet or the network stopped the push; it resumes where it stopped."""
+
+
+def push_list(
+    client: MailjetClient,
+    workspace: Workspace,
+    list_name: str,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    cancel: CancelToken | None = None,
+    pace: Pace | None = None,
+    actor: str | None = None,
+) -> PushResult:
+    """Push the plan of ``list_name`` to Mailjet, or resume its unfinished push.
+
+    ``progress`` is told the phase and how many steps are finished, after each step (the
+    journal is committed by then). ``cancel`` (the client's token unless given) stops
+    the push between steps; the client's own token also stops a job's polling. Raises
+    `PushStopped` when Mailjet or the network stops it (push again to resume)."""
+    pace = pace or Pace()
+    actor = actor or current_user()
+    with workspace.transaction() as con:
+        plan = make_plan(con, list_name)
+        run = journal.unfinished_run(con, plan.list_id)
+        resumed = run is not None
+        if run is None:
+            run = journal.start_run(con, plan, actor=actor, batch_size=pace.batch_size)
+        else:
+            journal.set_run_state(con, run.id, "running")
+    if run is None:
+        return PushResult(plan.list_name, "nothing", False, plan.summary())
+    pusher = _Pusher(client, workspace, run, pace, cancel or client.cancel, progress, actor)
+    return pusher.go(resumed)
+
+
+class _Pusher:
+    def __init__(
+        self,
+        client: MailjetClient,
+        workspace: Workspace,
+        run: Run,
+        pace: Pace,
+        cancel: CancelToken,
+        progress: Callable[[str, int], None] | None,
+        actor: str,
+    ) -> None:
+        self.client = client
+        self.workspace = workspace
+        self.run = run
+        self.pace = pace
+        self.cancel = cancel
+        self.progress = progress
+        self.actor = actor
+        self.notes: list[str] = []
+        self.lost: dict[int, int] = {}
+        self.finished = 0
+
+    def go(self, resumed: bool) -> PushResult:
+        if resumed:
+            self.notes.append(f"resumed the push started {self.run.started_at}")
+        try:
+            while True:
+                self.cancel.check()
+                with self.workspace.reading() as con:
+                    step = journal.next_step(con, self.run.id)
+                if step is None:  # (only when verified by another process meanwhile)
+                    return PushResult(self.run.list_name, "done", resumed, "Already pushed.")
+                done = self._do(step)
+                self.finished += 1
+                if self.progress is not None:
+                    self.progress(PHASES[step.kind], self.finished)
+                if done is not None:
+                    return done
+        except Cancelled:
+            so_far = self._so_far()
+            with self.workspace.transaction() as con:
+                journal.set_run_state(con, self.run.id, "cancelled", so_far)
+            return PushResult(
+                self.run.list_name,
+                "cancelled",
+                resumed,
+                f"Push of “{self.run.list_name}” cancelled. {so_far} Push again to resume "
+                "where it stopped.",
+                notes=self.notes,
+            )
+        except MailjetError as error:
+            log.info("push stopped: %s", type(error).__name__)
+            raise PushStopped(
+                f"The push of “{self.run.list_name}” stopped: {error.user_message} "
+                f"{self._so_far()} Push again to resume where it stopped."
+            ) from error
+
+    # -- the journal --------------------------------------------------------------------------
+
+    def _mark(self, step: Step, state: str, **values: Any) -> None:
+        with self.workspace.transaction() as con:
+            journal.mark_step(con, step, state, **values)
+
+    def _so_far(self) -> str:
+        with self.workspace.reading() as con:
+            steps = journal.run_steps(con, self.run.id)
+        writes = [s for s in steps if s.kind != "verify"]
+        finished = [s for s in writes if s.state in journal.FINISHED_STEPS]
+        sent = sum(
+            len(s.contacts)
+            for s in finished
+            if s.kind in journal.JOB_KINDS and not s.result.startswith("Reply lost")
+        )
+        erased = sum(1 for s in finished if s.kind == "erase" and s.state == "done")
+        return (
+            f"Done so far: {len(finished):,} of {len(writes):,} steps "
+            f"({sent:,} contacts sent, {erased:,} erased); nothing is recorded as synced "
+            "before Mailjet is read again."
+        )
+
+    def _do(self, step: Step) -> PushResult | None:
+        if step.kind == "define_properties":
+            self._define(step)
+        elif step.kind in journal.JOB_KINDS:
+            self._job(step)
+        elif step.kind == "erase":
+            self._erase(step)
+        else:
+            return self._verify(step)
+        return None
+
+    def _wait(self, seconds: float) -> None:
+        if self.pace.sleep is not None:
+            self.pace.sleep(seconds)
+            self.cancel.check()
+        else:
+            self.cancel.wait(seconds)
+
+    def _reply_lost(self, step: Step, error: MailjetError) -> None:
+        """The write may have been applied: the step is read again before any resend."""
+        self.lost[step.seq] = self.lost.get(step.seq, 0) + 1
+        self._mark(step, "unknown", error=f"reply lost ({type(error).__name__})")
+        if self.lost[step.seq] >= LOST_TWICE:
+            raise error
+
+    def _write(self, step: Step, call: Callable[[], T]) -> tuple[bool, T | None]:
+        """Send one write for ``step``: marked ``sending`` first; a 429 (nothing applied)
+        waits and goes again; a lost reply marks the step ``unknown``; a refusal
+        ``failed``. Whether the write was answered, and its reply."""
+        attempt = 0
+        while True:
+            self.cancel.check()
+            self._mark(step, "sending")
+            try:
+                return True, call()
+            except RateLimited:
+                self._mark(step, "pending")
+                if attempt >= self.client.retry.retries:
+                    raise
+                self._wait(self.client.retry.delay(attempt))
+                attempt += 1
+            except LOST_REPLY as error:
+                self._reply_lost(step, error)
+                return False, None
+            except InvalidRequest as error:
+                self._mark(step, "failed", error=error.message)
+                return False, None
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def _define(self, step: Step) -> None:
+        """Define the consent properties Mailjet lacks (read first, so a lost reply only
+        means reading again)."""
+        have = {p.name.lower() for p in list_properties(self.client)}
+        missing = [(name, kind) for name, kind in DEFINITIONS if name.lower() not in have]
+        for name, kind in missing:
+            answered, _ = self._write(step, partial(create_property, self.client, name, kind))
+            if not answered:
+                return
+        self._mark(
+            step, "done", result=f"{len(missing)} defined" if missing else "all defined already"
+        )
+
+    def _job(self, step: Step) -> None:
+        list_id = self.run.mailjet_list_id
+        if step.state in ("sending", "unknown"):
+            self._read_again(step)
+            return
+        job_id = step.job_id
+        if step.state == "pending":
+            action: ListAction = step.payload["action"]
+            check_action(action)
+            contacts = [
+                BulkContact(str(c["email"]), properties=dict(c.get("properties") or {}))
+                for c in step.contacts
+            ]
+            answered, job_id = self._write(
+                step, lambda: start_list_job(self.client, list_id, action, contacts)
+            )
+            if not answered or job_id is None:
+                return
+            self._mark(step, "sent", job_id=job_id)
+        assert job_id is not None
+        ident = job_id
+        status = wait_until_finished(
+            self.client,
+            lambda: job_status(self.client, ident, list_id),
+            interval=self.pace.poll_interval,
+            growth=self.pace.poll_growth,
+            max_interval=self.pace.poll_max,
+            limit=self.pace.job_limit,
+            sleep=self.pace.sleep,
+        )
+        self._job_finished(step, status, len(step.contacts))
+
+    def _job_finished(self, step: Step, status: JobStatus, total: int) -> None:
+        result = f"{status.status}: {status.count:,} of {total:,} processed"
+        if not status.failed:
+            self._mark(step, "done", result=result)
+            return
+        problems = [status.error] if status.error else []
+        if status.error_file or status.status == "Error":
+            rows = job_errors(self.client, status.job_id)
+            kinds = sorted({str(row.get("Error") or "") for row in rows} - {""})
+            problems.append(f"{len(rows):,} in its error file ({'; '.join(kinds[:3])})")
+        error = "; ".join(problems)
+        self.notes.append(f"a job ended {status.status}: {error}")
+        self._mark(
+            step, "failed" if status.status != "Completed" else "done", result=result, error=error
+        )
+
+    def _read_again(self, step: Step) -> None:
+        """Settle a job step whose request may have been applied: read Mailjet, and send
+        again (as a step of its own) only the contacts it does not show changed."""
+        self._wait(self.pace.settle_seconds)
+        wanted = {int(c["id"]): c for c in step.contacts}
+        seen = self._observe(
+            (str(c["email"]) for c in step.contacts), properties=step.kind != "unsubscribe"
+        )
+        check = journal.compare(wanted, seen)
+        missing = [wanted[ident] for ident in check.not_applied]
+        applied = len(wanted) - len(missing)
+        with self.workspace.transaction() as con:
+            if missing:
+                seq = journal.add_step(
+                    con, self.run.id, step.kind, {**step.payload, "contacts": missing}
+                )
+                text = (
+                    f"Reply lost; read again: {applied:,} of {len(wanted):,} applied, the "
+                    f"other {len(missing):,} sent again (step {seq})"
+                )
+            else:
+                text = f"Reply lost; read again: all {len(wanted):,} applied, nothing sent again"
+            journal.mark_step(con, step, "done", result=text)
+        self.notes.append(text[0].lower() + text[1:])
+
+    def _erase(self, step: Step) -> None:
+        mailjet_id = int(step.payload["mailjet_id"])
+        if step.state in ("sending", "unknown"):
+            self._wait(self.pace.settle_seconds)
+            if self._anonymised(mailjet_id):
+                self._erased(step, mailjet_id, "Reply lost; read again: anonymised, not sent again")
+                self.notes.append("an erasure's reply was lost; Mailjet read again: done")
+                return
+        try:
+            answered, _ = self._write(step, lambda: erase_contact(self.client, mailjet_id))
+        except NotFound:
+            answered = True  # (deleted for good already)
+        if answered:
+            self._erased(step, mailjet_id, "anonymised")
+
+    def _anonymised(self, mailjet_id: int) -> bool:
+        try:
+            return get_contact(self.client, mailjet_id).is_anonymized
+        except NotFound:
+            return True
+
+    def _erased(self, step: Step, mailjet_id: int, result: str) -> None:
+        with self.workspace.transaction() as con:
+            journal.mark_step(con, step, "done", result=result)
+            journal.erasure_done(con, mailjet_id)
+
+    def _verify(self, step: Step) -> PushResult:
+        with self.workspace.reading() as con:
+            steps = journal.run_steps(con, self.run.id)
+        wanted = journal.expected_changes(steps)
+        seen = (
+            self._observe(
+                (str(c["email"]) for c in wanted.values()),
+                properties=any(c["action"] != "unsubscribe" for c in wanted.values()),
+            )
+            if wanted
+            else {}
+        )
+        check = journal.compare(wanted, seen)
+        with self.workspace.transaction() as con:
+            outcome = journal.record_outcome(
+                con, self.run, steps, check, actor=self.actor, notes=self.notes
+            )
+            journal.mark_step(con, step, "done", result=outcome.summary)
+        message = outcome.summary
+        if outcome.state == "failed":
+            message += (
+                " Mailjet was read again and does not show every change: push again (after "
+                "a pull) to send what is missing."
+            )
+        return PushResult(
+            self.run.list_name,
+            outcome.state,
+            any(n.startswith("resumed") for n in self.notes),
+            message,
+            outcome,
+            self.notes,
+            Changes(lists=True, activity=True, flags=True),
+        )
+
+    # -- reading Mailjet again ----------------------------------------------------------------
+
+    def _observe(self, emails: Iterable[str], *, properties: bool) -> dict[str, Seen]:
+        """The list as Mailjet holds it now, for these addresses (by address key)."""
+        list_id = self.run.mailjet_list_id
+        keys = {email_key(e) for e in emails}
+        contacts = [
+            c for c in list_contacts(self.client, list_id=list_id) if email_key(c.email) in keys
+        ]
+        unsubscribed = {
+            m.contact_id
+            for m in list_memberships(self.client, list_id=list_id, unsubscribed=True)
+            if m.is_unsubscribed
+        }
+        values: dict[int, dict[str, object]] = {}
+        if properties and contacts:
+            ids = {c.id for c in contacts}
+            for row in self.client.get_all("contactdata", filters={"ContactsList": list_id}):
+                ident = int(row.get("ContactID") or row.get("ID") or 0)
+                if ident in ids:
+                    values[ident] = {str(i["Name"]): i.get("Value") for i in row.get("Data", [])}
+        return {
+            email_key(c.email): Seen(
+                c.id,
+                c.email,
+                "unsubscribed" if c.id in unsubscribed else "subscribed",
+                values.get(c.id) if properties else None,
+                c.last_update_at,
+                c.is_excluded,
+                c.is_spam_complaining,
+            )
+            for c in contacts
+        }
