@@ -73,6 +73,9 @@ LOST_REPLY = (Offline, Timeout, ServerError)
 LOST_TWICE = 2
 """A step whose reply is lost this many times in one push stops it (to resume later)."""
 
+READ_AGAIN = "read again"
+"""Said of a step settled by reading Mailjet again (its outcome was unknown)."""
+
 PHASES = {
     "define_properties": "Defining the consent properties",
     "add": "Adding and updating",
@@ -170,8 +173,10 @@ class _Pusher:
         self.notes: list[str] = []
         self.lost: dict[int, int] = {}
         self.finished = 0
+        self.resumed = False
 
     def go(self, resumed: bool) -> PushResult:
+        self.resumed = resumed
         if resumed:
             self.notes.append(f"resumed the push started {self.run.started_at}")
         try:
@@ -220,7 +225,7 @@ class _Pusher:
         sent = sum(
             len(s.contacts)
             for s in finished
-            if s.kind in journal.JOB_KINDS and not s.result.startswith("Reply lost")
+            if s.kind in journal.JOB_KINDS and READ_AGAIN not in s.result
         )
         erased = sum(1 for s in finished if s.kind == "erase" and s.state == "done")
         return (
@@ -351,17 +356,18 @@ class _Pusher:
         check = journal.compare(wanted, seen)
         missing = [wanted[ident] for ident in check.not_applied]
         applied = len(wanted) - len(missing)
+        why = "Reply lost" if step.state == "unknown" else "Cut short while sending"
         with self.workspace.transaction() as con:
             if missing:
                 seq = journal.add_step(
                     con, self.run.id, step.kind, {**step.payload, "contacts": missing}
                 )
                 text = (
-                    f"Reply lost; read again: {applied:,} of {len(wanted):,} applied, the "
+                    f"{why}; {READ_AGAIN}: {applied:,} of {len(wanted):,} applied, the "
                     f"other {len(missing):,} sent again (step {seq})"
                 )
             else:
-                text = f"Reply lost; read again: all {len(wanted):,} applied, nothing sent again"
+                text = f"{why}; {READ_AGAIN}: all {len(wanted):,} applied, nothing sent again"
             journal.mark_step(con, step, "done", result=text)
         self.notes.append(text[0].lower() + text[1:])
 
@@ -370,7 +376,7 @@ class _Pusher:
         if step.state in ("sending", "unknown"):
             self._wait(self.pace.settle_seconds)
             if self._anonymised(mailjet_id):
-                self._erased(step, mailjet_id, "Reply lost; read again: anonymised, not sent again")
+                self._erased(step, mailjet_id, f"{READ_AGAIN}: anonymised, not sent again")
                 self.notes.append("an erasure's reply was lost; Mailjet read again: done")
                 return
         try:
@@ -418,7 +424,7 @@ class _Pusher:
         return PushResult(
             self.run.list_name,
             outcome.state,
-            any(n.startswith("resumed") for n in self.notes),
+            self.resumed,
             message,
             outcome,
             self.notes,

@@ -14,7 +14,7 @@ from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
 from mjdesk.core.paths import AppPaths
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.client import MailjetClient
-from mjdesk.mailjet.contacts import add_to_list, create_list, update_contact
+from mjdesk.mailjet.contacts import add_to_list, create_list, get_contact_data, update_contact
 
 from support.sandbox_fixtures import Practice
 
@@ -77,3 +77,36 @@ def test_refusals_say_why_and_exit_2(tmp_path: Path, practice: Practice) -> None
     never_pulled = sync(tmp_path, practice, "plan", "--list", "Alumni")
     assert never_pulled.returncode == 2
     assert "no list “Alumni” in this workspace" in never_pulled.stderr
+
+
+def test_push_shows_the_plan_sends_only_with_yes_then_has_nothing_to_send(
+    tmp_path: Path, practice: Practice
+) -> None:
+    file = AppPaths.under(tmp_path / "d").workspace_file("Dept")
+    with Workspace.open(file) as ws, ws.transaction() as con:
+        add_contacts(con, [NewContact("ann@example.org", consent=PROOF)], actor="t")
+    with MailjetClient(practice.key, practice.secret, api_url=practice.url) as client:
+        news = create_list(client, "News").id
+        add_to_list(client, news, "ann@example.org")
+        add_to_list(client, news, "ex@example.org")
+        update_contact(client, "ex@example.org", excluded=True)
+    url = ("--api-url", practice.url)
+
+    shown = sync(tmp_path, practice, "push", "--list", "News", *url)
+    assert shown.returncode == 2, shown.stderr
+    assert "“News”: 1 update properties, 1 blocked." in shown.stdout
+    assert "nothing sent: add --yes" in shown.stderr
+    assert practice.sandbox.count("POST", "managemanycontacts") == 0
+
+    pushed = sync(tmp_path, practice, "push", "--list", "News", "--yes", *url)
+    assert pushed.returncode == 1, pushed.stderr  # (done; Ex is blocked)
+    assert "Pushed “News” to Mailjet: 1 updated." in pushed.stdout
+    assert practice.sandbox.count("POST", "managemanycontacts") == 1
+    with MailjetClient(practice.key, practice.secret, api_url=practice.url) as client:
+        assert get_contact_data(client, "ann@example.org")["mjdesk_consent_source"] == "form.csv"
+
+    again = sync(tmp_path, practice, "push", "--list", "News", "--yes", *url)
+    assert again.returncode == 1, again.stderr
+    assert "“News”: 1 blocked." in again.stdout
+    assert practice.sandbox.count("POST", "managemanycontacts") == 1
+    assert practice.secret not in pushed.stdout + pushed.stderr + again.stdout

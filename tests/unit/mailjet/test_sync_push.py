@@ -351,3 +351,26 @@ def test_a_running_job_is_polled_with_growing_waits(
         json.loads(ws.fetch("SELECT payload FROM sync_steps WHERE kind = 'add'")[0][0])["action"]
         == "addnoforce"
     )
+
+
+def test_a_crash_after_a_write_went_out_reads_mailjet_again_instead_of_resending(
+    practice: Practice, client: MailjetClient, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.mailjet import pushing
+
+    sent = pushing.start_list_job
+
+    def sent_then_killed(*args: Any) -> int:
+        sent(*args)
+        raise RuntimeError("killed before the reply was recorded")
+
+    monkeypatch.setattr(pushing, "start_list_job", sent_then_killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        push_list(client, ws, "News", pace=FAST)
+    assert ws.fetch("SELECT state FROM sync_steps WHERE kind = 'add'") == [("sending",)]
+    monkeypatch.setattr(pushing, "start_list_job", sent)
+    result = push_list(client, ws, "News", pace=FAST)
+    assert result.state == "done", result.message
+    assert "read again: all 3 applied, nothing sent again" in result.message
+    assert _jobs(practice) == 1
+    assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
