@@ -356,19 +356,17 @@ def test_a_running_job_is_polled_with_growing_waits(
 def test_a_crash_after_a_write_went_out_reads_mailjet_again_instead_of_resending(
     practice: Practice, client: MailjetClient, ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mjdesk.mailjet import pushing
-
-    sent = pushing.start_list_job
+    from mjdesk.mailjet.bulk import start_list_job as sent
 
     def sent_then_killed(*args: Any) -> int:
         sent(*args)
         raise RuntimeError("killed before the reply was recorded")
 
-    monkeypatch.setattr(pushing, "start_list_job", sent_then_killed)
+    monkeypatch.setattr("mjdesk.mailjet.pushing.start_list_job", sent_then_killed)
     with pytest.raises(RuntimeError, match="killed"):
         push_list(client, ws, "News", pace=FAST)
     assert ws.fetch("SELECT state FROM sync_steps WHERE kind = 'add'") == [("sending",)]
-    monkeypatch.setattr(pushing, "start_list_job", sent)
+    monkeypatch.setattr("mjdesk.mailjet.pushing.start_list_job", sent)
     result = push_list(client, ws, "News", pace=FAST)
     assert result.state == "done", result.message
     assert "read again: all 3 applied, nothing sent again" in result.message
