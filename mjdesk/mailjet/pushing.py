@@ -335,12 +335,18 @@ class _Pusher:
             self._mark(step, "done", result=result)
             return
         problems = [status.error] if status.error else []
+        rows = []
         if status.error_file or status.status == "Error":
             rows = job_errors(self.client, status.job_id)
             kinds = sorted({str(row.get("Error") or "") for row in rows} - {""})
             problems.append(f"{len(rows):,} in its error file ({'; '.join(kinds[:3])})")
         error = "; ".join(problems)
-        self.notes.append(f"a job ended {status.status}: {error}")
+        # Mailjet's words stay in the journal: they may name an address, and the note goes
+        # into the activity entry.
+        self.notes.append(
+            f"a job ended {status.status} with {len(rows):,} "
+            f"{'error' if len(rows) == 1 else 'errors'} listed (step {step.seq})"
+        )
         self._mark(
             step, "failed" if status.status != "Completed" else "done", result=result, error=error
         )

@@ -276,7 +276,11 @@ def test_a_job_that_applied_nothing_is_reported_and_the_next_push_sends_it(
     assert "3 not applied by Mailjet" in result.message
     assert "push again" in result.message
     if fault == "job_error":
-        assert "a job ended Error: The job failed; nothing was imported" in result.message
+        assert "a job ended Error with 1 error listed (step 2)" in result.message
+        assert ws.fetch("SELECT state, error FROM sync_steps WHERE kind = 'add'") == [
+            ("failed", "The job failed; nothing was imported; 1 in its error file (The job "
+             "failed; nothing was imported)")
+        ]  # fmt: skip
     assert _remote(client) == {}
     assert _local(ws) == {e: ("subscribed", None, None) for e in PEOPLE[:3]}  # (not trusted)
     assert _runs(ws)[-1][0] == "failed"
