@@ -20,6 +20,7 @@ from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
 from mjdesk.core.edits import add_to_list as add_here
 from mjdesk.core.edits import withdraw_consent
 from mjdesk.core.erasure import erase_address
+from mjdesk.core.flags import Flag
 from mjdesk.core.sync import consent_properties as props
 from mjdesk.core.sync.plan import Action, make_plan
 from mjdesk.core.work import CancelToken
@@ -127,6 +128,8 @@ SUBSCRIBED_THREE = {e: "subscribed" for e in PEOPLE[:3]}
 def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
     practice: Practice, client: MailjetClient, ws: Workspace
 ) -> None:
+    never = Flag.NEVER_SYNCED.stored
+    assert ws.fetch("SELECT count(*) FROM contact_flags WHERE flag = ?", (never,)) == [(3,)]
     before = len(practice.sandbox.requests)
     steps: list[tuple[str, int]] = []
     result = push_list(client, ws, "News", pace=FAST, progress=lambda p, n: steps.append((p, n)))
@@ -142,6 +145,7 @@ def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
     assert ann[props.SOURCE] == "open-day.csv"
     assert ann[props.WORDING] == "Yes to news"
     assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
+    assert ws.fetch("SELECT count(*) FROM contact_flags WHERE flag = ?", (never,)) == [(0,)]
     assert [p for p, _n in steps] == [
         "Defining the consent properties",
         "Adding and updating",
