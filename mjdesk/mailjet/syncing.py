@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from mjdesk.core.clock import now_iso, to_iso
 from mjdesk.core.erasure import erase_contact
 from mjdesk.core.sync.pull import (
     ListPull,
@@ -39,6 +41,9 @@ from mjdesk.mailjet.contacts import (
 from mjdesk.mailjet.errors import NotAllowed, NotFound
 
 log = logging.getLogger(__name__)
+
+READ_ALL_DAYS = 7
+"""How often a pull reads every member's properties, whatever ``LastUpdateAt`` says."""
 
 ERASED_ELSEWHERE = "Erased in Mailjet (seen in a pull): asked of another owner, or in Mailjet"
 
@@ -96,7 +101,7 @@ def pull_list(
         if m.is_unsubscribed  # (whatever the filter did, the row says)
     }
     contacts += _gone_from_list(client, workspace, mailjet_list.id, contacts)
-    properties = _properties(client, workspace, mailjet_list.id, contacts, tell)
+    properties, read_all = _properties(client, workspace, mailjet_list.id, contacts, tell)
     bounced = _hard_bounces(client, mailjet_list.id)
     pull = ListPull(
         PulledList(mailjet_list.id, mailjet_list.name),
@@ -125,6 +130,12 @@ def pull_list(
     )
     client.cancel.check()
     result = store_pull(workspace, pull)
+    if read_all:
+        with workspace.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (_read_all_key(mailjet_list.id), now_iso()),
+            )
     erased = 0
     for contact_id in result.erased_elsewhere:
         erase_contact(workspace, contact_id, reason=ERASED_ELSEWHERE)
@@ -163,21 +174,49 @@ def _gone_from_list(
     return gone
 
 
+def _moved(known: tuple[str, str] | None, updated: str) -> bool:
+    """Whether a contact may have changed since the last pull: its ``LastUpdateAt`` is
+    not the one seen then, or falls in the same second as that pull or later (a change
+    made just after it would carry the same stamp)."""
+    return known is None or known[0] != updated or updated >= known[1]
+
+
+def _read_all_key(list_id: int) -> str:
+    return f"properties_read_at:{list_id}"
+
+
 def _properties(
     client: MailjetClient,
     workspace: Workspace,
     list_id: int,
     contacts: list[Contact],
     tell: Callable[[str, int], None],
-) -> dict[int, dict[str, object]]:
+) -> tuple[dict[int, dict[str, object]], bool]:
     """The property values of the contacts whose ``LastUpdateAt`` moved since the last
-    pull (all, the first time): page by page for the whole list when that takes fewer
-    calls than one per contact."""
+    pull; of every member on the first pull and then once every `READ_ALL_DAYS` (whether
+    a bulk job's property change moves ``LastUpdateAt`` in Mailjet is unconfirmed): page
+    by page for the whole list when that takes fewer calls than one per contact. Returns
+    them, and whether every member's were read."""
     with workspace.reading() as con:
-        known = dict(con.execute("SELECT mailjet_id, updated_at FROM mailjet_contacts"))
-    stale = [c.id for c in contacts if not c.is_anonymized and known.get(c.id) != c.last_update_at]
+        known = {
+            int(ident): (str(updated), str(pulled))
+            for ident, updated, pulled in con.execute(
+                "SELECT mailjet_id, updated_at, pulled_at FROM mailjet_contacts"
+            )
+        }
+        row = con.execute(
+            "SELECT value FROM meta WHERE key = ?", (_read_all_key(list_id),)
+        ).fetchone()
+    read_all = row is None or str(row[0]) < to_iso(
+        datetime.now(UTC) - timedelta(days=READ_ALL_DAYS)
+    )
+    stale = [
+        c.id
+        for c in contacts
+        if not c.is_anonymized and (read_all or _moved(known.get(c.id), c.last_update_at))
+    ]
     if not stale:
-        return {}
+        return {}, read_all
     pages = -(-len(contacts) // PAGE_SIZE)
     if len(stale) >= pages:
         wanted = set(stale)
@@ -192,12 +231,12 @@ def _properties(
                 values[ident] = {
                     str(item["Name"]): item.get("Value") for item in row.get("Data", [])
                 }
-        return values
+        return values, read_all
     result = {}
     for done, ident in enumerate(stale, 1):
         result[ident] = get_contact_data(client, ident)
         tell("Reading properties", done)
-    return result
+    return result, read_all
 
 
 def _hard_bounces(client: MailjetClient, list_id: int) -> dict[int, str]:

@@ -112,7 +112,7 @@ def start_run(
     writes = [r for r in plan.rows if r.action in (Action.ADD, Action.UPDATE)]
     unsubscribes = [r for r in plan.rows if r.action is Action.UNSUBSCRIBE]
     steps: list[tuple[str, dict[str, Any]]] = []
-    if writes:
+    if writes or any(r.properties for r in unsubscribes):
         steps.append(("define_properties", {}))
     for batch in _batches(writes, batch_size):
         kind = "add" if any(r.action is Action.ADD for r in batch) else "update"

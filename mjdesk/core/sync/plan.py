@@ -181,7 +181,9 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
     if consent == "withdrawn" or status == "unsubscribed":
         why = Reason.WITHDRAWN if consent == "withdrawn" else Reason.LEFT_LIST
         if remote_subscribed:
-            return row(Action.UNSUBSCRIBE, why)
+            # (the withdrawal travels in the properties too: colleagues' pulls record it)
+            shared = latest_shared(con, ident) if consent == "withdrawn" else None
+            return row(Action.UNSUBSCRIBE, why, shared.as_properties() if shared else None)
         return row(Action.BLOCKED, Reason.UNSUBSCRIBED if remote == "unsubscribed" else why)
     for blocked, why in (
         (remote == "unsubscribed", Reason.UNSUBSCRIBED),

@@ -82,14 +82,19 @@ def _contact_changes(account: Account, entry: Fields, stamp: str) -> tuple[Conta
     if contact is None:
         contact = Contact(account.new_id(), email, entry.text("Name"), stamp, last_update_at=stamp)
         account.add_contact(contact)
-    elif entry.has("Name"):
+    elif entry.has("Name") and entry.text("Name") != contact.name:
         contact.name = entry.text("Name")
+        contact.last_update_at = stamp
     if entry.has("IsExcludedFromCampaigns"):
         excluded = bool(entry.get("IsExcludedFromCampaigns"))
         if excluded != contact.is_excluded:
             contact.is_excluded = excluded
             contact.excluded_updated_at = stamp
-    merge_data(account, contact.id, values)
+    # A change of its properties moves the contact's LastUpdateAt, as /contactdata's PUT
+    # does here (UNCONFIRMED for Mailjet's bulk jobs: pulls re-read every member's
+    # properties once a week whatever it says, mjdesk.mailjet.syncing).
+    if merge_data(account, contact.id, values):
+        contact.last_update_at = stamp
     return contact, values
 
 

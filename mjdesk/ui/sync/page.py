@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mjdesk.core.sync.journal import unfinished_run
 from mjdesk.core.sync.lists import ListOverview, list_overview
 from mjdesk.core.sync.plan import Action, Plan, make_plan, write_plan_csv
 from mjdesk.core.work import UserError
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from mjdesk.core.changes import Changes
     from mjdesk.core.work import CancelToken, ProgressReport
     from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.mailjet.pushing import PushResult
     from mjdesk.mailjet.syncing import Pulled
     from mjdesk.ui.common.host import FeatureHost
 
@@ -137,6 +139,8 @@ class SyncPage(QWidget):
         self.host = host
         self.client_for = client_for
         self.plan: Plan | None = None
+        self.unfinished: str | None = None
+        """When the list's unfinished push started (None: there is none)."""
         self._last_pull = ""
         self.setObjectName("syncPage")
         self.setAccessibleName("Sync")
@@ -168,16 +172,26 @@ class SyncPage(QWidget):
         self.plan_button.setAccessibleName("Show the plan of a push")
         self.plan_button.setToolTip("What a push would do, from the last pull (works offline)")
         self.plan_button.clicked.connect(self.show_plan)
+        self.push_button = QPushButton("Pus&h to Mailjet…", self)
+        self.push_button.setObjectName("pushButton")
+        self.push_button.setAccessibleName("Send the plan to Mailjet")
+        self.push_button.setToolTip(
+            "Send what the plan says to Mailjet (asks first); blocked contacts are never sent"
+        )
+        self.push_button.clicked.connect(self.push)
         chooser = QHBoxLayout()
         chooser.addWidget(_buddy("&List:", self.list_choice, self))
         chooser.addWidget(self.list_choice)
         chooser.addWidget(self.pull_button)
         chooser.addWidget(self.plan_button)
+        chooser.addWidget(self.push_button)
         chooser.addStretch(1)
 
         self.strip = JobStrip(host.runner, self)
         self.strip.busyChanged.connect(self._busy)
-        self.strip.cancelled.connect(lambda: self._say("Pull stopped: nothing was changed."))
+        self.strip.cancelled.connect(
+            lambda: self._say("Stopped. What was done is kept; pull or push again to go on.")
+        )
         self.status = QLabel(self)
         self.status.setObjectName("syncStatus")
         self.status.setAccessibleName("Sync status")
@@ -270,6 +284,9 @@ class SyncPage(QWidget):
         self.plan_button.setEnabled(named and not busy)
         self.list_choice.setEnabled(not busy)
         self.save_button.setEnabled(self.plan is not None and not busy)
+        can_push = self.plan is not None and (self.plan.writes > 0 or self.unfinished is not None)
+        self.push_button.setEnabled(can_push and not busy)
+        self.push_button.setText("Resume the Pus&h…" if self.unfinished else "Pus&h to Mailjet…")
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -364,13 +381,16 @@ class SyncPage(QWidget):
             return
         reading = self.host.workspace.reading
 
-        def work(_cancel: CancelToken) -> Plan:
+        def work(_cancel: CancelToken) -> tuple[Plan, str | None]:
             with reading() as con:
-                return make_plan(con, name)
+                plan = make_plan(con, name)
+                run = unfinished_run(con, plan.list_id)
+                return plan, None if run is None else run.started_at
 
         self.host.runner.submit(work, self._show_plan, self._plan_refused)
 
-    def _show_plan(self, plan: Plan) -> None:
+    def _show_plan(self, found: tuple[Plan, str | None]) -> None:
+        plan, self.unfinished = found
         self.plan = plan
         choice = str(self.filter.currentData() or "")
         self.filter.blockSignals(True)
@@ -395,9 +415,83 @@ class SyncPage(QWidget):
 
     def _plan_refused(self, exc: Exception) -> None:
         self.plan = None
+        self.unfinished = None
         self.model.set_plan([])
         self._say(error_text(exc))
         self._busy(self.strip.busy)
+
+    # -- push ------------------------------------------------------------------------------
+
+    def push(self) -> None:
+        """Send the plan to Mailjet once the user confirms it (or resume the list's push
+        that did not finish), in the background with Stop; verified by reading Mailjet."""
+        plan = self.plan
+        if plan is None or self.strip.busy:
+            return
+        if self.unfinished is not None:
+            question = (
+                f"A push of “{plan.list_name}” started {self.unfinished.replace('T', ' ')[:16]} "
+                "UTC did not finish. Resume it? Mailjet is read first, so nothing is sent twice."
+            )
+            confirmed = dialogs.ask_confirm(self, "Resume the Push", question, "Resume")
+        else:
+            lines = [
+                f"{plan.count(action):,} {words}"
+                for action, words in (
+                    (Action.ADD, "to add to the list"),
+                    (Action.UPDATE, "to update (their consent properties)"),
+                    (
+                        Action.UNSUBSCRIBE,
+                        "to unsubscribe (consent withdrawn or left the list here)",
+                    ),
+                    (Action.ERASE, "to erase in Mailjet (erased here)"),
+                )
+                if plan.count(action)
+            ]
+            blocked = plan.count(Action.BLOCKED)
+            question = (
+                f"Send to Mailjet's list “{plan.list_name}”:\n  "
+                + "\n  ".join(lines)
+                + (f"\n\n{blocked:,} blocked contacts are not sent." if blocked else "")
+                + "\nNobody who unsubscribed is subscribed again. Mailjet is read again "
+                "afterwards to check every change."
+            )
+            confirmed = dialogs.ask_confirm(self, "Push to Mailjet", question, "Send")
+        if not confirmed:
+            return
+        name, workspace, client_for = plan.list_name, self.host.workspace, self.client_for
+
+        def work(progress: ProgressReport, cancel: CancelToken) -> PushResult:
+            from mjdesk.mailjet.pushing import push_list
+
+            progress.start("Connecting to Mailjet…")
+            client = client_for()
+            if client is None:
+                raise UserError(NO_ACCOUNT)
+            client.cancel = cancel
+            with client:
+                return push_list(
+                    client,
+                    workspace,
+                    name,
+                    cancel=cancel,
+                    progress=lambda phase, n: _tell(progress, phase, n),
+                )
+
+        self._last_pull = ""
+        self._say("")
+        self.strip.run(work, self._pushed, self._push_failed, pool=Pool.NETWORK, phase="Pushing…")
+
+    def _pushed(self, result: PushResult) -> None:
+        self._last_pull = " ".join([result.message, *result.notes])
+        self._say(self._last_pull)
+        self.pulled.emit(result.message)
+        self.host.events.changed.emit(result.changes)
+        self.show_plan()
+
+    def _push_failed(self, exc: Exception) -> None:
+        self._say(error_text(exc))
+        self.show_plan()  # (an unfinished push is offered for resuming)
 
     def save_plan(self) -> None:
         """Save the plan on screen as CSV (every row, whatever the filter shows)."""

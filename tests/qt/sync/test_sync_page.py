@@ -137,3 +137,33 @@ def test_a_list_mailjet_lacks_and_a_profile_without_keys_are_said_plainly(
     qtbot.mouseClick(page.plan_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "There is no list “News”" in page.status.text(), timeout=5_000)
     assert page.model.rowCount() == 0
+
+
+def test_push_after_confirming_then_nothing_is_left_to_send(
+    qtbot: QtBot, open_window: OpenWindow, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news_in_mailjet(practice)
+    window = open_window()
+    page = sync_page(qtbot, window, practice)
+    with qtbot.waitSignal(page.planned, timeout=10_000):
+        pull(qtbot, page, "News")
+    assert page.push_button.isEnabled()  # (Ann's consent is not in Mailjet yet)
+
+    asked: list[str] = []
+
+    def confirm(_parent: object, _title: str, text: str, _action: str) -> bool:
+        asked.append(text)
+        return True
+
+    monkeypatch.setattr(dialogs, "ask_confirm", confirm)
+    with qtbot.waitSignal(page.planned, timeout=20_000):
+        qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    assert "1 to update (their consent properties)" in asked[0]
+    assert "2 blocked contacts are not sent" in asked[0]
+    assert page.status.text().startswith("Pushed “News” to Mailjet: 1 updated.\n“News”: 2 blocked.")
+    assert not page.push_button.isEnabled()
+    with MailjetClient(practice.key, practice.secret, api_url=practice.url) as client:
+        from mjdesk.core.sync import consent_properties as props
+        from mjdesk.mailjet.contacts import get_contact_data
+
+        assert get_contact_data(client, "ann@york.ac.uk")[props.SOURCE] == "form.csv"
