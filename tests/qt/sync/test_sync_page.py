@@ -156,8 +156,9 @@ def test_push_after_confirming_then_nothing_is_left_to_send(
         return True
 
     monkeypatch.setattr(dialogs, "ask_confirm", confirm)
-    with qtbot.waitSignal(page.planned, timeout=20_000):
-        qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    # (then the plan is made again, from what the push recorded)
+    qtbot.waitUntil(lambda: "\n“News”: 2 blocked." in page.status.text(), timeout=20_000)
     assert "1 to update (their consent properties)" in asked[0]
     assert "2 blocked contacts are not sent" in asked[0]
     assert page.status.text().startswith("Pushed “News” to Mailjet: 1 updated.\n“News”: 2 blocked.")
