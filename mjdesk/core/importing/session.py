@@ -11,6 +11,7 @@ and a script or test can run them directly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from mjdesk.core.importing.commit import ImportResult, commit_import
 from mjdesk.core.importing.consent_values import ConsentSpec
 from mjdesk.core.importing.lookups import plan_for_workspace
 from mjdesk.core.importing.mapping import ColumnMapping, Role, guess_mapping, mapping_signature
-from mjdesk.core.importing.plan import Plan
+from mjdesk.core.importing.plan import Outcome, Plan
 from mjdesk.core.importing.readers import read_table
 from mjdesk.core.importing.table import Table
 from mjdesk.core.work import CancelToken, ProgressReport
@@ -178,3 +179,22 @@ def commit_rows(
         progress=progress,
         cancel=cancel.check,
     )
+
+
+IMPORTED = (Outcome.NEW, Outcome.UPDATE, Outcome.UNCHANGED)
+"""The outcomes of the rows whose people are in the workspace after an import."""
+
+
+def imported_contact_ids(workspace: Workspace, plan: Plan) -> list[int]:
+    """The contacts of the rows a committed import added, updated or found as they were
+    (the people of the file, for putting them on a list)."""
+    keys = [key for key, outcome in zip(plan.cleaned.keys, plan.outcomes, strict=True)
+            if outcome in IMPORTED]  # fmt: skip
+    with workspace.reading() as con:
+        return [
+            int(row[0])
+            for row in con.execute(
+                "SELECT c.id FROM json_each(?) j JOIN contacts c ON c.email_key = j.value",
+                (json.dumps(keys),),
+            )
+        ]

@@ -96,6 +96,7 @@ class ImportController(QObject):
             )
             wizard.committed.connect(self._committed)
             wizard.undoRequested.connect(lambda batch: self.undo(batch))
+            wizard.listed.connect(self._listed)
             self.wizard = wizard
         if wizard.isVisible():
             wizard.raise_()
@@ -133,6 +134,10 @@ class ImportController(QObject):
     def _committed(self, result: ImportResult) -> None:
         self.events.say(f"Imported {result.file_name}: {result.summary}. Ctrl+Z undoes it.")
         self.events.announce(IMPORTED)
+
+    def _listed(self, changes: Changes, message: str) -> None:
+        self.events.say(message + " Ctrl+Z undoes it.")
+        self.events.announce(changes)
 
     # -- undo ---------------------------------------------------------------------------
 

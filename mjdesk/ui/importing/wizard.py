@@ -57,6 +57,8 @@ class ImportWizard(QWizard):
     committed = Signal(object)
     #: the user asked to undo the import with this batch id (from the last page)
     undoRequested = Signal(int)
+    #: the imported people were put on a list: (its Changes, the sentence saying so)
+    listed = Signal(object, str)
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ class ImportWizard(QWizard):
         self.review_page = ReviewPage(self)
         self.done_page = DonePage(self)
         self.done_page.undoRequested.connect(self.undoRequested)
+        self.done_page.listed.connect(self.listed)
         for number, page in enumerate(
             (self.file_page, self.mapping_page, self.consent_page, self.review_page, self.done_page)
         ):

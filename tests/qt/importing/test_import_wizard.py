@@ -904,3 +904,27 @@ def test_a_typed_path_to_an_encrypted_workbook_asks_for_its_password_once(
     assert len(asked) == 1
     assert page.sheet_combo.currentText().startswith("Members")
     assert page.isComplete()
+
+
+def test_the_imported_people_are_put_on_a_list_in_one_undoable_step(
+    qtbot: QtBot, open_window: OpenWindow, people_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window()
+    wizard = open_wizard(qtbot, window)
+    to_review(qtbot, wizard, people_csv, monkeypatch)
+    press(qtbot, wizard, QWizard.WizardButton.CommitButton)
+    go_to(qtbot, wizard, DONE_PAGE)
+    done = wizard.done_page
+    qtbot.mouseClick(done.list_button, Qt.MouseButton.LeftButton)  # (no name yet)
+    assert "Type the name of a list" in done.report_note.text()
+    done.list_choice.setEditText("Open day")
+    qtbot.mouseClick(done.list_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Ctrl+Z" in done.report_note.text(), timeout=10_000)
+    # (Ann and Bob: the misspelt, invalid, repeated and unconsented rows were held back)
+    assert done.report_note.text().startswith("2 contacts added to Open day (a new list).")
+    assert not done.list_button.isEnabled()
+    on_list = "SELECT count(*) FROM memberships m JOIN lists l ON l.id = m.list_id "
+    assert window.workspace.fetch(on_list + "WHERE l.name = 'Open day'") == [(2,)]
+    assert window.workspace.fetch("SELECT action FROM activity ORDER BY id DESC LIMIT 1") == [
+        ("add_to_list",)
+    ]

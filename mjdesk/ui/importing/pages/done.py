@@ -5,14 +5,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWizardPage,
+)
 
 from mjdesk.core import wording
 from mjdesk.core.importing import Outcome
 from mjdesk.core.importing.report import OUTCOME_LABELS
+from mjdesk.core.importing.session import imported_contact_ids
+from mjdesk.ui.common.errors import error_text
 from mjdesk.ui.common.progress import JobStrip
+from mjdesk.ui.common.tasks import Pool
 
 if TYPE_CHECKING:
+    from mjdesk.core.edits import EditResult
+    from mjdesk.core.work import CancelToken, ProgressReport
     from mjdesk.ui.importing.pages.host import WizardHost
 
 
@@ -21,6 +33,8 @@ class DonePage(QWizardPage):
 
     #: the user asked to undo the import with this batch id
     undoRequested = Signal(int)
+    #: the imported people were put on a list: (its Changes, the sentence saying so)
+    listed = Signal(object, str)
 
     def __init__(self, wizard: WizardHost) -> None:
         super().__init__()
@@ -45,6 +59,23 @@ class DonePage(QWizardPage):
         self.annotated_button.setAccessibleName(
             "Save a copy of the spreadsheet with the problems highlighted"
         )
+        self.list_choice = QComboBox(self)
+        self.list_choice.setObjectName("importList")
+        self.list_choice.setAccessibleName("List to add the imported people to")
+        self.list_choice.setEditable(True)
+        self.list_choice.setMinimumWidth(220)
+        editor = self.list_choice.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText("A list, new or yours")
+        self.list_button = QPushButton("Add to &List", self)
+        self.list_button.setObjectName("importAddToList")
+        self.list_button.setAccessibleName("Add the imported people to the list")
+        self.list_button.setToolTip(
+            "Put everyone this file brought in or found on the list (one step: Ctrl+Z undoes it)"
+        )
+        self.list_button.clicked.connect(self._add_to_list)
+        list_label = QLabel("Put them on a lis&t:", self)
+        list_label.setBuddy(self.list_choice)
         self.report_note = QLabel(self)
         self.report_note.setWordWrap(True)
         self.report_note.setAccessibleName("About the reports")
@@ -53,9 +84,15 @@ class DonePage(QWizardPage):
         buttons.addWidget(self.report_button)
         buttons.addWidget(self.annotated_button)
         buttons.addStretch(1)
+        on_list = QHBoxLayout()
+        on_list.addWidget(list_label)
+        on_list.addWidget(self.list_choice)
+        on_list.addWidget(self.list_button)
+        on_list.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
+        layout.addLayout(on_list)
         layout.addWidget(self.report_note)
         layout.addStretch(1)
         self.strip = JobStrip(wizard.runner, self)
@@ -89,6 +126,8 @@ class DonePage(QWizardPage):
         for button in (self.report_button, self.annotated_button):
             button.setEnabled(True)
         self.report_note.setVisible(False)
+        self.list_button.setEnabled(True)
+        self._read_lists()
         self.undo_button.setFocus()
 
     def _undo(self) -> None:
@@ -103,6 +142,46 @@ class DonePage(QWizardPage):
         self.summary.setText(
             "<p><b>The import was undone.</b> The contacts are back as they were before it.</p>"
         )
+
+    def _read_lists(self) -> None:
+        reading = self._wizard.workspace.reading
+
+        def work(_cancel: CancelToken) -> list[str]:
+            with reading() as con:
+                return [str(r[0]) for r in con.execute("SELECT name FROM lists ORDER BY name")]
+
+        self._wizard.runner.submit(work, self._fill_lists)
+
+    def _fill_lists(self, names: list[str]) -> None:
+        typed = self.list_choice.currentText()
+        self.list_choice.clear()
+        self.list_choice.addItems(names)
+        self.list_choice.setEditText(typed)
+
+    def _add_to_list(self) -> None:
+        """Put the people of the imported file on the chosen list, as one step."""
+        plan, name = self._wizard.session.plan, self.list_choice.currentText().strip()
+        if plan is None or self.strip.busy:
+            return
+        if not name:
+            self._saved("Type the name of a list (a new one is made), or pick one of yours.")
+            return
+        workspace = self._wizard.workspace
+
+        def work(_progress: ProgressReport, _cancel: CancelToken) -> EditResult:
+            from mjdesk.core.edits import add_to_list
+
+            return add_to_list(workspace, imported_contact_ids(workspace, plan), name)
+
+        self.strip.run(work, self._listed, self._not_listed, pool=Pool.WRITE, phase="Adding…")
+
+    def _listed(self, result: EditResult) -> None:
+        self._saved(result.message + " Edit › Undo (Ctrl+Z) takes it back.")
+        self.list_button.setEnabled(False)
+        self.listed.emit(result.changes, result.message)
+
+    def _not_listed(self, exc: Exception) -> None:
+        self._saved(error_text(exc))
 
     def _export_report(self) -> None:
         self._save(annotated=False)
