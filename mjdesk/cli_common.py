@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 from mjdesk import APP_NAME
 from mjdesk.core.paths import DEFAULT_PROFILE, AppPaths
 from mjdesk.core.settings import Settings
 from mjdesk.core.work import UserError
+
+if TYPE_CHECKING:
+    from mjdesk.mailjet.client import MailjetClient
 
 EXIT_DONE = 0
 EXIT_NOTHING_DONE = 2
@@ -71,3 +75,19 @@ def internal_error(log: logging.Logger, job: str, exc: Exception, *, say_what: b
     reason = f"{type(exc).__name__}: {exc}" if say_what else type(exc).__name__
     sys.stderr.write(f"{APP_NAME} {job.split()[0]}: internal error ({reason}).\n")
     return EXIT_INTERNAL
+
+
+KEY_VARIABLES = ("MJ_APIKEY_PUBLIC", "MJ_APIKEY_PRIVATE")
+"""Mailjet's own names for a key pair in the environment (never an option: options show in
+process lists and shell histories)."""
+
+
+def environment_client(api_url: str | None) -> MailjetClient | None:
+    """A client for the key pair in `KEY_VARIABLES`, when both are set."""
+    public, private = (os.environ.get(name, "") for name in KEY_VARIABLES)
+    if not (public and private):
+        return None
+    from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.mailjet.credentials import api_url_for
+
+    return MailjetClient(public, private, api_url=api_url_for("default", api_url))

@@ -17,12 +17,15 @@ from mjdesk.cli_common import (
     EXIT_DONE,
     EXIT_NOTHING_DONE,
     JobParser,
+    JobWorkspace,
     add_workspace_options,
+    environment_client,
     existing_workspace,
     internal_error,
 )
 from mjdesk.core.details import NoSuchPerson, access_export, contact_details, find_contact
 from mjdesk.core.erasure import erase_address
+from mjdesk.core.sync.held import MailjetHeld
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
 
@@ -42,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     access.add_argument("address", metavar="ADDRESS", help="the person's e-mail address")
     access.add_argument("outdir", type=Path, metavar="OUTDIR", help="the folder to write to")
+    access.add_argument(
+        "--api-url", metavar="URL", help="read what Mailjet holds from this base instead"
+    )
     add_workspace_options(access)
     erase = jobs.add_parser(
         "erase",
@@ -64,12 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.job == "erase":
         return _erase(args)
     try:
-        _paths, _profile, file = existing_workspace(args)
-        with Workspace.open(file) as workspace, workspace.reading() as con:
-            details = contact_details(con, find_contact(con, args.address))
-        if details is None:  # (erased between the two reads)
-            raise NoSuchPerson(f"No contact in this workspace has the address {args.address}.")
-        data, page = access_export(details, args.outdir)
+        job = existing_workspace(args)
+        with Workspace.open(job.file) as workspace:
+            with workspace.reading() as con:
+                details = contact_details(con, find_contact(con, args.address))
+            if details is None:  # (erased between the two reads)
+                raise NoSuchPerson(f"No contact in this workspace has the address {args.address}.")
+            held, note = _mailjet_held(args, job, workspace, details.email)
+        data, page = access_export(details, args.outdir, held, note)
     except UserError as exc:
         sys.stderr.write(f"{APP_NAME} gdpr: {exc.user_message}\n")
         return EXIT_NOTHING_DONE
@@ -79,7 +87,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
         return internal_error(log, "gdpr", exc)
     sys.stdout.write(f"Everything held about {details.email}: {data}\n{page}\n")
+    sys.stdout.write(
+        f"In Mailjet: from {held.source}.\n" if held is not None else f"In Mailjet: {note}\n"
+    )
     return EXIT_DONE
+
+
+def _mailjet_held(
+    args: argparse.Namespace, job: JobWorkspace, workspace: Workspace, email: str
+) -> tuple[MailjetHeld | None, str]:
+    """What Mailjet holds (read with the keys from the environment or the profile's
+    keyring entry, when there are some), else what the last pull saw."""
+    from mjdesk.mailjet.accounts import Accounts
+    from mjdesk.mailjet.held import mailjet_held
+
+    client = environment_client(args.api_url)
+    if client is None:
+        try:
+            client = Accounts.for_paths(job.paths, args.api_url).client_for(job.profile)
+        except Exception:  # (no keyring here: what the last pull saw will do)
+            log.info("no keys read for the access export", exc_info=True)
+            client = None
+    if client is None:
+        return mailjet_held(None, workspace, email)
+    with client:
+        return mailjet_held(client, workspace, email)
 
 
 def _erase(args: argparse.Namespace) -> int:

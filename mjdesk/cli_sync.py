@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from mjdesk.cli_common import (
     JobParser,
     JobWorkspace,
     add_workspace_options,
+    environment_client,
     existing_workspace,
     internal_error,
 )
@@ -42,8 +42,6 @@ log = logging.getLogger("mjdesk.sync")
 
 EXIT_BLOCKED = 1
 """Done, but some contacts are blocked (the plan says why)."""
-
-KEY_VARIABLES = ("MJ_APIKEY_PUBLIC", "MJ_APIKEY_PRIVATE")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,12 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _client(args: argparse.Namespace, job: JobWorkspace) -> MailjetClient:
     from mjdesk.mailjet.accounts import Accounts
-    from mjdesk.mailjet.client import MailjetClient
-    from mjdesk.mailjet.credentials import api_url_for
 
-    public, private = (os.environ.get(name, "") for name in KEY_VARIABLES)
-    if public and private:
-        return MailjetClient(public, private, api_url=api_url_for("default", args.api_url))
+    client = environment_client(args.api_url)
+    if client is not None:
+        return client
     client = Accounts.for_paths(job.paths, args.api_url).client_for(job.profile)
     if client is None:
         raise UserError(

@@ -7,12 +7,14 @@ from __future__ import annotations
 import html
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mjdesk.core.addresses import email_key
 from mjdesk.core.atomic import write_text_atomically
 from mjdesk.core.clock import now_iso
+from mjdesk.core.sync.held import MailjetHeld
 from mjdesk.core.work import UserError
 
 
@@ -170,19 +172,28 @@ def find_contact(con: sqlite3.Connection, address: str) -> int:
     return int(row[0])
 
 
-def access_export(details: ContactDetails, folder: Path) -> tuple[Path, Path]:
+def access_export(
+    details: ContactDetails,
+    folder: Path,
+    mailjet: MailjetHeld | None = None,
+    mailjet_note: str = "",
+) -> tuple[Path, Path]:
     """Everything held about one person, for a GDPR access request: a JSON file (the whole
     record, for a machine) and a readable HTML summary, both in ``folder``, which is made if
-    needed. Returns their paths. Files already there with those names are replaced."""
+    needed; with what Mailjet holds (``mailjet``), or ``mailjet_note`` saying why there is
+    nothing of it. Returns their paths. Files already there with those names are replaced."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = "mjdesk access " + "".join(
         c if c.isalnum() or c in "@.-_" else "_" for c in details.email
     )
-    record = {"exported_at": now_iso(), **asdict(details)}
+    held: dict[str, object] = asdict(mailjet) if mailjet else {"note": mailjet_note}
+    record = {"exported_at": now_iso(), **asdict(details), "mailjet": held}
     data = folder / f"{stem}.json"
-    write_text_atomically(data, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomically(
+        data, json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n"
+    )
     page = folder / f"{stem}.html"
-    write_text_atomically(page, access_html(details))
+    write_text_atomically(page, access_html(details, mailjet, mailjet_note))
     return data, page
 
 
@@ -267,10 +278,35 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
     return "".join(parts)
 
 
-def access_html(details: ContactDetails) -> str:
-    """The readable page of an access export: the contact's details with every stamp whole."""
+def access_html(
+    details: ContactDetails, mailjet: MailjetHeld | None = None, mailjet_note: str = ""
+) -> str:
+    """The readable page of an access export: the contact's details with every stamp
+    whole, then what Mailjet holds (or why it is not there)."""
     return (
         "<!doctype html><meta charset='utf-8'>"
         f"<title>What is held about {_e(details.email)}</title>"
-        f"<h1>What is held about {_e(details.email)}</h1>" + details_html(details, full_times=True)
+        f"<h1>What is held about {_e(details.email)}</h1>"
+        + details_html(details, full_times=True)
+        + _mailjet_html(mailjet, mailjet_note)
+    )
+
+
+def _mailjet_html(mailjet: MailjetHeld | None, note: str) -> str:
+    if mailjet is None:
+        return f"<h3>In Mailjet</h3><p>{_e(note or 'Nothing: not connected to Mailjet.')}</p>"
+
+    def table(pairs: Sequence[tuple[object, object]]) -> str:
+        rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in pairs)
+        return f"<table>{rows}</table>" if rows else "<p>None.</p>"
+
+    lists = [(item.get("list", ""), f"{item.get('status', '')} {item.get('since', '')}".strip())
+             for item in mailjet.lists]  # fmt: skip
+    return (
+        f"<h3>In Mailjet</h3><p>From {_e(mailjet.source)}.</p>"
+        + table(list(mailjet.contact.items()))
+        + "<h4>Properties</h4>"
+        + table(list(mailjet.properties.items()))
+        + "<h4>Lists</h4>"
+        + table(lists)
     )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtWidgets import QWidget
 
@@ -12,6 +13,9 @@ from mjdesk.core.settings import Settings
 from mjdesk.core.workspace import Workspace
 from mjdesk.ui.common.changes import WorkspaceEvents
 from mjdesk.ui.common.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from mjdesk.mailjet.client import MailjetClient
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,9 @@ class FeatureHost(NamedTuple):
     settings: Settings
     settings_file: Path
     events: WorkspaceEvents
+    client_for: Callable[[], MailjetClient | None] | None = None
+    """Makes a Mailjet client for the profile's account (in the background: it reads the
+    keyring), None without one; None here when the window has no accounts at all."""
 
     def save_settings(self) -> bool:
         """Write the settings now; False (and kept for this run, saved again when the window

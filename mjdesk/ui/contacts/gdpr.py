@@ -64,14 +64,22 @@ class GdprActions(QObject):
         )
         if folder is None:
             return
-        reading = self.host.workspace.reading
+        workspace, client_for = self.host.workspace, self.host.client_for
 
         def work(_cancel: CancelToken) -> tuple[Path, Path]:
-            with reading() as con:
+            from mjdesk.mailjet.held import mailjet_held
+
+            with workspace.reading() as con:
                 details = contact_details(con, contact_id)
             if details is None:
                 raise NoSuchPerson("That contact is no longer in this workspace.")
-            return access_export(details, folder)
+            client = client_for() if client_for is not None else None
+            if client is None:
+                held, note = mailjet_held(None, workspace, details.email)
+            else:
+                with client:
+                    held, note = mailjet_held(client, workspace, details.email)
+            return access_export(details, folder, held, note)
 
         self._busy(True)
         self.host.runner.submit(work, self._exported, self._export_failed)

@@ -103,8 +103,15 @@ class MainWindow(QMainWindow):
         self.events = WorkspaceEvents(self)
         self.events.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.events.changed.connect(self._on_changes)
+        accounts_now = self.accounts
         self.host = FeatureHost(
-            self, workspace, self.runner, settings, paths.settings_file, self.events
+            self,
+            workspace,
+            self.runner,
+            settings,
+            paths.settings_file,
+            self.events,
+            lambda: accounts_now.client_for(profile),
         )
         self.contacts_model = ContactsModel(workspace.reader, workspace.reading, self.runner, self)
         self.contacts_page = ContactsPage(
@@ -358,9 +365,8 @@ class MainWindow(QMainWindow):
         """The Lists and Sync pages, after the Activity page (they read nothing until shown)."""
         from mjdesk.ui.sync.page import ListsPage, SyncPage
 
-        accounts, profile = self.accounts, self.profile
         self.lists_page = ListsPage(self.host, self)
-        self.sync_page = SyncPage(self.host, lambda: accounts.client_for(profile), self)
+        self.sync_page = SyncPage(self.host, self.host.client_for or (lambda: None), self)
         self.sync_page.pulled.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self._add_page("Lists", self.lists_page, "view-list-details")
         self._add_page("Sync", self.sync_page, "view-refresh")
