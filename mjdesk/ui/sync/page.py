@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from mjdesk.core.changes import Changes
     from mjdesk.core.work import CancelToken, ProgressReport
+    from mjdesk.core.workspace import Workspace
     from mjdesk.mailjet.client import MailjetClient
     from mjdesk.mailjet.pushing import PushResult
     from mjdesk.mailjet.syncing import Pulled
@@ -189,9 +190,7 @@ class SyncPage(QWidget):
 
         self.strip = JobStrip(host.runner, self)
         self.strip.busyChanged.connect(self._busy)
-        self.strip.cancelled.connect(
-            lambda: self._say("Stopped. What was done is kept; pull or push again to go on.")
-        )
+        self.strip.cancelled.connect(self._stopped)
         self.status = QLabel(self)
         self.status.setObjectName("syncStatus")
         self.status.setAccessibleName("Sync status")
@@ -256,21 +255,35 @@ class SyncPage(QWidget):
         self._stale = False
         reading = self.host.workspace.reading
 
-        def work(_cancel: CancelToken) -> list[ListOverview]:
+        def work(_cancel: CancelToken) -> tuple[list[ListOverview], str, str]:
             with reading() as con:
-                return list_overview(con)
+                target = con.execute(
+                    "SELECT value FROM meta WHERE key = ?", (TARGET_KEY,)
+                ).fetchone()
+                last = con.execute(
+                    "SELECT summary, at FROM activity WHERE action IN ('pull', 'push') "
+                    "ORDER BY id DESC LIMIT 1"
+                ).fetchone()
+                return (
+                    list_overview(con),
+                    str(target[0]) if target else "",
+                    f"Last: {last[0]} ({last[1].replace('T', ' ')[:16]} UTC)." if last else "",
+                )
 
         self.host.runner.submit(work, self._fill_lists)
 
-    def _fill_lists(self, lists: list[ListOverview]) -> None:
+    def _fill_lists(self, found: tuple[list[ListOverview], str, str]) -> None:
+        lists, target, last = found
         typed = self.list_choice.currentText()
         self.list_choice.blockSignals(True)
         self.list_choice.clear()
         for overview in lists:
             self.list_choice.addItem(overview.name)
-        self.list_choice.setEditText(typed or (lists[0].name if lists else ""))
+        self.list_choice.setEditText(typed or target or (lists[0].name if lists else ""))
         self.list_choice.blockSignals(False)
         self._busy(self.strip.busy)
+        if not self.status.text() and last:
+            self._say(last)  # (the last sync's summary, until something is done here)
         if self.plan is not None:
             self.show_plan()
 
@@ -309,9 +322,11 @@ class SyncPage(QWidget):
                 raise UserError(NO_ACCOUNT)
             client.cancel = cancel
             with client:
-                return pull_list(
+                pulled = pull_list(
                     client, workspace, name, progress=lambda phase, n: _tell(progress, phase, n)
                 )
+            _remember_target(workspace, pulled.result.list_id)
+            return pulled
 
         self._last_pull = ""
         self._say("")
@@ -349,6 +364,11 @@ class SyncPage(QWidget):
         self.strip.run(
             work, self._pulled_every, self._failed, pool=Pool.NETWORK, phase="Pulling the lists…"
         )
+
+    def _stopped(self) -> None:
+        self._last_pull = "Stopped. What was done is kept: pull, or push again, to go on."
+        self._say(self._last_pull)
+        self.show_plan()  # (a push stopped half-way is offered for resuming)
 
     def _pulled_every(self, done: list[Pulled]) -> None:
         if not done:
@@ -514,6 +534,19 @@ class SyncPage(QWidget):
             dialogs.tell_problem(self, "Save the Plan", f"{target} cannot be written: {exc}")
             return
         self._say(f"Plan saved to {target}.")
+
+
+TARGET_KEY = "sync_target_list"
+"""Where the workspace keeps the list its owner syncs (the Sync page starts on it)."""
+
+
+def _remember_target(workspace: Workspace, list_id: int) -> None:
+    """Keep the list just synced as the workspace's target list (by its name here)."""
+    with workspace.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO meta (key, value) SELECT ?, name FROM lists WHERE id = ?",
+            (TARGET_KEY, list_id),
+        )
 
 
 def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:

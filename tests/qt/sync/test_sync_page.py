@@ -114,6 +114,13 @@ def test_pull_then_review_the_plan_by_reason_and_save_it(
         assert len(list(csv.DictReader(text))) == 3  # (every row, whatever is shown)
     assert "Plan saved" in page.status.text()
 
+    # A page opened later starts on the list last pulled, with that pull's summary.
+    again = SyncPage(window.host, lambda: None)
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.status.text().startswith("Last: Pulled “News”"), timeout=5_000)
+    assert again.list_choice.currentText() == "News"
+
     lists = window.lists_page
     window.nav.setCurrentRow(window.pages.indexOf(lists))
     qtbot.waitUntil(lambda: lists.model.rowCount() == 1, timeout=5_000)
@@ -168,3 +175,29 @@ def test_push_after_confirming_then_nothing_is_left_to_send(
         from mjdesk.mailjet.contacts import get_contact_data
 
         assert get_contact_data(client, "ann@york.ac.uk")[props.SOURCE] == "form.csv"
+
+
+def test_a_push_stopped_while_mailjet_works_is_resumed_and_sends_nothing_twice(
+    qtbot: QtBot, open_window: OpenWindow, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    news_in_mailjet(practice)
+    window = open_window()
+    page = sync_page(qtbot, window, practice)
+    with qtbot.waitSignal(page.planned, timeout=10_000):
+        pull(qtbot, page, "News")
+    monkeypatch.setattr(dialogs, "ask_confirm", lambda *_a: True)
+    options = practice.sandbox.store.options
+    options.job_seconds = 600  # (Mailjet busy: the job does not finish while we wait)
+    qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: practice.sandbox.count("POST", "managemanycontacts") == 1, timeout=10_000
+    )
+    qtbot.mouseClick(page.strip.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.push_button.text() == "Resume the Pus&h…", timeout=10_000)
+    assert page.status.text().startswith("Push of “News” cancelled. Done so far:")
+
+    practice.sandbox.store.advance(600)  # (the job Mailjet had finished meanwhile)
+    qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Pushed “News”"), timeout=20_000)
+    assert practice.sandbox.count("POST", "managemanycontacts") == 1  # (not sent again)
+    qtbot.waitUntil(lambda: page.push_button.text() == "Pus&h to Mailjet…", timeout=5_000)
