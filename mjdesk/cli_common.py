@@ -85,8 +85,13 @@ process lists and shell histories)."""
 def environment_client(api_url: str | None) -> MailjetClient | None:
     """A client for the key pair in `KEY_VARIABLES`, when both are set."""
     public, private = (os.environ.get(name, "") for name in KEY_VARIABLES)
-    if not (public and private):
+    if not (public or private):
         return None
+    if not (public and private):
+        missing = KEY_VARIABLES[1] if public else KEY_VARIABLES[0]
+        raise UserError(
+            f"{missing} is not set: a key pair needs both {' and '.join(KEY_VARIABLES)}."
+        )
     from mjdesk.mailjet.client import MailjetClient
     from mjdesk.mailjet.credentials import api_url_for
 

@@ -81,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk sync`` with ``argv`` (the arguments after "sync")."""
     args = build_parser().parse_args(argv)
     try:
+        if not args.list.strip():
+            raise UserError("--list: give the name of the list.")
+        csv_out = getattr(args, "plan_csv", None)
+        if csv_out is not None and csv_out.suffix.lower() != ".csv":
+            raise UserError(f"--plan-csv: the plan is written as CSV; name it …{'.csv'}.")
         job = existing_workspace(args)
         if args.job == "pull":
             return _pull(args, job)
@@ -89,6 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _plan(args, job)
     except UserError as exc:
         sys.stderr.write(f"{APP_NAME} sync: {exc.user_message}\n")
+        return EXIT_NOTHING_DONE
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"{APP_NAME} sync: stopped (Ctrl-C). What was done is kept; run the same command "
+            "again to go on (a push resumes where it stopped, sending nothing twice).\n"
+        )
         return EXIT_NOTHING_DONE
     except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
         return internal_error(log, f"sync {args.job}", exc, say_what=False)
@@ -104,7 +115,7 @@ def _client(args: argparse.Namespace, job: JobWorkspace) -> MailjetClient:
     if client is None:
         raise UserError(
             f"profile {job.profile!r} has no Mailjet keys: add them in the window "
-            "(Account › Connect to Mailjet…), or set MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE."
+            "(Settings › Accounts), or set MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE."
         )
     return client
 
@@ -159,13 +170,18 @@ def _push(args: argparse.Namespace, job: JobWorkspace) -> int:
             unfinished = unfinished_run(con, plan.list_id)
         lines = [pulled.message, *_plan_lines(plan)]
         if unfinished is not None:
+            started = unfinished.started_at.replace("T", " ")[:16]
             lines.append(
-                f"A push of “{plan.list_name}” started {unfinished.started_at} did not "
-                "finish: it is resumed (its own steps, not this plan)."
+                f"A push of “{plan.list_name}” started {started} UTC did not finish: "
+                + ("it is resumed now" if args.yes else "--yes resumes it")
+                + " (its own steps, not this plan)."
             )
         sys.stdout.write("\n".join(lines) + "\n")
         if not args.yes:
-            raise UserError("nothing sent: add --yes to send this plan to Mailjet.")
+            raise UserError(
+                "nothing sent (the pull above is done): add --yes to send "
+                + ("the unfinished push." if unfinished else "this plan to Mailjet.")
+            )
         result = push_list(client, workspace, args.list)
     if result.state != "nothing":  # (the plan said so already)
         sys.stdout.write(result.message + "\n")

@@ -83,7 +83,9 @@ def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails 
     lists = [
         (str(name), str(status))
         for name, status in con.execute(
-            "SELECT l.name, m.status FROM memberships m JOIN lists l ON l.id = m.list_id "
+            "SELECT l.name, m.status || CASE WHEN m.mailjet_status IS NULL THEN '' "
+            "ELSE '; in Mailjet: ' || m.mailjet_status END "
+            "FROM memberships m JOIN lists l ON l.id = m.list_id "
             "WHERE m.contact_id = ? ORDER BY l.name",
             (contact_id,),
         )
@@ -263,10 +265,18 @@ def details_html(details: ContactDetails, *, full_times: bool = False) -> str:
     lists = ", ".join(f"{_e(n)} ({_e(s)})" for n, s in details.lists) or "none"
     parts.append(f"<h3>Lists</h3><p>{lists}</p>")
     if details.lists and (details.consent_status != "granted" or details.stale_after_months):
-        parts.append(
-            "<p><i>Not mailed on these lists: there is no current consent (a sync leaves "
-            "this person out).</i></p>"
-        )
+        mailed = [n for n, s in details.lists if s.endswith("in Mailjet: subscribed")]
+        if mailed:
+            parts.append(
+                "<p><i>No current consent here, yet Mailjet has them subscribed to "
+                f"{_e(', '.join(mailed))}: a sync never adds them, but Mailjet mails them "
+                "until they unsubscribe there or are unsubscribed in Mailjet.</i></p>"
+            )
+        else:
+            parts.append(
+                "<p><i>Not mailed on these lists: there is no current consent (a sync "
+                "leaves this person out).</i></p>"
+            )
     history = "".join(
         f"<li>{_e(minute(at))}, {_e(who)}: {_e(what)}</li>" for at, who, what in details.history
     )

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from mjdesk.core.paths import make_private
 from mjdesk.core.work import UserError
 
 FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
@@ -67,4 +68,5 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
         writer = csv.writer(out)
         writer.writerow([neutralise(cell) for cell in header])
         writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    make_private(path)  # (personal data: not for other users of the computer)
     return path

@@ -19,7 +19,7 @@ import requests  # noqa: TID253
 from requests.adapters import HTTPAdapter  # noqa: TID253
 from urllib3.util.retry import Retry
 
-from mjdesk.core.work import CancelToken
+from mjdesk.core.work import CancelToken, UserError
 from mjdesk.mailjet.errors import UnexpectedReply, classify
 from mjdesk.mailjet.replies import JsonObject
 from mjdesk.mailjet.retry import RetryPolicy
@@ -102,8 +102,14 @@ class MailjetClient:
         self.retry = retry or RetryPolicy()
         self.cancel = cancel or CancelToken()
         # The secret goes straight into the SDK's SecretAuth; we keep no copy of it.
-        self._v3 = _sdk_client(api_key, secret_key, api_url, "v3")
-        self._v31 = _sdk_client(api_key, secret_key, api_url, "v3.1")
+        try:
+            self._v3 = _sdk_client(api_key, secret_key, api_url, "v3")
+            self._v31 = _sdk_client(api_key, secret_key, api_url, "v3.1")
+        except ValueError as refused:  # (the SDK's own check of the address)
+            raise UserError(
+                f"{api_url} is not an address mjdesk can reach Mailjet at: give it whole, "
+                f"as https://api.mailjet.com/ or http://127.0.0.1:PORT/ ({refused})."
+            ) from None
 
     def __repr__(self) -> str:
         return f"MailjetClient(api_url={self.api_url!r}, api_key={self.api_key[:4]!r}…)"

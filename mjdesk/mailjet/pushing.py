@@ -178,7 +178,8 @@ class _Pusher:
     def go(self, resumed: bool) -> PushResult:
         self.resumed = resumed
         if resumed:
-            self.notes.append(f"resumed the push started {self.run.started_at}")
+            started = self.run.started_at.replace("T", " ")[:16]
+            self.notes.append(f"resumed the push started {started} UTC")
         try:
             while True:
                 self.cancel.check()

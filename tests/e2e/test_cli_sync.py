@@ -95,7 +95,7 @@ def test_push_shows_the_plan_sends_only_with_yes_then_has_nothing_to_send(
     shown = sync(tmp_path, practice, "push", "--list", "News", *url)
     assert shown.returncode == 2, shown.stderr
     assert "“News”: 1 to update, 1 blocked." in shown.stdout
-    assert "nothing sent: add --yes" in shown.stderr
+    assert "nothing sent (the pull above is done): add --yes" in shown.stderr
     assert practice.sandbox.count("POST", "managemanycontacts") == 0
 
     pushed = sync(tmp_path, practice, "push", "--list", "News", "--yes", *url)

@@ -54,6 +54,8 @@ class Reason:
     LEFT_LIST = "Unsubscribed from the list here"
     ERASED = "Erased here"
     IN_STEP = "Already in Mailjet as here"
+    STILL_MAILED = " (still subscribed in Mailjet)"
+    """Added to a reason a contact is blocked for while Mailjet still mails them."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,11 @@ class Plan:
         """How many contacts a push would change in Mailjet."""
         return sum(1 for row in self.rows if row.action not in (Action.BLOCKED, Action.NONE))
 
+    @property
+    def still_mailed(self) -> int:
+        """Blocked contacts whom Mailjet still has subscribed (no current consent here)."""
+        return sum(1 for row in self.rows if row.reason.endswith(Reason.STILL_MAILED))
+
     def summary(self) -> str:
         parts = [
             f"{self.count(action):,} {words}"
@@ -105,7 +112,11 @@ class Plan:
         ]
         blocked = self.count(Action.BLOCKED)
         if blocked:
-            parts.append(f"{blocked:,} blocked")
+            mailed = self.still_mailed
+            parts.append(
+                f"{blocked:,} blocked"
+                + (f" ({mailed:,} of them still subscribed in Mailjet)" if mailed else "")
+            )
         if not parts:
             return f"“{self.list_name}”: nothing to send; Mailjet is in step."
         return f"“{self.list_name}”: " + ", ".join(parts) + "."
@@ -184,7 +195,9 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
             # (the withdrawal travels in the properties too: colleagues' pulls record it)
             shared = latest_shared(con, ident) if consent == "withdrawn" else None
             return row(Action.UNSUBSCRIBE, why, shared.as_properties() if shared else None)
-        return row(Action.BLOCKED, Reason.UNSUBSCRIBED if remote == "unsubscribed" else why)
+        if consent != "withdrawn" and remote == "unsubscribed":
+            why = Reason.UNSUBSCRIBED  # (they did it in Mailjet; the pull followed)
+        return row(Action.BLOCKED, why)  # (never mailed: nothing to send)
     for blocked, why in (
         (remote == "unsubscribed", Reason.UNSUBSCRIBED),
         (bool(excluded), Reason.EXCLUDED),
@@ -196,7 +209,9 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
         (remote == "removed", Reason.REMOVED),
     ):
         if blocked:
-            return row(Action.BLOCKED, why)
+            # (said plainly: Mailjet keeps mailing them, whatever the plan)
+            mailed = remote_subscribed and why in (Reason.INVALID, Reason.NO_CONSENT, Reason.STALE)
+            return row(Action.BLOCKED, why + (Reason.STILL_MAILED if mailed else ""))
     shared = latest_shared(con, ident)
     wanted = shared.as_properties() if shared is not None else {}
     if not remote_subscribed:

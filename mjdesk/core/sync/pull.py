@@ -101,6 +101,13 @@ def store_pull(workspace: Workspace, pull: ListPull, *, actor: str | None = None
     now = now_iso()
     with workspace.transaction() as con:
         current = not flags_outdated(con)
+        first = (
+            con.execute(
+                "SELECT 1 FROM lists WHERE mailjet_id = ? AND pulled_at IS NOT NULL",
+                (pull.list.mailjet_id,),
+            ).fetchone()
+            is None
+        )
         list_id = _local_list(con, pull.list, now)
         erased_elsewhere = _anonymised_since(con, pull.contacts)
         _store_contacts(con, pull, now)
@@ -113,7 +120,8 @@ def store_pull(workspace: Workspace, pull: ListPull, *, actor: str | None = None
         members = len(pull.memberships)
         parts = [_plural(members, "member")]
         if unsubscribed:
-            parts.append(f"{unsubscribed:,} unsubscribed in Mailjet since the last pull")
+            since = "" if first else " since the last pull"
+            parts.append(f"{unsubscribed:,} unsubscribed in Mailjet{since}")
         if added:
             parts.append(f"{_plural(added, 'person', 'people')} new here, consent unknown")
         if consents:
@@ -334,10 +342,12 @@ def _store_memberships(
         "WHERE j.mailjet_id = pulled_members.mailjet_id AND NOT j.is_anonymized)"
     )
     mine = "SELECT * FROM memberships s WHERE s.contact_id = p.contact_id AND s.list_id = ?1"
+    # (not those whose consent was withdrawn here: a push of ours unsubscribed them)
     unsubscribed = con.execute(
         "SELECT count(*) FROM temp.pulled_members p WHERE p.contact_id IS NOT NULL "
         f"AND p.remote = 'unsubscribed' AND NOT EXISTS ({mine} "
-        "AND s.mailjet_status IS 'unsubscribed')",
+        "AND s.mailjet_status IS 'unsubscribed') AND NOT EXISTS (SELECT 1 FROM contacts c "
+        "WHERE c.id = p.contact_id AND c.consent_status = 'withdrawn')",
         (list_id,),
     ).fetchone()[0]
     changed = (

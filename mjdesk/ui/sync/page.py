@@ -50,7 +50,7 @@ or None when the profile has no keys."""
 PULL_SHORTCUT = "Ctrl+Shift+P"
 
 NO_ACCOUNT = (
-    "This profile is not connected to Mailjet: connect it (Account › Connect to Mailjet…) "
+    "This profile is not connected to Mailjet: connect it (Settings › Accounts) "
     "to pull a list. The plan of a list pulled before can still be reviewed offline."
 )
 
@@ -503,7 +503,7 @@ class SyncPage(QWidget):
         self.strip.run(work, self._pushed, self._push_failed, pool=Pool.NETWORK, phase="Pushing…")
 
     def _pushed(self, result: PushResult) -> None:
-        self._last_pull = " ".join([result.message, *result.notes])
+        self._last_pull = result.message
         self._say(self._last_pull)
         self.pulled.emit(result.message)
         self.host.events.changed.emit(result.changes)

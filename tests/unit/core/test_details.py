@@ -61,7 +61,7 @@ def test_an_access_export_holds_everything_about_the_person(tmp_path: Path) -> N
     assert record["email"] == "old@example.org"
     assert record["exported_at"]
     assert len(record["proofs"]) == len(details.proofs) >= 1
-    assert record["lists"] == [["News", "unsubscribed"]]
+    assert record["lists"] == [["News", "unsubscribed; in Mailjet: unsubscribed"]]
     assert {p["status"] for p in record["proofs"]} <= {"granted", "withdrawn"}
     assert record["history"]
     text = page.read_text(encoding="utf-8")
