@@ -15,6 +15,7 @@ from mjdesk.sandbox.protocol import (
     not_modified,
     ok,
     page,
+    page_of,
     text_filters,
     text_matcher,
     value_as_bool,
@@ -105,8 +106,8 @@ def _contacts(call: Call) -> Reply:
             continue
         if matches_email is not None and not matches_email(contact.email):
             continue
-        rows.append(contact_json(contact))
-    return page(rows, params)
+        rows.append(contact)
+    return page_of(rows, params, contact_json)
 
 
 def _get_contact(call: Call) -> Reply:

@@ -17,6 +17,7 @@ from mjdesk.sandbox.protocol import (
     not_modified,
     ok,
     page,
+    page_of,
     text_filters,
     text_matcher,
 )
@@ -238,8 +239,8 @@ def _list_data(call: Call) -> Reply:
             continue
         if excluded is not None and contact.is_excluded != excluded:
             continue
-        rows.append(contactdata_json(account, contact))
-    return page(rows, params)
+        rows.append(contact)
+    return page_of(rows, params, lambda contact: contactdata_json(account, contact))
 
 
 def _get_data(call: Call) -> Reply:
