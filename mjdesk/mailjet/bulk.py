@@ -6,6 +6,8 @@ the error file, then re-read the memberships.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -148,6 +150,28 @@ def job_errors(client: MailjetClient, job_id: int) -> list[JsonObject]:
     return [item for item in body if isinstance(item, dict)]
 
 
+def contacts_csv(contacts: Sequence[BulkContact]) -> str:
+    """Contacts as the CSV an import reads: a header of ``email`` and the property names
+    (all, in a fixed order), one row per address (the first of a repeated address: Mailjet
+    rejects a repeat as an error row). Values go as the text they are: the file is read by
+    Mailjet, not a spreadsheet, and must give back exactly what was sent."""
+    names = sorted({name for c in contacts for name in c.properties}, key=str.lower)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["email", *names])
+    seen: set[str] = set()
+    for contact in contacts:
+        key = contact.email.strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        values = contact.properties
+        writer.writerow(
+            [contact.email, *("" if values.get(n) is None else values[n] for n in names)]
+        )
+    return out.getvalue()
+
+
 def upload_csv(client: MailjetClient, list_id: int, text: str) -> int:
     """Upload CSV text for a list; the data ID (the reply is a bare ``{"ID"}``)."""
     body = client.create("contactslist_csvdata", text.encode("utf-8"), id=list_id)
@@ -183,6 +207,18 @@ def csv_import_status(client: MailjetClient, import_id: int) -> CsvImportStatus:
     return CsvImportStatus.from_api(client.get_one("csvimport", import_id))
 
 
+def csv_import_of(client: MailjetClient, data_id: int, list_id: int) -> CsvImportStatus | None:
+    """The import started from an upload, if any: how to tell, after a lost reply, whether
+    the import was started (``/csvimport`` documents no filter, so every page is read)."""
+    for row in client.get_all("csvimport"):
+        if (
+            int(row.get("DataID") or 0) == data_id
+            and int(row.get("ContactsListID") or 0) == list_id
+        ):
+            return CsvImportStatus.from_api(row)
+    return None
+
+
 def abort_csv_import(client: MailjetClient, import_id: int) -> None:
     """Ask Mailjet to abort an import."""
     client.update("csvimport", import_id, {"Status": "Abort"})
@@ -192,6 +228,25 @@ def csv_import_errors(client: MailjetClient, import_id: int) -> str:
     """The rejected rows with an ``error`` column, as CSV text."""
     response = client.raw("GET", f"v3/DATA/BatchJob/{int(import_id)}/CSVError/text:csv")
     return str(response.text)
+
+
+def csv_error_kinds(text: str) -> list[str]:
+    """What went wrong in each row of a CSV error file, without the row: the kind of an
+    ``error`` cell like ``###Duplicated email###ann@example.org`` (``Duplicated email``),
+    so it can be kept where an address may not."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return []
+    header = [cell.strip().lower() for cell in rows[0]]
+    at = header.index("error") if "error" in header else len(header) - 1
+    kinds = []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        cell = row[at] if at < len(row) else ""
+        parts = cell.split("###")
+        kinds.append(parts[1] if len(parts) > 2 else "unknown error")
+    return kinds
 
 
 S = TypeVar("S", JobStatus, CsvImportStatus)

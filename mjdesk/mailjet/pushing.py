@@ -3,9 +3,13 @@
 
 - The consent properties are defined first (``/contactmetadata``) when Mailjet lacks them.
 - Adds and updates go in ``managemanycontacts`` jobs with ``addnoforce`` (an existing
-  member keeps their status: nobody unsubscribed is subscribed again), unsubscribes in
-  the same jobs with ``unsub``, erasures one by one through ``DELETE /v4/contacts/{id}``.
-  Jobs are polled with growing waits; their ``Error``/``ErrorFile`` is read.
+  member keeps their status: nobody unsubscribed is subscribed again), or, above
+  `journal.CSV_THRESHOLD` of them, as one CSV import with Method ``addnoforce`` (upload,
+  ``/csvimport``, polled; ``Errcount`` and its CSV error file read). Unsubscribes go in
+  ``managemanycontacts`` jobs with ``unsub`` whatever their number: a withdrawal should
+  take effect at once, and an import may wait in Mailjet's queue (mailjet-api.md §5).
+  Erasures go one by one through ``DELETE /v4/contacts/{id}``. Jobs are polled with
+  growing waits; their ``Error``/``ErrorFile`` is read.
 - A ``Completed`` job has proved nothing (mailjet-api.md §9.5): the last step re-reads the
   list (``/contact`` and ``/contactdata`` with ``ContactsList``, ``/listrecipient`` with
   ``ContactsList`` and ``Unsub``: documented filters only) and only what it shows is
@@ -36,10 +40,18 @@ from mjdesk.core.work import Cancelled, CancelToken, UserError
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.bulk import (
     BulkContact,
+    CsvImportStatus,
     JobStatus,
+    contacts_csv,
+    csv_error_kinds,
+    csv_import_errors,
+    csv_import_of,
+    csv_import_status,
     job_errors,
     job_status,
+    start_csv_import,
     start_list_job,
+    upload_csv,
     wait_until_finished,
 )
 from mjdesk.mailjet.client import MailjetClient
@@ -91,6 +103,7 @@ class Pace:
     """How a push paces itself (tests shorten the waits)."""
 
     batch_size: int = journal.BATCH_SIZE
+    csv_threshold: int = journal.CSV_THRESHOLD
     poll_interval: float = 2.0
     poll_growth: float = 1.5
     poll_max: float = 30.0
@@ -143,7 +156,13 @@ def push_list(
         run = journal.unfinished_run(con, plan.list_id)
         resumed = run is not None
         if run is None:
-            run = journal.start_run(con, plan, actor=actor, batch_size=pace.batch_size)
+            run = journal.start_run(
+                con,
+                plan,
+                actor=actor,
+                batch_size=pace.batch_size,
+                csv_threshold=pace.csv_threshold,
+            )
         else:
             journal.set_run_state(con, run.id, "running")
     if run is None:
@@ -300,6 +319,9 @@ class _Pusher:
 
     def _job(self, step: Step) -> None:
         list_id = self.run.mailjet_list_id
+        if step.by_csv:
+            self._csv(step)
+            return
         if step.state in ("sending", "unknown"):
             self._read_again(step)
             return
@@ -347,6 +369,100 @@ class _Pusher:
         self.notes.append(
             f"a job ended {status.status} with {len(rows):,} "
             f"{'error' if len(rows) == 1 else 'errors'} listed (step {step.seq})"
+        )
+        self._mark(
+            step, "failed" if status.status != "Completed" else "done", result=result, error=error
+        )
+
+    def _csv(self, step: Step) -> None:
+        """Upload the step's contacts as CSV, import them with ``addnoforce``, poll the
+        import. Each reply is recorded as it comes; a write whose reply was lost is settled
+        before anything is sent again: an upload is simply made again (it changes nobody),
+        an import's start is looked for in Mailjet and polled when found."""
+        list_id = self.run.mailjet_list_id
+        data_id = step.data_id
+        import_id = step.job_id
+        if import_id is None and data_id is not None and step.state in ("sending", "unknown"):
+            self._wait(self.pace.settle_seconds)
+            found = csv_import_of(self.client, data_id, list_id)
+            why = "reply lost" if step.state == "unknown" else "cut short while sending"
+            if found is not None:
+                import_id = found.import_id
+                self._mark(step, "sent", job_id=import_id)
+                self.notes.append(
+                    f"the CSV import's start: {why}; {READ_AGAIN}: it had started, polled "
+                    f"rather than started again (step {step.seq})"
+                )
+            else:
+                self.notes.append(
+                    f"the CSV import's start: {why}; {READ_AGAIN}: it had not started, "
+                    f"started now (step {step.seq})"
+                )
+        if import_id is None:
+            if data_id is None:
+                if step.state in ("sending", "unknown"):
+                    self.notes.append(
+                        f"the CSV upload's reply was lost; uploaded again (it changes nobody; "
+                        f"step {step.seq})"
+                    )
+                text = contacts_csv(
+                    [
+                        BulkContact(str(c["email"]), properties=dict(c.get("properties") or {}))
+                        for c in step.contacts
+                    ]
+                )
+                answered, data_id = self._write(
+                    step, lambda: upload_csv(self.client, list_id, text)
+                )
+                if not answered or data_id is None:
+                    return
+                with self.workspace.transaction() as con:
+                    journal.record_upload(con, step, data_id)
+            if step.payload["action"] != "addnoforce":
+                raise ValueError("a CSV import is only ever sent as addnoforce")
+            uploaded = data_id
+            answered, started = self._write(
+                step,
+                lambda: start_csv_import(self.client, uploaded, "addnoforce", list_id=list_id),
+            )
+            if not answered or started is None:
+                return
+            import_id = started.import_id
+            self._mark(step, "sent", job_id=import_id)
+        ident = import_id
+        status = wait_until_finished(
+            self.client,
+            lambda: csv_import_status(self.client, ident),
+            interval=self.pace.poll_interval,
+            growth=self.pace.poll_growth,
+            max_interval=self.pace.poll_max,
+            limit=self.pace.job_limit,
+            sleep=self.pace.sleep,
+        )
+        self._import_finished(step, status)
+
+    def _import_finished(self, step: Step, status: CsvImportStatus) -> None:
+        result = (
+            f"{status.status}: {status.current:,} of {status.count:,} rows imported, "
+            f"{status.errcount:,} in error"
+        )
+        if status.status == "Completed" and not status.errcount:
+            self._mark(step, "done", result=result)
+            return
+        kinds = (
+            csv_error_kinds(csv_import_errors(self.client, status.import_id))
+            if status.errcount or status.status == "Error"
+            else []
+        )
+        # The kinds only (an error row names its address): they go into the activity entry.
+        counted = sorted(set(kinds))
+        rows = "row" if len(kinds) == 1 else "rows"
+        error = f"{len(kinds):,} {rows} in its error file ({'; '.join(counted[:3])})"
+        if status.status != "Completed":
+            error = f"the import ended {status.status}; {error}"
+        self.notes.append(
+            f"the CSV import ended {status.status} with {len(kinds):,} "
+            f"{'error' if len(kinds) == 1 else 'errors'} listed (step {step.seq})"
         )
         self._mark(
             step, "failed" if status.status != "Completed" else "done", result=result, error=error

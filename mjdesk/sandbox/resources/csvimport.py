@@ -171,7 +171,10 @@ def _import_row(
             return
         contact = Contact(account.new_id(), email, "", stamp, last_update_at=stamp)
         account.add_contact(contact)
-    merge_data(account, contact.id, values)
+    # A change of its properties moves the contact's LastUpdateAt, as a bulk job's does here
+    # (resources/jobs.py; UNCONFIRMED for Mailjet's imports as for its jobs).
+    if merge_data(account, contact.id, values):
+        contact.last_update_at = stamp
     if job.method in GLOBAL_METHODS:
         excluded = job.method == "excludemarketing"
         if contact.is_excluded != excluded:

@@ -72,6 +72,33 @@ def test_a_plan_becomes_steps_in_batches_written_before_anything_is_sent(ws: Wor
         assert journal.start_run(con, _plan([_row(9, Action.NONE)]), actor="t") is None
 
 
+def test_above_the_threshold_the_adds_and_updates_are_one_csv_step(ws: Workspace) -> None:
+    rows = [_row(i, Action.ADD) for i in range(1, 3)] + [_row(3, Action.UPDATE)]
+    rows += [_row(4, Action.UNSUBSCRIBE), _row(5, Action.UNSUBSCRIBE)]
+    with ws.transaction() as con:
+        run = journal.start_run(con, _plan(rows), actor="t", batch_size=1, csv_threshold=2)
+        assert run is not None
+        assert _steps(con, run.id) == [
+            ("define_properties", "", 0),
+            ("add", "addnoforce", 3),
+            ("unsubscribe", "unsub", 1),  # (unsubscribes stay in jobs)
+            ("unsubscribe", "unsub", 1),
+            ("verify", "", 0),
+        ]
+        csv_step = journal.run_steps(con, run.id)[1]
+        assert (csv_step.by_csv, csv_step.data_id) == (True, None)
+        assert journal.run_steps(con, run.id)[2].by_csv is False
+        journal.mark_step(con, csv_step, "sending")
+        journal.record_upload(con, csv_step, 4321)
+        again = journal.run_steps(con, run.id)[1]
+        assert (again.state, again.data_id, len(again.contacts)) == ("pending", 4321, 3)
+        assert set(journal.expected_changes([again])) == {1, 2, 3}
+        journal.set_run_state(con, run.id, "done")
+        at_threshold = journal.start_run(con, _plan(rows[:2]), actor="t", csv_threshold=2)
+        assert at_threshold is not None
+        assert not any(s.by_csv for s in journal.run_steps(con, at_threshold.id))
+
+
 def test_steps_move_on_and_a_finished_run_is_no_longer_resumed(ws: Workspace) -> None:
     with ws.transaction() as con:
         run = journal.start_run(con, _plan([_row(1, Action.ADD)]), actor="t")

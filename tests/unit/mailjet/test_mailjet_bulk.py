@@ -145,6 +145,22 @@ def test_csv_import_flow(client: MailjetClient) -> None:
     assert mj.count_contacts(client, list_id=newsletter.id) == 2
 
 
+def test_contacts_as_csv_for_an_import() -> None:
+    text = bulk.contacts_csv(
+        [
+            bulk.BulkContact("ann@york.ac.uk", properties={"b": "x,y", "A": "=1"}),
+            bulk.BulkContact("bob@york.ac.uk", properties={"b": "2"}),
+            bulk.BulkContact("ANN@york.ac.uk", properties={"b": "again"}),
+        ]
+    )
+    # Every name in one header, the values as they are (Mailjet reads them, not a
+    # spreadsheet), an address once.
+    assert text == 'email,A,b\nann@york.ac.uk,=1,"x,y"\nbob@york.ac.uk,,2\n'
+    errors = "email,b,error\nann@york.ac.uk,1,###Duplicated email###ann@york.ac.uk\n\nx,,odd\n"
+    assert bulk.csv_error_kinds(errors) == ["Duplicated email", "unknown error"]
+    assert bulk.csv_error_kinds("") == []
+
+
 def test_csv_import_global_methods_and_field_names(client: MailjetClient) -> None:
     newsletter = mj.create_list(client, "Newsletter")
     mj.create_contact(client, "a@example.org")

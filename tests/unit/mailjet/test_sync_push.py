@@ -380,3 +380,178 @@ def test_a_crash_after_a_write_went_out_reads_mailjet_again_instead_of_resending
     assert "read again: all 3 applied, nothing sent again" in result.message
     assert _jobs(practice) == 1
     assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
+
+
+# -- the CSV import route (more adds and updates than the threshold) ----------------------
+
+BY_CSV = Pace(csv_threshold=2, poll_interval=0.01, settle_seconds=0, sleep=lambda _s: None)
+
+
+def _imports(practice: Practice) -> int:
+    return len(_account(practice).csv_imports)
+
+
+def _uploads(practice: Practice) -> int:
+    return len(_account(practice).csv_uploads)
+
+
+def test_above_the_threshold_the_adds_go_as_one_csv_import_with_addnoforce(
+    practice: Practice, client: MailjetClient, ws: Workspace, bodies: list[bytes]
+) -> None:
+    # Dan is in Mailjet's list, unsubscribed, and wanted here: the import must keep him so.
+    add_here(ws, [4], "News")
+    news = next(lst.id for lst in list_lists(client) if lst.name == "News")
+    dan = add_to_list(client, news, "dan@york.ac.uk")
+    unsubscribe_membership(
+        client, next(m.id for m in list_memberships(client, list_id=news, contact=dan))
+    )
+    before = len(practice.sandbox.requests)
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert result.state == "done", result.message
+    assert result.message == (
+        "Pushed “News” to Mailjet: 3 added; 1 left unsubscribed (they unsubscribed in Mailjet)."
+    )
+    steps = ws.fetch("SELECT kind, state, result FROM sync_steps ORDER BY seq")
+    assert [s[:2] for s in steps] == [
+        ("define_properties", "done"),
+        ("add", "done"),
+        ("verify", "done"),
+    ]
+    assert steps[1][2] == "Completed: 4 of 4 rows imported, 0 in error"
+    assert practice.sandbox.count("POST", "CSVData") == 1
+    assert practice.sandbox.count("POST", "csvimport") == 1
+    assert practice.sandbox.count("POST", "managemanycontacts") == 0
+    # 1 + 6 to define the properties, upload, import, one poll, 3 reads to verify.
+    assert len(practice.sandbox.requests) - before == 13
+    upload = next(b for b in bodies if b.startswith(b"email,"))
+    lines = upload.decode().splitlines()
+    assert lines[0] == "email," + ",".join(sorted(n for n, _t in props.DEFINITIONS))
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(PEOPLE)
+    started = json.loads(next(b for b in bodies if b"DataID" in b))
+    assert started["Method"] == "addnoforce"
+    assert _remote(client) == {**SUBSCRIBED_THREE, "dan@york.ac.uk": "unsubscribed"}
+    assert get_contact_data(client, "ann@york.ac.uk")[props.WORDING] == "Yes to news"
+    assert _local(ws)["ann@york.ac.uk"] == ("subscribed", "subscribed", "subscribed")
+
+    pull_list(client, ws, "News")
+    writes = _writes(practice)
+    assert push_list(client, ws, "News", pace=BY_CSV).state == "nothing"
+    assert _writes(practice) == writes
+
+
+def test_a_lost_upload_reply_uploads_again_and_imports_once(
+    practice: Practice, client: MailjetClient, ws: Workspace
+) -> None:
+    practice.sandbox.faults.set("lost", method="POST", path="CSVData")
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert result.state == "done", result.message
+    assert "the CSV upload's reply was lost; uploaded again" in result.message
+    assert (_uploads(practice), _imports(practice)) == (2, 1)
+    assert _remote(client) == SUBSCRIBED_THREE
+
+
+@pytest.mark.parametrize("fault", ["lost", "503"])
+def test_a_lost_import_start_is_looked_for_before_starting_one(
+    practice: Practice, client: MailjetClient, ws: Workspace, fault: Any
+) -> None:
+    practice.sandbox.faults.set(fault, method="POST", path="csvimport")
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert result.state == "done", result.message
+    if fault == "lost":  # (applied, its reply lost: found and polled)
+        assert "reply lost; read again: it had started, polled rather than started" in (
+            result.message
+        )
+        assert practice.sandbox.count("POST", "csvimport") == 1
+    else:  # (refused: nothing started, so it is started now, from the same upload)
+        assert "reply lost; read again: it had not started, started now" in result.message
+        assert practice.sandbox.count("POST", "csvimport") == 2
+    assert (_uploads(practice), _imports(practice)) == (1, 1)
+    assert _remote(client) == SUBSCRIBED_THREE
+
+
+def test_a_crash_after_the_upload_reuses_it_and_after_the_start_polls_that_import(
+    practice: Practice, client: MailjetClient, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.mailjet.bulk import start_csv_import as start
+
+    def killed_before(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("killed before the import was started")
+
+    monkeypatch.setattr("mjdesk.mailjet.pushing.start_csv_import", killed_before)
+    with pytest.raises(RuntimeError, match="killed"):
+        push_list(client, ws, "News", pace=BY_CSV)
+    step = ws.fetch("SELECT state, job_id, payload FROM sync_steps WHERE kind = 'add'")[0]
+    assert step[:2] == ("sending", None)
+    assert json.loads(step[2])["data_id"] in _account(practice).csv_uploads
+
+    def started_then_killed(*args: Any, **kwargs: Any) -> Any:
+        start(*args, **kwargs)
+        raise RuntimeError("killed before the reply was recorded")
+
+    monkeypatch.setattr("mjdesk.mailjet.pushing.start_csv_import", started_then_killed)
+    with pytest.raises(RuntimeError, match="killed"):
+        push_list(client, ws, "News", pace=BY_CSV)
+    assert (_uploads(practice), _imports(practice)) == (1, 1)
+
+    monkeypatch.setattr("mjdesk.mailjet.pushing.start_csv_import", start)
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert (result.state, result.resumed) == ("done", True)
+    assert "cut short while sending; read again: it had started, polled" in result.message
+    assert (_uploads(practice), _imports(practice)) == (1, 1)
+    import_id = next(iter(_account(practice).csv_imports))
+    assert ws.fetch("SELECT job_id FROM sync_steps WHERE kind = 'add'") == [(import_id,)]
+    assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
+
+
+@pytest.mark.parametrize("fault", ["job_error", "job_noop"])
+def test_an_import_that_applied_nothing_is_reported_and_not_trusted(
+    practice: Practice, client: MailjetClient, ws: Workspace, fault: Any
+) -> None:
+    practice.sandbox.faults.set(fault)
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert result.state == "failed"
+    assert "3 not applied by Mailjet" in result.message
+    if fault == "job_error":
+        assert "the CSV import ended Error with 0 errors listed (step 2)" in result.message
+        assert ws.fetch("SELECT state FROM sync_steps WHERE kind = 'add'") == [("failed",)]
+    assert _local(ws) == {e: ("subscribed", None, None) for e in PEOPLE[:3]}
+    pull_list(client, ws, "News")
+    assert push_list(client, ws, "News", pace=BY_CSV).state == "done"
+    assert _remote(client) == SUBSCRIBED_THREE
+
+
+def test_an_imports_error_rows_are_read_and_kept_without_their_addresses(
+    practice: Practice, client: MailjetClient, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mjdesk.mailjet.bulk import contacts_csv
+
+    def with_a_repeat(contacts: Any) -> str:
+        text = contacts_csv(contacts)
+        return text + text.splitlines()[1] + "\n"
+
+    monkeypatch.setattr("mjdesk.mailjet.pushing.contacts_csv", with_a_repeat)
+    result = push_list(client, ws, "News", pace=BY_CSV)
+    assert result.state == "done", result.message
+    assert "the CSV import ended Completed with 1 error listed (step 2)" in result.message
+    assert ws.fetch("SELECT state, result, error FROM sync_steps WHERE kind = 'add'") == [
+        ("done", "Completed: 4 of 4 rows imported, 1 in error",
+         "1 row in its error file (Duplicated email)")
+    ]  # fmt: skip
+    assert _remote(client) == SUBSCRIBED_THREE
+
+
+def test_a_running_import_is_polled_with_growing_waits(
+    practice: Practice, client: MailjetClient, ws: Workspace
+) -> None:
+    store = practice.sandbox.store
+    store.options.job_seconds = 10.0
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        store.advance(seconds)
+
+    pace = Pace(csv_threshold=2, poll_interval=1.0, poll_growth=2.0, settle_seconds=0, sleep=sleep)
+    assert push_list(client, ws, "News", pace=pace).state == "done"
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+    assert practice.sandbox.count("GET", "csvimport/") == len(waits) + 1
