@@ -43,15 +43,21 @@ under the sizes reported to fail)."""
 CSV_THRESHOLD = 5000
 """Above this many adds and updates in one push, they go as one CSV import instead of
 batches. Measured against the sandbox with 50 ms a response (``python
-tests/bench/bench_sync_push.py --crossover``; jobs and imports at the sandbox's default
-pace, polled from 2 s with waits growing by half): the batches cost two requests and about
-2.2 s per 1,000 contacts (5,000: 10 requests, 11 s; 50,000: 100 requests, about 110 s)
-while the import costs four or five requests and 2 to 5 s whatever the size; so the import
-wins from about 2,000 contacts. The threshold is set higher, at five batches, because
-below it the batches are worth their cost: Mailjet processes them at once while an
-import may queue (mailjet-api.md §5: "a run can take hours"; its real pace is
-UNCONFIRMED), a crash costs a batch of 1,000 read again rather than the whole import, and
-their error file names each contact's problem."""
+tests/bench/bench_sync_push.py --crossover``: jobs and imports at the sandbox's default
+pace, polled from 2 s with waits growing by half), writes + polls and seconds:
+
+    contacts   batches of 1,000        one CSV import
+     1,000        1 + 2,    2.2 s        2 + 2,   2.2 s
+     2,000        2 + 4,    4.4 s        2 + 2,   2.3 s
+     5,000        5 + 10,  11.0 s        2 + 2,   2.4 s
+    10,000       10 + 20,  22.1 s        2 + 2,   2.6 s
+    20,000       20 + 40,  44.3 s        2 + 2,   2.9 s
+
+So the import wins from about 2,000 contacts. The threshold is set higher, at five
+batches, because below it the batches are worth their cost: Mailjet processes them at
+once while an import may queue (mailjet-api.md §5: "a run can take hours"; its real pace
+is UNCONFIRMED), a crash costs a batch of 1,000 read again rather than the whole import,
+and their error file names each contact's problem."""
 
 ROUTE_CSV = "csv"
 """The payload's ``route`` of an add or update step sent as one CSV import."""
@@ -377,22 +383,22 @@ def record_outcome(
     current = not flags_outdated(con)
     now = now_iso()
     seen = {**verification.confirmed, **verification.kept_unsubscribed}
-    for contact_id, found in seen.items():
-        con.execute(
-            "UPDATE memberships SET status = CASE WHEN ?1 = 'removed' THEN status ELSE ?1 END, "
-            "mailjet_status = ?1, synced_status = ?1, synced_at = ?2 "
-            "WHERE contact_id = ?3 AND list_id = ?4",
-            (found.membership, now, contact_id, run.list_id),
-        )
-        con.execute(
-            "INSERT INTO mailjet_contacts (mailjet_id, email_key, email, is_excluded, is_spam, "
-            "properties, updated_at, pulled_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-            "coalesce(?6, '{}'), ?7, ?8) "
-            "ON CONFLICT (mailjet_id) DO UPDATE SET email_key = excluded.email_key, "
-            "email = excluded.email, is_excluded = excluded.is_excluded, "
-            "is_spam = excluded.is_spam, "
-            "properties = coalesce(?6, mailjet_contacts.properties), "
-            "updated_at = excluded.updated_at, pulled_at = excluded.pulled_at",
+    con.executemany(
+        "UPDATE memberships SET status = CASE WHEN ?1 = 'removed' THEN status ELSE ?1 END, "
+        "mailjet_status = ?1, synced_status = ?1, synced_at = ?2 "
+        "WHERE contact_id = ?3 AND list_id = ?4",
+        [(found.membership, now, contact_id, run.list_id) for contact_id, found in seen.items()],
+    )
+    con.executemany(
+        "INSERT INTO mailjet_contacts (mailjet_id, email_key, email, is_excluded, is_spam, "
+        "properties, updated_at, pulled_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "coalesce(?6, '{}'), ?7, ?8) "
+        "ON CONFLICT (mailjet_id) DO UPDATE SET email_key = excluded.email_key, "
+        "email = excluded.email, is_excluded = excluded.is_excluded, "
+        "is_spam = excluded.is_spam, "
+        "properties = coalesce(?6, mailjet_contacts.properties), "
+        "updated_at = excluded.updated_at, pulled_at = excluded.pulled_at",
+        [
             (
                 found.mailjet_id,
                 email_key(found.email),
@@ -404,8 +410,10 @@ def record_outcome(
                 else json.dumps(dict(found.properties), ensure_ascii=False, default=str),
                 found.updated_at,
                 now,
-            ),
-        )
+            )
+            for found in seen.values()
+        ],
+    )
     actions = verification.actions
     added = sum(1 for c in verification.confirmed if actions[c] == Action.ADD.stored)
     updated = sum(1 for c in verification.confirmed if actions[c] == Action.UPDATE.stored)
