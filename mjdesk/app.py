@@ -186,7 +186,12 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                 try:
                     from mjdesk.ui.shell.practice import PracticeSession
 
-                    practice = PracticeSession().start()
+                    # The pretend Mailjet is kept beside the practice workspace, and made
+                    # afresh with it.
+                    kept = paths.data / "practice-mailjet.json"
+                    if not paths.workspace_file(profile).exists():
+                        kept.unlink(missing_ok=True)
+                    practice = PracticeSession(state_file=kept).start()
                 except OSError as exc:
                     log.error("Practice sandbox not started: %s", exc)
                     print(f"mjdesk: the practice sandbox could not start: {exc}", file=sys.stderr)  # noqa: T201

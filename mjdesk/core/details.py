@@ -302,12 +302,42 @@ def access_html(
     )
 
 
+_MAILJET_FIELDS = {
+    "ID": "Mailjet contact number",
+    "Email": "Address",
+    "Name": "Name",
+    "CreatedAt": "Added to Mailjet",
+    "IsExcludedFromCampaigns": "Excluded from all campaigns",
+    "IsSpamComplaining": "Reported a mailing as spam",
+    "DeliveredCount": "Mailings delivered",
+    "LastActivityAt": "Last activity",
+    "UnsubscribedAt": "Unsubscribed",
+    "HardBouncedAt": "Mail to them bounced for good",
+}
+"""Mailjet's field names as a reader of the page would say them (the JSON keeps Mailjet's)."""
+
+
+def _said(value: object) -> object:
+    """A value as the page shows it: yes or no, a time to the minute, "—" for none."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value in ("", None):
+        return "—"
+    text = str(value)
+    if len(text) == 20 and text[10] == "T" and text.endswith("Z"):
+        return text[:16].replace("T", " ") + " UTC"
+    return value
+
+
 def _mailjet_html(mailjet: MailjetHeld | None, note: str) -> str:
     if mailjet is None:
         return f"<h3>In Mailjet</h3><p>{_e(note or 'Nothing: not connected to Mailjet.')}</p>"
 
     def table(pairs: Sequence[tuple[object, object]]) -> str:
-        rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in pairs)
+        rows = "".join(
+            f"<tr><td>{_e(_MAILJET_FIELDS.get(str(k), k))}</td><td>{_e(_said(v))}</td></tr>"
+            for k, v in pairs
+        )
         return f"<table>{rows}</table>" if rows else "<p>None.</p>"
 
     lists = [(item.get("list", ""), f"{item.get('status', '')} {item.get('since', '')}".strip())

@@ -21,7 +21,7 @@ def mailjet_held(
         try:
             return _read_now(client, email), "Mailjet has no contact at this address."
         except MailjetError as problem:
-            why = f"Mailjet could not be reached ({problem.user_message})"
+            why = problem.user_message.rstrip(".")
     with workspace.reading() as con:
         held = pulled_held(con, email, why)
     return held, f"Nothing from Mailjet: {why}, and no pull has seen this person."

@@ -8,6 +8,7 @@ python -m mjdesk.sandbox --port P [--seed] [--state FILE] [--https]
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     for account in store.accounts.values():
         out.write(f"  {account.name}: {account.api_key} / {account.secret_key}\n")
     out.flush()
+    # A plain kill (SIGTERM) ends it as Ctrl-C does: the state is saved on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -120,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts
 from mjdesk.core.paths import AppPaths
+from mjdesk.core.sync.plan import Reason
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.contacts import add_to_list, create_list, get_contact_data, update_contact
@@ -56,7 +57,7 @@ def test_pull_then_plan_with_a_blocked_contact(tmp_path: Path, practice: Practic
     with out.open(encoding="utf-8-sig") as rows:
         assert {r["email"]: (r["action"], r["reason"]) for r in csv.DictReader(rows)} == {
             # (her consent is not in Mailjet's properties yet)
-            "ann@example.org": ("Update properties", ""),
+            "ann@example.org": ("Update properties", Reason.PROPERTIES),
             "ex@example.org": ("Blocked", "Excluded in Mailjet"),
         }
 

@@ -54,6 +54,8 @@ class Reason:
     LEFT_LIST = "Unsubscribed from the list here"
     ERASED = "Erased here"
     IN_STEP = "Already in Mailjet as here"
+    NEW_THERE = "Consented here, not in the Mailjet list yet"
+    PROPERTIES = "Their consent in Mailjet's properties is not the one here"
     STILL_MAILED = " (still subscribed in Mailjet)"
     """Added to a reason a contact is blocked for while Mailjet still mails them."""
 
@@ -215,9 +217,9 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
     shared = latest_shared(con, ident)
     wanted = shared.as_properties() if shared is not None else {}
     if not remote_subscribed:
-        return row(Action.ADD, "", wanted)
+        return row(Action.ADD, Reason.NEW_THERE, wanted)
     if _differs(wanted, str(remote_properties or "{}")):
-        return row(Action.UPDATE, "", wanted)
+        return row(Action.UPDATE, Reason.PROPERTIES, wanted)
     return row(Action.NONE, Reason.IN_STEP)
 
 

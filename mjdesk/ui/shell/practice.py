@@ -8,6 +8,7 @@ for the real thing: a coloured banner and its title.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from PySide6.QtWidgets import QLabel, QMainWindow
@@ -33,8 +34,11 @@ TITLE = f"{PRACTICE_PROFILE} (sandbox: nothing is sent)"
 class PracticeSession(PracticeLink):
     """A running practice sandbox and the practice key pair it accepts (not secrets)."""
 
-    def __init__(self, *, seeded: bool = True) -> None:
+    def __init__(self, *, seeded: bool = True, state_file: Path | None = None) -> None:
+        """``state_file``: where the pretend Mailjet is kept between runs (what a practice
+        push sent is still there next time, as the practice workspace remembers it)."""
         self.seeded = seeded
+        self.state_file = state_file
         self.sandbox: Sandbox | None = None
         self.url = ""
         self.credentials = Credentials("", "")
@@ -50,7 +54,7 @@ class PracticeSession(PracticeLink):
         else:
             store = Store()
             store.add_account("Department (practice)", key, secret)
-        self.sandbox = Sandbox(store, port=0).start()
+        self.sandbox = Sandbox(store, port=0, state_file=self.state_file).start()
         self.url = self.sandbox.url
         self.credentials = Credentials(key, secret)
         log.info("Practice sandbox started at %s", self.url)

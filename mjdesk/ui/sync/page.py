@@ -207,6 +207,7 @@ class SyncPage(QWidget):
         self.save_button = QPushButton("&Save Plan as CSV…", self)
         self.save_button.setObjectName("savePlanButton")
         self.save_button.setAccessibleName("Save the plan as a CSV file")
+        self.save_button.setToolTip("Every row of the plan, whatever Show shows")
         self.save_button.clicked.connect(self.save_plan)
         filters = QHBoxLayout()
         filters.addWidget(_buddy("S&how:", self.filter, self))
@@ -531,7 +532,12 @@ class SyncPage(QWidget):
         try:
             write_plan_csv(plan, target)
         except OSError as exc:
-            dialogs.tell_problem(self, "Save the Plan", f"{target} cannot be written: {exc}")
+            dialogs.tell_problem(
+                self,
+                "Save the Plan",
+                f"The plan could not be saved in {target.parent} ({exc.strerror or exc}). "
+                "Choose another folder.",
+            )
             return
         self._say(f"Plan saved to {target}.")
 

@@ -305,3 +305,25 @@ def test_the_practice_lists_are_pulled_from_its_sandbox(
         window.close()
     finally:
         seeded.stop()
+
+
+def test_the_pretend_mailjet_is_kept_between_runs(
+    app_paths: AppPaths, accounts: Accounts, tmp_path: Path
+) -> None:
+    kept = tmp_path / "practice-mailjet.json"
+    first = PracticeSession(state_file=kept).start()
+    try:
+        client = accounts.practising(first).client_for(PRACTICE_PROFILE)
+        assert client is not None
+        with client:
+            client.create("contactslist", {"Name": "Pushed in practice"})
+    finally:
+        first.stop()
+    again = PracticeSession(state_file=kept).start()
+    try:
+        client = accounts.practising(again).client_for(PRACTICE_PROFILE)
+        assert client is not None
+        with client:
+            assert client.count("contactslist") == 4  # (the three seeded, and ours)
+    finally:
+        again.stop()

@@ -133,7 +133,7 @@ def test_a_pull_brings_back_mailjet_state_and_the_plan_blocks_on_it(
     assert by_email == {
         "ann@york.ac.uk": (Action.UNSUBSCRIBE, Reason.WITHDRAWN),
         "bob@york.ac.uk": (Action.BLOCKED, Reason.UNSUBSCRIBED),
-        "cat@york.ac.uk": (Action.ADD, ""),
+        "cat@york.ac.uk": (Action.ADD, Reason.NEW_THERE),
         "eve@york.ac.uk": (Action.NONE, Reason.IN_STEP),
         "fay@york.ac.uk": (Action.BLOCKED, Reason.EXCLUDED),
     }

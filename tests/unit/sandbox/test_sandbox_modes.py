@@ -3,6 +3,7 @@ entry point, and sandbox conformance for statcounters and send."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -139,3 +140,21 @@ def test_no_threads_survive_a_stopped_slow_request() -> None:
         with pytest.raises(requests.exceptions.ReadTimeout):
             requests.get(sandbox.url + "v3/REST/user", auth=(key, secret), timeout=0.2)
     assert set(threading.enumerate()) <= before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a POSIX signal")
+def test_a_plain_kill_saves_the_state_as_ctrl_c_does(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with subprocess.Popen(
+        [sys.executable, "-m", "mjdesk.sandbox", "--seed", "--state", str(state)],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as running:
+        assert running.stdout is not None
+        try:
+            assert running.stdout.readline().startswith("Practice sandbox at ")
+            running.terminate()
+            assert running.wait(timeout=30) == 0
+        finally:
+            running.kill()
+    assert json.loads(state.read_text("utf-8"))["accounts"]
