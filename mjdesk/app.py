@@ -45,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without opening the window: mjdesk import FILE imports a spreadsheet, mjdesk "
         "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
         "contacts a filter picks, mjdesk consent withdraw ADDRESS --reason TEXT withdraws "
-        "consents (see mjdesk import --help, mjdesk backup --help, mjdesk export --help, "
-        "mjdesk consent --help).",
+        "consents, mjdesk gdpr access|erase ADDRESS answers a GDPR request, mjdesk sync "
+        "pull|plan|push --list NAME syncs a Mailjet list (each takes --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(

@@ -546,8 +546,16 @@ def remove_from_list(
             count=count,
         )
         keep_step_images(con, act, SELECTED, memberships=True)
+        # Whom Mailjet's list has subscribed stay here unsubscribed: the next push then
+        # unsubscribes them there too (a membership gone would leave Mailjet mailing them).
+        kept = con.execute(
+            "UPDATE memberships SET status = 'unsubscribed' WHERE list_id = ? "
+            f"AND mailjet_status = 'subscribed' AND contact_id IN ({SELECTED})",
+            (list_id,),
+        ).rowcount
         con.execute(
-            f"DELETE FROM memberships WHERE list_id = ? AND contact_id IN ({SELECTED})",
+            f"DELETE FROM memberships WHERE list_id = ? AND contact_id IN ({SELECTED}) "
+            "AND coalesce(mailjet_status, '') <> 'subscribed'",
             (list_id,),
         )
         _finish(con, act, {"list_id": list_id, "memberships": True, "flags": "none"})
@@ -557,7 +565,13 @@ def remove_from_list(
         act,
         count,
         given - count,
-        f"{_plural(count, 'contact')} removed from {name}.",
+        f"{_plural(count, 'contact')} removed from {name}."
+        + (
+            f" {_plural(kept, 'contact')} subscribed in Mailjet are unsubscribed there by "
+            "the next push."
+            if kept
+            else ""
+        ),
         Changes(contact_ids=ids, lists=True, activity=True, flags=True),
     )
 

@@ -46,7 +46,7 @@ class Flag(Enum):
     # What Mailjet holds, as the last pull saw it (mjdesk.core.sync)
     MAILJET_NO_CONSENT = (
         "mailjet_no_consent",
-        "In Mailjet, consent unknown",
+        "In Mailjet, no consent",
         "Mailjet has this person, but no consent of theirs is recorded here.",
     )
     UNSUBSCRIBED = (

@@ -179,3 +179,27 @@ def test_a_list_mailjet_lacks_or_never_pulled_is_refused_with_what_to_do(
     add_here(ws, [1], "Local only")
     with ws.reading() as con, pytest.raises(NotLinked, match="Pull it first"):
         make_plan(con, "Local only")
+
+
+def test_someone_mailjet_mails_without_consent_here_is_named_and_can_be_taken_off(
+    client: MailjetClient, ws: Workspace
+) -> None:
+    from mjdesk.core.edits import remove_from_list
+
+    news = _mailjet_list(client)
+    add_to_list(client, news, "gus@york.ac.uk")  # (subscribed there; no consent here)
+    pull_list(client, ws, "News")
+    with ws.reading() as con:
+        plan = make_plan(con, "News")
+    gus = next(row for row in plan.rows if row.email == "gus@york.ac.uk")
+    assert (gus.action, gus.reason) == (Action.BLOCKED, Reason.NO_CONSENT + Reason.STILL_MAILED)
+    assert plan.still_mailed == 1
+    assert "(1 of them still subscribed in Mailjet)" in plan.summary()
+
+    assert gus.contact_id is not None
+    done = remove_from_list(ws, [gus.contact_id], "News")
+    assert "unsubscribed there by the next push" in done.message
+    with ws.reading() as con:
+        again = make_plan(con, "News")
+    gus = next(row for row in again.rows if row.email == "gus@york.ac.uk")
+    assert (gus.action, gus.reason) == (Action.UNSUBSCRIBE, Reason.LEFT_LIST)
