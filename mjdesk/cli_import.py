@@ -51,7 +51,7 @@ from mjdesk.core.importing.errors import (
 )
 from mjdesk.core.importing.headers import clean_header
 from mjdesk.core.importing.lookups import plan_for_workspace
-from mjdesk.core.importing.plan import never_erased, no_contacts
+from mjdesk.core.importing.plan import Plan, never_erased, no_contacts
 from mjdesk.core.importing.remembered import (
     org_domains,
     parse_domains,
@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="OUT",
         help="write a copy of the sheet (.xlsx) with every problem cell highlighted",
+    )
+    parser.add_argument(
+        "--list",
+        metavar="NAME",
+        help="put the people of the file on the local list NAME (made if new), to sync",
     )
     parser.add_argument("--data-dir", type=Path, metavar="D", help="keep data under D")
     parser.add_argument("--profile", metavar="P", help="the profile (workspace) to import into")
@@ -372,6 +377,7 @@ def _plan_and_commit(
     result = None
     unchanged = False
     unfinished = ""
+    listed = ""
     if args.dry_run and not file.exists():
         # Nothing to compare with, and a dry run creates nothing.
         plan = plan_import(cleaned, lookup=no_contacts, is_erased=never_erased)
@@ -396,6 +402,8 @@ def _plan_and_commit(
                     raise disk_full(file.parent, needed) from exc.__cause__
                 remember()
                 unfinished = _finish_indexes(workspace)
+            if args.list and not args.dry_run:
+                listed = _put_on_list(workspace, plan, args.list)
         finally:
             workspace.close()
     rejected = sum(plan.counts.get(o, 0) for o in REJECTED)
@@ -431,6 +439,8 @@ def _plan_and_commit(
         _say("Dry run: nothing was changed.")
     elif unchanged:
         _say(f"Nothing to change in profile {profile!r}: nothing was imported or recorded.")
+    if listed:
+        _say(listed)
     if rejected:
         _complain(
             f"{wording.count(rejected, 'row')} not imported"
@@ -439,3 +449,15 @@ def _plan_and_commit(
         )
         return EXIT_REJECTED
     return EXIT_DONE
+
+
+def _put_on_list(workspace: Workspace, plan: Plan, name: str) -> str:
+    """Put the people of the file on the list ``name``, as the wizard's last page does (one
+    step of its own); the sentence that says what was done."""
+    from mjdesk.core.edits import NothingToEdit, add_to_list
+    from mjdesk.core.importing.session import imported_contact_ids
+
+    try:
+        return add_to_list(workspace, imported_contact_ids(workspace, plan), name).message
+    except NothingToEdit as exc:
+        return exc.user_message

@@ -484,3 +484,19 @@ def test_gdpr_erase_needs_yes_then_erases_and_names_the_backups(tmp_path: Path) 
     assert gdpr("access", "ann@example.org", str(tmp_path / "out")).returncode == 2
     for log in (data / "logs").glob("*.log*"):
         assert b"ann@example.org" not in log.read_bytes().lower()
+
+
+def test_the_people_of_the_file_are_put_on_a_list(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "sign-ups.csv", [HEADER, *ROWS])
+    done = run(source, "--list", "Open day", "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "2 contacts added to Open day (a new list)." in done.stdout
+    # Again, as a scheduled job would: nothing to import, and they are on the list already.
+    again = run(source, "--list", "Open day", "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "All 2 contacts are on that list already." in again.stdout
+    with Workspace.open(AppPaths.under(tmp_path / "data").workspace_file("Default")) as ws:
+        assert ws.fetch(
+            "SELECT count(*) FROM memberships m JOIN lists l ON l.id = m.list_id "
+            "WHERE l.name = 'Open day'"
+        ) == [(2,)]
