@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,19 @@ from mjdesk.core.work import CancelToken, ProgressReport
 from mjdesk.ui.common.tasks import Pool, TaskRunner
 
 _POLL_MS = 100
+_SETTLE_S = 2.0
+"""How long a phase runs before its time left is guessed (its first moments mislead)."""
+
+
+def time_left(done: int, total: int, elapsed: float) -> str:
+    """The time a phase still needs at the pace it went so far, in words ("" when too
+    early to say): "about 40 s left", "about 3 min left"."""
+    if done <= 0 or total <= done or elapsed < _SETTLE_S:
+        return ""
+    seconds = elapsed * (total - done) / done
+    if seconds < 60:
+        return f"about {max(1, round(seconds / 5) * 5)} s left"
+    return f"about {round(seconds / 60)} min left"
 
 
 class JobStrip(QWidget):
@@ -49,6 +63,8 @@ class JobStrip(QWidget):
         self._timer.timeout.connect(self._poll)
         self._progress: ProgressReport | None = None
         self._cancel: CancelToken | None = None
+        self._phase = ""
+        self._phase_began = 0.0
         self.hide()
 
     @property
@@ -115,8 +131,11 @@ class JobStrip(QWidget):
         progress = self._progress
         if progress is None:
             return
+        if progress.phase != self._phase:
+            self._phase, self._phase_began = progress.phase, time.monotonic()
         if self._cancel is not None and not self._cancel.cancelled:
-            self.label.setText(progress.phase)
+            left = time_left(progress.done, progress.total, time.monotonic() - self._phase_began)
+            self.label.setText(f"{progress.phase} ({left})" if left else progress.phase)
         if progress.total > 0:
             self.bar.setRange(0, 1000)
             self.bar.setValue(min(1000, progress.done * 1000 // progress.total))
