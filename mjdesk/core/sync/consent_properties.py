@@ -86,17 +86,20 @@ def from_properties(properties: Mapping[str, object]) -> SharedConsent | None:
     )
 
 
-_LATEST = f"""
-    SELECT l.status, l.given_at, coalesce(l.source_file, ''), coalesce(l.wording, ''),
-        l.lawful_basis, coalesce(l.source_sha256, '')
-    FROM consent_ledger l WHERE l.id = ({CONSENT_LATEST.format(col="id", who="?")})
-"""
-
-
-def latest_shared(con: sqlite3.Connection, contact_id: int) -> SharedConsent | None:
-    """A contact's latest consent record, as the properties would carry it."""
-    row = con.execute(_LATEST, (contact_id,)).fetchone()
-    return None if row is None else SharedConsent(*row)
+def latest_shared_on_list(con: sqlite3.Connection, list_id: int) -> dict[int, SharedConsent]:
+    """The latest consent record of every member of list ``list_id`` that has one, as the
+    properties would carry it, in one statement (a plan of 50,000 members needs them all)."""
+    latest = CONSENT_LATEST.format(col="id", who="s.contact_id")
+    return {
+        int(row[0]): SharedConsent(*row[1:])
+        for row in con.execute(
+            "SELECT s.contact_id, l.status, l.given_at, coalesce(l.source_file, ''), "
+            "coalesce(l.wording, ''), l.lawful_basis, coalesce(l.source_sha256, '') "
+            f"FROM memberships s JOIN consent_ledger l ON l.id = ({latest}) "
+            "WHERE s.list_id = ?",
+            (list_id,),
+        )
+    }
 
 
 def has_record(con: sqlite3.Connection, contact_id: int, shared: SharedConsent) -> bool:

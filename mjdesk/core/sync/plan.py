@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from mjdesk.core.exporting import write_csv
 from mjdesk.core.filters import retention_months, stale_before
 from mjdesk.core.flags import Flag
-from mjdesk.core.sync.consent_properties import NAMES, latest_shared
+from mjdesk.core.sync.consent_properties import NAMES, SharedConsent, latest_shared_on_list
 from mjdesk.core.work import UserError
 
 
@@ -155,8 +156,9 @@ def make_plan(con: sqlite3.Connection, list_name: str) -> Plan:
             "same name in Mailjet is linked by the pull)."
         )
     cutoff = stale_before(retention_months(con))
+    shared = latest_shared_on_list(con, list_id)
     rows = [
-        _decide(con, member, cutoff)
+        _decide(member, cutoff, shared)
         for member in con.execute(_MEMBERS, (Flag.INVALID.stored, list_id)).fetchall()
     ]
     rows += [
@@ -168,7 +170,9 @@ def make_plan(con: sqlite3.Connection, list_name: str) -> Plan:
     return Plan(int(list_id), str(name), int(mailjet_list), pulled_at, rows)
 
 
-def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) -> PlanRow:
+def _decide(
+    member: tuple[object, ...], cutoff: str, latest: Mapping[int, SharedConsent]
+) -> PlanRow:
     (
         contact_id,
         email,
@@ -195,7 +199,7 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
         why = Reason.WITHDRAWN if consent == "withdrawn" else Reason.LEFT_LIST
         if remote_subscribed:
             # (the withdrawal travels in the properties too: colleagues' pulls record it)
-            shared = latest_shared(con, ident) if consent == "withdrawn" else None
+            shared = latest.get(ident) if consent == "withdrawn" else None
             return row(Action.UNSUBSCRIBE, why, shared.as_properties() if shared else None)
         if consent != "withdrawn" and remote == "unsubscribed":
             why = Reason.UNSUBSCRIBED  # (they did it in Mailjet; the pull followed)
@@ -214,7 +218,7 @@ def _decide(con: sqlite3.Connection, member: tuple[object, ...], cutoff: str) ->
             # (said plainly: Mailjet keeps mailing them, whatever the plan)
             mailed = remote_subscribed and why in (Reason.INVALID, Reason.NO_CONSENT, Reason.STALE)
             return row(Action.BLOCKED, why + (Reason.STILL_MAILED if mailed else ""))
-    shared = latest_shared(con, ident)
+    shared = latest.get(ident)
     wanted = shared.as_properties() if shared is not None else {}
     if not remote_subscribed:
         return row(Action.ADD, Reason.NEW_THERE, wanted)

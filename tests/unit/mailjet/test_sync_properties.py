@@ -30,6 +30,7 @@ from mjdesk.core.edits import add_to_list, withdraw_consent
 from mjdesk.core.erasure import erase_address
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.client import MailjetClient
+from mjdesk.mailjet.errors import MailjetError
 from mjdesk.mailjet.pushing import Pace, PushStopped, push_list
 from mjdesk.mailjet.retry import RetryPolicy
 from mjdesk.mailjet.syncing import pull_list
@@ -213,6 +214,8 @@ def _push_until_verified(
                 return pushes
         except PushStopped:
             event("a push stopped, and was resumed")
+        except MailjetError:  # (the retries of a read ran out: the job is run again)
+            event("a pull stopped on Mailjet's errors, and was run again")
         except Crash:
             event("a push crashed between steps, and was resumed")
     raise AssertionError("the sync never finished")
