@@ -82,7 +82,7 @@ KEY_VARIABLES = ("MJ_APIKEY_PUBLIC", "MJ_APIKEY_PRIVATE")
 process lists and shell histories)."""
 
 
-def environment_client(api_url: str | None) -> MailjetClient | None:
+def _environment_client(api_url: str | None) -> MailjetClient | None:
     """A client for the key pair in `KEY_VARIABLES`, when both are set."""
     public, private = (os.environ.get(name, "") for name in KEY_VARIABLES)
     if not (public or private):
@@ -96,3 +96,14 @@ def environment_client(api_url: str | None) -> MailjetClient | None:
     from mjdesk.mailjet.credentials import api_url_for
 
     return MailjetClient(public, private, api_url=api_url_for("default", api_url))
+
+
+def profile_client(job: JobWorkspace, api_url: str | None) -> MailjetClient | None:
+    """A client for the key pair in `KEY_VARIABLES`, else for the profile's keyring entry
+    (the keyring's own errors pass through); None with neither."""
+    client = _environment_client(api_url)
+    if client is not None:
+        return client
+    from mjdesk.mailjet.accounts import Accounts
+
+    return Accounts.for_paths(job.paths, api_url).client_for(job.profile)

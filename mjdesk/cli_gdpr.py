@@ -19,9 +19,9 @@ from mjdesk.cli_common import (
     JobParser,
     JobWorkspace,
     add_workspace_options,
-    environment_client,
     existing_workspace,
     internal_error,
+    profile_client,
 )
 from mjdesk.core.details import NoSuchPerson, access_export, contact_details, find_contact
 from mjdesk.core.erasure import erase_address
@@ -98,16 +98,15 @@ def _mailjet_held(
 ) -> tuple[MailjetHeld | None, str]:
     """What Mailjet holds (read with the keys from the environment or the profile's
     keyring entry, when there are some), else what the last pull saw."""
-    from mjdesk.mailjet.accounts import Accounts
     from mjdesk.mailjet.held import mailjet_held
 
-    client = environment_client(args.api_url)
-    if client is None:
-        try:
-            client = Accounts.for_paths(job.paths, args.api_url).client_for(job.profile)
-        except Exception:  # (no keyring here: what the last pull saw will do)
-            log.info("no keys read for the access export", exc_info=True)
-            client = None
+    try:
+        client = profile_client(job, args.api_url)
+    except UserError:
+        raise  # (half a key pair in the environment: said, not passed over)
+    except Exception:  # (no keyring here: what the last pull saw will do)
+        log.info("no keys read for the access export", exc_info=True)
+        client = None
     if client is None:
         return mailjet_held(None, workspace, email)
     with client:

@@ -26,9 +26,9 @@ from mjdesk.cli_common import (
     JobParser,
     JobWorkspace,
     add_workspace_options,
-    environment_client,
     existing_workspace,
     internal_error,
+    profile_client,
 )
 from mjdesk.core.sync.journal import unfinished_run
 from mjdesk.core.sync.plan import Action, Plan, make_plan, write_plan_csv
@@ -106,12 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _client(args: argparse.Namespace, job: JobWorkspace) -> MailjetClient:
-    from mjdesk.mailjet.accounts import Accounts
-
-    client = environment_client(args.api_url)
-    if client is not None:
-        return client
-    client = Accounts.for_paths(job.paths, args.api_url).client_for(job.profile)
+    client = profile_client(job, args.api_url)
     if client is None:
         raise UserError(
             f"profile {job.profile!r} has no Mailjet keys: add them in the window "

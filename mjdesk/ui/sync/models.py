@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
@@ -13,49 +13,36 @@ from mjdesk.core.sync.lists import ListOverview
 from mjdesk.core.sync.plan import Action, PlanRow
 
 Index = QModelIndex | QPersistentModelIndex
+Row = TypeVar("Row")
 
 
 def _count(value: int) -> str:
     return f"{value:,}"
 
 
-LIST_COLUMNS: tuple[tuple[str, Callable[[ListOverview], str]], ...] = (
-    ("List", lambda o: o.name),
-    ("Mailjet list", lambda o: f"#{o.mailjet_id}" if o.linked else "Not linked"),
-    ("Members", lambda o: _count(o.members)),
-    ("Subscribed", lambda o: _count(o.subscribed)),
-    ("Unsubscribed", lambda o: _count(o.unsubscribed)),
-    ("Never synced", lambda o: _count(o.never_synced) if o.linked else ""),
-    ("Removed in Mailjet", lambda o: _count(o.removed) if o.linked else ""),
-    ("Last pulled (UTC)", lambda o: when_text(o.pulled_at) if o.pulled_at else "Never"),
-)
-_NUMERIC = {2, 3, 4, 5, 6}
+class _ColumnsModel(QAbstractTableModel, Generic[Row]):
+    """A table of ``rows``, one column per (title, text of a row) of ``columns``; those
+    whose numbers ``numeric`` gives are aligned right."""
 
-
-class ListsModel(QAbstractTableModel):
-    """Each list of the workspace with its counts."""
+    columns: tuple[tuple[str, Callable[[Row], str]], ...] = ()
+    numeric: frozenset[int] = frozenset()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.lists: list[ListOverview] = []
-
-    def set_lists(self, lists: Sequence[ListOverview]) -> None:
-        self.beginResetModel()
-        self.lists = list(lists)
-        self.endResetModel()
+        self.rows: list[Row] = []
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.lists)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(LIST_COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.lists):
+        if not index.isValid() or index.row() >= len(self.rows):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return LIST_COLUMNS[index.column()][1](self.lists[index.row()])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in _NUMERIC:
+            return self.columns[index.column()][1](self.rows[index.row()])
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -65,27 +52,46 @@ class ListsModel(QAbstractTableModel):
         if (
             role == Qt.ItemDataRole.DisplayRole
             and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(LIST_COLUMNS)
+            and 0 <= section < len(self.columns)
         ):
-            return LIST_COLUMNS[section][0]
+            return self.columns[section][0]
         return None
 
 
-PLAN_COLUMNS: tuple[tuple[str, Callable[[PlanRow], str]], ...] = (
-    ("Address", lambda r: r.email or f"(erased here; Mailjet contact #{r.mailjet_id})"),
-    ("Push will", lambda r: r.action.label),
-    ("Why", lambda r: r.reason),
-)
+class ListsModel(_ColumnsModel[ListOverview]):
+    """Each list of the workspace with its counts."""
+
+    columns = (
+        ("List", lambda o: o.name),
+        ("Mailjet list", lambda o: f"#{o.mailjet_id}" if o.linked else "Not linked"),
+        ("Members", lambda o: _count(o.members)),
+        ("Subscribed", lambda o: _count(o.subscribed)),
+        ("Unsubscribed", lambda o: _count(o.unsubscribed)),
+        ("Never synced", lambda o: _count(o.never_synced) if o.linked else ""),
+        ("Removed in Mailjet", lambda o: _count(o.removed) if o.linked else ""),
+        ("Last pulled (UTC)", lambda o: when_text(o.pulled_at) if o.pulled_at else "Never"),
+    )
+    numeric = frozenset({2, 3, 4, 5, 6})
+
+    def set_lists(self, lists: Sequence[ListOverview]) -> None:
+        self.beginResetModel()
+        self.rows = list(lists)
+        self.endResetModel()
 
 
-class PlanModel(QAbstractTableModel):
+class PlanModel(_ColumnsModel[PlanRow]):
     """A plan's rows, those a filter keeps: all, one action, or the blocked ones with one
     reason (``"blocked:<reason>"``)."""
+
+    columns = (
+        ("Address", lambda r: r.email or f"(erased here; Mailjet contact #{r.mailjet_id})"),
+        ("Push will", lambda r: r.action.label),
+        ("Why", lambda r: r.reason),
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.all_rows: list[PlanRow] = []
-        self.rows: list[PlanRow] = []
         self.choice = ""
 
     def set_plan(self, rows: Sequence[PlanRow]) -> None:
@@ -107,27 +113,3 @@ class PlanModel(QAbstractTableModel):
         else:
             self.rows = [r for r in self.all_rows if r.action.stored == choice]
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(PLAN_COLUMNS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return PLAN_COLUMNS[index.column()][1](self.rows[index.row()])
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(PLAN_COLUMNS)
-        ):
-            return PLAN_COLUMNS[section][0]
-        return None

@@ -318,11 +318,7 @@ class SyncPage(QWidget):
             from mjdesk.mailjet.syncing import pull_list
 
             progress.start("Connecting to Mailjet…")
-            client = client_for()
-            if client is None:
-                raise UserError(NO_ACCOUNT)
-            client.cancel = cancel
-            with client:
+            with _connected(client_for, cancel) as client:
                 pulled = pull_list(
                     client, workspace, name, progress=lambda phase, n: _tell(progress, phase, n)
                 )
@@ -486,11 +482,7 @@ class SyncPage(QWidget):
             from mjdesk.mailjet.pushing import push_list
 
             progress.start("Connecting to Mailjet…")
-            client = client_for()
-            if client is None:
-                raise UserError(NO_ACCOUNT)
-            client.cancel = cancel
-            with client:
+            with _connected(client_for, cancel) as client:
                 return push_list(
                     client,
                     workspace,
@@ -544,6 +536,16 @@ class SyncPage(QWidget):
 
 TARGET_KEY = "sync_target_list"
 """Where the workspace keeps the list its owner syncs (the Sync page starts on it)."""
+
+
+def _connected(client_for: ClientFactory, cancel: CancelToken) -> MailjetClient:
+    """A client for the profile's account whose calls ``cancel`` stops (`UserError` when
+    the profile has no account); the caller closes it (``with``)."""
+    client = client_for()
+    if client is None:
+        raise UserError(NO_ACCOUNT)
+    client.cancel = cancel
+    return client
 
 
 def _remember_target(workspace: Workspace, list_id: int) -> None:
