@@ -14,6 +14,9 @@ from itertools import chain
 from mjdesk.core.indexing import defer_named, drop_own_indexes
 from mjdesk.core.schema import (
     CONSENT_LATEST,
+    CONSENT_ROW_ON_DELETE,
+    CONSENT_ROW_ON_INSERT,
+    CONSENT_SUMMARIES,
     CONSENT_SUMMARY_ON_DELETE,
     CONSENT_SUMMARY_ON_INSERT,
     CONTACTS_COUNT_ON_DELETE,
@@ -32,9 +35,9 @@ set-based statements run while the next chunk is built (`Background`), so all bu
 chunk's are out of the way."""
 
 #: the triggers a bulk write replaces by set-based statements, per table it writes
-INSERT_TRIGGERS = (CONTACTS_SEARCH_ON_INSERT, CONTACTS_COUNT_ON_INSERT)
+INSERT_TRIGGERS = (CONTACTS_SEARCH_ON_INSERT, CONTACTS_COUNT_ON_INSERT, CONSENT_ROW_ON_INSERT)
 LEDGER_INSERT_TRIGGERS = (CONSENT_SUMMARY_ON_INSERT,)
-DELETE_TRIGGERS = (CONTACTS_SEARCH_ON_DELETE, CONTACTS_COUNT_ON_DELETE)
+DELETE_TRIGGERS = (CONTACTS_SEARCH_ON_DELETE, CONTACTS_COUNT_ON_DELETE, CONSENT_ROW_ON_DELETE)
 LEDGER_DELETE_TRIGGERS = (CONSENT_SUMMARY_ON_DELETE,)
 
 
@@ -74,19 +77,23 @@ def triggers_suspended(con: sqlite3.Connection, names: Sequence[str]) -> Iterato
 
 
 _CONSENT_SUMMARIES = f"""
-    UPDATE contacts SET
+    UPDATE {CONSENT_SUMMARIES} AS s SET
         consent_status = coalesce(l.status, 'none'),
         consent_at = l.given_at,
         consent_source = coalesce(l.source_file, '')
     FROM (SELECT ids.id AS contact_id, ({CONSENT_LATEST.format(col="id", who="ids.id")}) AS latest
           FROM ({{contacts}}) AS ids) AS pick
     LEFT JOIN consent_ledger l ON l.id = pick.latest
-    WHERE contacts.id = pick.contact_id
+    WHERE s.contact_id = pick.contact_id
 """
 
 
-SUMMARY_INDEXES = ("contacts_by_consent", "contacts_by_consent_at", "contacts_by_source")
-"""The contacts' indexes over their consent summaries: a step that sets the summaries of
+SUMMARY_INDEXES = (
+    "consent_summaries_by_status",
+    "consent_summaries_by_at",
+    "consent_summaries_by_source",
+)
+"""The indexes over the consent summaries: a step that sets the summaries of
 `BULK_ROWS` contacts or more leaves them to be built again in the background (keeping a
 hundred thousand scattered entries of each in step costs more than the rest of the step)."""
 

@@ -17,7 +17,7 @@ from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
-from mjdesk.core.filters import ContactFilter, filter_sql
+from mjdesk.core.filters import WITH_CONSENT, ContactFilter, contact_rows, filter_sql
 from mjdesk.core.work import Cancelled, CancelToken
 
 _T = TypeVar("_T")
@@ -34,6 +34,11 @@ class SortKey(Enum):
     LISTS = ("lists_label",)
     SUBSCRIPTION = ("subscription_label",)
     FLAGS = ("flags",)
+
+    @property
+    def by_consent(self) -> bool:
+        """Whether the order reads the consent summaries."""
+        return any(column.startswith("consent_") for column in self.value)
 
     def order_by(self, descending: bool) -> str:
         way = " DESC" if descending else ""
@@ -53,6 +58,11 @@ class ContactQuery(NamedTuple):
     @property
     def terms(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(clean_typed(self.text).split()))
+
+    @property
+    def rows(self) -> str:
+        """What the query reads FROM (`filters.contact_rows`)."""
+        return contact_rows(consent=self.sort.by_consent or self.filter.by_consent)
 
 
 class ContactRow(NamedTuple):
@@ -271,7 +281,9 @@ def plan_view(
     )
     long_terms = any(len(t) >= MIN_SUBSTRING for t in terms)
     if first_page:
-        page = f"SELECT id FROM (SELECT id, {{}} AS hit FROM contacts ORDER BY {order} LIMIT ?) "
+        page = (
+            f"SELECT id FROM (SELECT id, {{}} AS hit FROM {query.rows} ORDER BY {order} LIMIT ?) "
+        )
         page += f"WHERE hit LIMIT {FIRST_MATCHES}"
         where, params = search(walk=True)
         walk = page.format(where)
@@ -292,7 +304,7 @@ def plan_view(
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
     where, params = search(unindexed=unindexed)
-    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    every = f"SELECT id FROM {query.rows} WHERE {where} ORDER BY {order}"
     if first_page:
         # The index finds the matches; SQLite keeps only the first page of them in order,
         # which spares sorting (and handing over) all of them before anything is shown.
@@ -342,19 +354,19 @@ def _filtered_view(
     if first_page:
         each, each_params = filter_sql(query.filter, query.cutoff, per_row=True)
         walk = (
-            f"SELECT id FROM (SELECT id, ({each}) AS hit FROM contacts ORDER BY {order} "
+            f"SELECT id FROM (SELECT id, ({each}) AS hit FROM {query.rows} ORDER BY {order} "
             f"LIMIT ?) WHERE hit LIMIT {FIRST_MATCHES}"
         )
         ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*each_params, WALK_ROWS]))
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
         few = (
-            f"WITH kept AS MATERIALIZED (SELECT id FROM contacts WHERE {where}) "
-            f"SELECT id FROM contacts WHERE id IN kept ORDER BY {order}"
+            f"WITH kept AS MATERIALIZED (SELECT id FROM {query.rows} WHERE {where}) "
+            f"SELECT id FROM {query.rows} WHERE id IN kept ORDER BY {order}"
         )
         ids = _run_cancellable(con, cancel, lambda: _collect(con, few, params))
         return ContactView(query, len(ids), ids)
-    every = f"SELECT id FROM contacts WHERE {where} ORDER BY {order}"
+    every = f"SELECT id FROM {query.rows} WHERE {where} ORDER BY {order}"
     ids = _run_cancellable(con, cancel, lambda: _collect(con, every, params))
     return ContactView(query, len(ids), ids)
 
@@ -382,12 +394,13 @@ def fetch_rows(
         found = {
             row[0]: row
             for row in con.execute(
-                f"SELECT {_ROW_COLUMNS} FROM contacts WHERE id IN ({marks})", tuple(wanted)
+                f"SELECT {_ROW_COLUMNS} FROM {WITH_CONSENT} WHERE id IN ({marks})",
+                tuple(wanted),
             )
         }
         return [_row(found[i]) for i in wanted if i in found]
     sort, descending = view.query.sort, view.query.descending
-    page = f"SELECT {_ROW_COLUMNS} FROM contacts ORDER BY {{}} LIMIT ? OFFSET ?"
+    page = f"SELECT {_ROW_COLUMNS} FROM {WITH_CONSENT} ORDER BY {{}} LIMIT ? OFFSET ?"
     if start + count / 2 <= view.total / 2:
         sql = page.format(sort.order_by(descending))
         return [_row(r) for r in con.execute(sql, (count, start))]
@@ -416,7 +429,9 @@ class ContactCounts(NamedTuple):
 
 def count_contacts(con: sqlite3.Connection) -> ContactCounts:
     by_status = dict(
-        con.execute("SELECT consent_status, count(*) FROM contacts GROUP BY consent_status")
+        con.execute(
+            "SELECT consent_status, count(*) FROM consent_summaries GROUP BY consent_status"
+        )
     )
     return ContactCounts(
         total=sum(by_status.values()),

@@ -66,7 +66,7 @@ def contact_details(con: sqlite3.Connection, contact_id: int) -> ContactDetails 
     """Everything about contact ``contact_id``, or None when there is no such contact."""
     row = con.execute(
         "SELECT id, email, first_name, last_name, properties, consent_status, consent_at, "
-        "created_at, updated_at FROM contacts WHERE id = ?",
+        "created_at, updated_at FROM contacts_with_consent WHERE id = ?",
         (contact_id,),
     ).fetchone()
     if row is None:

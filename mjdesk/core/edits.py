@@ -245,7 +245,8 @@ def expire_consent(
         ids = [
             row[0]
             for row in con.execute(
-                "SELECT id FROM contacts WHERE consent_status = 'granted' AND consent_at < ?",
+                "SELECT contact_id FROM consent_summaries "
+                "WHERE consent_status = 'granted' AND consent_at < ?",
                 (cutoff,),
             )
         ]
@@ -274,8 +275,8 @@ def _withdraw(
     workspace: Workspace,
 ) -> EditResult:
     con.execute(
-        "DELETE FROM temp.edit_ids WHERE NOT EXISTS (SELECT 1 FROM contacts c "
-        "WHERE c.id = edit_ids.id AND c.consent_status = 'granted')"
+        "DELETE FROM temp.edit_ids WHERE NOT EXISTS (SELECT 1 FROM consent_summaries s "
+        "WHERE s.contact_id = edit_ids.id AND s.consent_status = 'granted')"
     )
     count = _selected(con)
     if not count:
@@ -316,8 +317,8 @@ def _withdraw(
             # Dated now, each new record is its contact's latest (a withdrawal wins a tie),
             # unless a record of the contact is dated later.
             con.execute(
-                "UPDATE contacts SET consent_status = 'withdrawn', consent_at = ?, "
-                f"consent_source = coalesce(?, '') WHERE id IN ({SELECTED})",
+                "UPDATE consent_summaries SET consent_status = 'withdrawn', consent_at = ?, "
+                f"consent_source = coalesce(?, '') WHERE contact_id IN ({SELECTED})",
                 (now, source),
             )
             refresh_consent_summaries(

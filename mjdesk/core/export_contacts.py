@@ -131,7 +131,7 @@ def _consent_state(status: str, at: str | None, cutoff: str) -> str:
 
 _ROW_SQL = (
     "SELECT id, email, first_name, last_name, consent_status, consent_at, consent_source, "
-    "lists_label, subscription_label, properties FROM contacts"
+    "lists_label, subscription_label, properties FROM contacts_with_consent AS contacts"
 )
 
 

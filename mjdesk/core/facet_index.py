@@ -69,19 +69,23 @@ class FacetIndex:
             (Consent.CURRENT, "consent_status = 'granted' AND consent_at >= ?", (cutoff,)),
             (Consent.STALE, "consent_status = 'granted' AND consent_at < ?", (cutoff,)),
         ):
-            consent[ids(f"SELECT id FROM contacts WHERE {where}", params)] = _CONSENT_CODES[
-                status.stored
-            ]
+            consent[ids(f"SELECT contact_id FROM consent_summaries WHERE {where}", params)] = (
+                _CONSENT_CODES[status.stored]
+            )
         source = np.zeros(top + 1, np.int32)
         names = [
             str(row[0])
             for row in con.execute(
-                "SELECT DISTINCT consent_source FROM contacts ORDER BY consent_source"
+                "SELECT DISTINCT consent_source FROM consent_summaries ORDER BY consent_source"
             )
         ]
         for code, name in enumerate(names):
             if code:  # (code 0 is the first name, also where there is no contact)
-                source[ids("SELECT id FROM contacts WHERE consent_source = ?", (name,))] = code
+                source[
+                    ids(
+                        "SELECT contact_id FROM consent_summaries WHERE consent_source = ?", (name,)
+                    )
+                ] = code
         members: dict[Facet, dict[object, np.ndarray]] = {
             Facet.FLAG: {
                 flag.stored: ids(

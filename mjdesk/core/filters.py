@@ -68,6 +68,22 @@ class ContactFilter(NamedTuple):
     def empty(self) -> bool:
         return not any(self)
 
+    @property
+    def by_consent(self) -> bool:
+        """Whether the filter reads the consent summaries (its consent or source facet)."""
+        return bool(self.consent or self.sources)
+
+
+WITH_CONSENT = "contacts_with_consent AS contacts"
+"""The rows of a query that filters or sorts by consent: the contacts with their consent
+summaries (schema.CONTACTS_WITH_CONSENT), under the contacts' name so the same SQL reads
+them. A query that does neither reads ``contacts`` alone."""
+
+
+def contact_rows(*, consent: bool) -> str:
+    """What a query over contacts reads FROM: `WITH_CONSENT` when it needs ``consent``."""
+    return WITH_CONSENT if consent else "contacts"
+
 
 _FIELDS = {
     Facet.CONSENT: "consent",
@@ -204,17 +220,18 @@ def count_facet(
     open_ = where == "1"
     if cancel is not None:
         cancel.check()
+    rows_read = contact_rows(consent=wanted.without(facet).by_consent)
     if facet is Facet.CONSENT:
         rows = con.execute(
             "SELECT CASE WHEN consent_status = 'granted' THEN "
             "CASE WHEN consent_at < ? THEN 'stale' ELSE 'current' END ELSE consent_status END, "
-            f"count(*) FROM contacts WHERE {where} GROUP BY 1",
+            f"count(*) FROM {WITH_CONSENT} WHERE {where} GROUP BY 1",
             [cutoff, *params],
         )
         counts = dict(rows)
         return [FacetChoice(c.stored, c.label, int(counts.get(c.stored, 0))) for c in Consent]
     # Facets kept in other tables count the contacts the rest of the filter keeps.
-    kept = "" if open_ else f"AND contact_id IN (SELECT contacts.id FROM contacts WHERE {where})"
+    kept = "" if open_ else f"AND contact_id IN (SELECT contacts.id FROM {rows_read} WHERE {where})"
     if facet is Facet.FLAG:
         counts = dict(
             con.execute(
@@ -233,7 +250,7 @@ def count_facet(
         return [FacetChoice(int(i), str(name), int(counts.get(i, 0))) for i, name in lists]
     if facet is Facet.SOURCE:
         rows = con.execute(
-            f"SELECT consent_source, count(*) FROM contacts WHERE {where} "
+            f"SELECT consent_source, count(*) FROM {WITH_CONSENT} WHERE {where} "
             "GROUP BY consent_source ORDER BY consent_source",
             params,
         )

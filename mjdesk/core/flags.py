@@ -166,7 +166,8 @@ _MAILJET = "FROM mailjet_contacts m JOIN contacts c ON c.email_key = m.email_key
 _SYNC_SOURCES = (
     (
         Flag.MAILJET_NO_CONSENT,
-        f"SELECT c.id AS id {_MAILJET} WHERE c.consent_status = 'none' AND NOT m.is_anonymized",
+        f"SELECT c.id AS id {_MAILJET} JOIN consent_summaries s ON s.contact_id = c.id "
+        "WHERE s.consent_status = 'none' AND NOT m.is_anonymized",
     ),
     (
         Flag.UNSUBSCRIBED,

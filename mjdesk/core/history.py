@@ -32,8 +32,10 @@ CONTACT_IMAGE = (
 """A contact's row as a before image (SQL over ``contacts``): what undo writes back, and,
 for a contact the step deleted, what it is made again from (its id is the change's)."""
 
-CONSENT_IMAGE = "json_object('consent', json_array(consent_status, consent_at, consent_source))"
-"""A contact's consent summary as a before image (SQL over ``contacts``), for a step that
+CONSENT_IMAGE = (
+    "json_object('consent', json_array(s.consent_status, s.consent_at, s.consent_source))"
+)
+"""A contact's consent summary as a before image (SQL over ``consent_summaries s``), for a step that
 changes its consent records alone: undo sets the summary back from it, instead of working
 it out again from the records (a second a hundred thousand contacts)."""
 
@@ -145,9 +147,9 @@ MEMBERSHIP_COLUMNS = (
 )
 MEMBERSHIP_IMAGE = (
     "(SELECT json_group_array(json_array(m.list_id, m.status, m.added_at, m.mailjet_status, "
-    "m.mailjet_changed_at, m.synced_at)) FROM memberships m WHERE m.contact_id = c.id)"
+    "m.mailjet_changed_at, m.synced_at)) FROM memberships m WHERE m.contact_id = {who})"
 )
-"""A contact's list memberships (SQL over ``contacts c``), kept in the before image of a
+"""A contact's list memberships (SQL, ``who`` its contact's id), kept in the before image of a
 step that adds, removes or moves memberships, so that undo can put them back as they were."""
 
 
@@ -190,17 +192,22 @@ def keep_step_images(
     ``ledger_alone`` keeps, instead of the contact's fields, its consent summary
     (`CONSENT_IMAGE`), for a step that adds or removes consent records and nothing else (a
     withdrawal, its undo: ``put_back(ledger_only=True)`` puts them back)."""
-    image = CONSENT_IMAGE if ledger_alone else CONTACT_IMAGE
+    # (a consent-only image reads the narrow summaries alone, not the contacts' rows)
+    image, rows, who = (
+        (CONSENT_IMAGE, "consent_summaries s", "s.contact_id")
+        if ledger_alone
+        else (CONTACT_IMAGE, "contacts c", "c.id")
+    )
     if ledger is not None:
         image = (
             f"json_set({image}, '$.ledger', json((SELECT json_group_array({_LEDGER_IMAGE}) "
-            f"FROM consent_ledger l WHERE l.contact_id = c.id AND ({ledger}))))"
+            f"FROM consent_ledger l WHERE l.contact_id = {who} AND ({ledger}))))"
         )
     if memberships:
-        image = f"json_set({image}, '$.memberships', json({MEMBERSHIP_IMAGE}))"
+        image = f"json_set({image}, '$.memberships', json({MEMBERSHIP_IMAGE.format(who=who)}))"
     con.execute(
         "INSERT OR IGNORE INTO activity_changes (activity_id, contact_id, before) "
-        f"SELECT ?, c.id, {image} FROM contacts c WHERE c.id IN ({contacts_sql})",
+        f"SELECT ?, {who}, {image} FROM {rows} WHERE {who} IN ({contacts_sql})",
         (activity_id, *ledger_params, *params),
     )
 
@@ -301,10 +308,11 @@ def restore_consent_summaries(con: sqlite3.Connection, activity_id: int) -> bool
     if kept[0] >= BULK_ROWS:
         defer_named(con, SUMMARY_INDEXES)
     con.execute(
-        "UPDATE contacts SET consent_status = json_extract(b.before, '$.consent[0]'), "
+        "UPDATE consent_summaries AS s SET "
+        "consent_status = json_extract(b.before, '$.consent[0]'), "
         "consent_at = json_extract(b.before, '$.consent[1]'), "
         "consent_source = json_extract(b.before, '$.consent[2]') "
-        "FROM activity_changes b WHERE b.activity_id = ? AND contacts.id = b.contact_id",
+        "FROM activity_changes b WHERE b.activity_id = ? AND s.contact_id = b.contact_id",
         (activity_id,),
     )
     return True

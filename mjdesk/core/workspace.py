@@ -557,6 +557,11 @@ class Workspace:
             con = self.reader()
         try:
             yield con
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):  # said as a write would say it (nothing is written)
+                self.damage = [str(exc)]
+                raise damaged(self.path, self.damage) from exc
+            raise
         finally:
             with self._idle_lock:
                 keep = len(self._idle) < IDLE_READERS and self._lock.held

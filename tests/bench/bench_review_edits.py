@@ -76,7 +76,8 @@ def main() -> int:
             granted = [
                 row[0]
                 for row in ws.fetch(
-                    "SELECT id FROM contacts WHERE consent_status = 'granted' ORDER BY id"
+                    "SELECT id "
+                    "FROM contacts_with_consent WHERE consent_status = 'granted' ORDER BY id"
                 )
             ]
             # The window checks the file in the background when it opens it; done here

@@ -40,7 +40,7 @@ def consent(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[st
 
 def statuses(file: Path) -> dict[str, str]:
     with Workspace.open(file) as ws:
-        return dict(ws.fetch("SELECT email, consent_status FROM contacts"))
+        return dict(ws.fetch("SELECT email, consent_status FROM contacts_with_consent"))
 
 
 def test_withdraw_addresses_in_one_undoable_step(tmp_path: Path) -> None:

@@ -93,6 +93,7 @@ def dump(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
     catch_up(ws)
     queries = {
         "contacts": "SELECT * FROM contacts ORDER BY id",
+        "consent summaries": "SELECT * FROM consent_summaries ORDER BY contact_id",
         "ledger": "SELECT * FROM consent_ledger ORDER BY id",
         "memberships": "SELECT * FROM memberships ORDER BY contact_id, list_id",
         "lists": "SELECT * FROM lists ORDER BY id",
@@ -121,12 +122,20 @@ def check_derived(ws: Workspace) -> None:
         return CONSENT_LATEST.format(col=col, who="c.id")
 
     wrong = ws.fetch(
-        f"""SELECT c.id FROM contacts c WHERE
+        f"""SELECT c.id FROM contacts_with_consent c WHERE
             c.consent_status IS NOT coalesce(({latest("status")}), 'none')
             OR c.consent_at IS NOT ({latest("given_at")})
             OR c.consent_source IS NOT coalesce(({latest("coalesce(source_file, '')")}), '')"""
     )
     assert wrong == []
+    # one summary for each contact, none left of a contact that is gone
+    assert ws.fetch("SELECT count(*) FROM consent_summaries") == ws.fetch(
+        "SELECT count(*) FROM contacts"
+    )
+    orphans = (
+        "SELECT contact_id FROM consent_summaries WHERE contact_id NOT IN (SELECT id FROM contacts)"
+    )
+    assert ws.fetch(orphans) == []
     expected = ws.fetch(
         "SELECT id, email || ' ' || first_name || ' ' || last_name FROM contacts ORDER BY id"
     )
@@ -156,7 +165,9 @@ def contact(ws: Workspace, email: str) -> dict[str, Any]:
     con = ws._con
     con.row_factory = sqlite3.Row
     try:
-        row = con.execute("SELECT * FROM contacts WHERE email_key = ?", (email,)).fetchone()
+        row = con.execute(
+            "SELECT * FROM contacts_with_consent WHERE email_key = ?", (email,)
+        ).fetchone()
     finally:
         con.row_factory = None
     return dict(row) if row else {}

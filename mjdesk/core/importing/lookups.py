@@ -50,7 +50,7 @@ def workspace_lookup(con: sqlite3.Connection) -> Lookup:
         marks = ",".join("?" * len(keys))
         rows = con.execute(
             "SELECT email_key, first_name, last_name, properties, consent_status, consent_at "
-            f"FROM contacts WHERE email_key IN ({marks})",
+            f"FROM contacts_with_consent WHERE email_key IN ({marks})",
             tuple(keys),
         )
         return {

@@ -78,6 +78,7 @@ def add_new(
             return _insert_new(con, ctx, rows, False, stop, progress, total)
         if doubles:
             defer_indexes(con, "contacts")
+            defer_indexes(con, "consent_summaries")
         if len(rows) >= ledger_size:
             defer_indexes(con, "consent_ledger")
         first_id = _next_contact_id(con)
@@ -106,11 +107,31 @@ def _next_contact_id(con: sqlite3.Connection) -> int:
     return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM contacts").fetchone()[0])
 
 
+def _summaries_sql(all_granted: bool, source_file: str) -> str:
+    """SQL adding the consent summaries of a chunk of new contacts (what the suspended
+    triggers would have made). ?1 is a JSON array with one item per contact in id order:
+    with ``all_granted`` the date of its grant, else [its status or null, its date]; ?2 is
+    the id of the chunk's first contact."""
+    source = literal(source_file)
+    if all_granted:
+        values = f"'granted', r.value, {source}"
+    else:
+        status = "json_extract(r.value, '$[0]')"
+        values = (
+            f"coalesce({status}, 'none'), json_extract(r.value, '$[1]'), "
+            f"CASE WHEN {status} IS NULL THEN '' ELSE {source} END"
+        )
+    return (
+        "INSERT INTO consent_summaries (contact_id, consent_status, consent_at, consent_source) "
+        f"SELECT ?2 + r.key, {values} FROM json_each(?1) AS r"
+    )
+
+
 def _ledger_from_summaries(provenance: str, codes: Mapping[str | None, int]) -> str:
-    """SQL adding the consent records of a chunk of new contacts from their summary
-    columns. ?1 is a JSON array with one number per contact in id order (the row number,
-    shifted left by `_CODE_BITS`, plus the code of its wording in ``codes``); ?2 is the
-    id of the chunk's first contact. Contacts whose summary says 'none' get no record."""
+    """SQL adding the consent records of a chunk of new contacts from their summaries
+    (`_summaries_sql`). ?1 is a JSON array with one number per contact in id order (the row
+    number, shifted left by `_CODE_BITS`, plus the code of its wording in ``codes``); ?2 is
+    the id of the chunk's first contact. Contacts whose summary says 'none' get no record."""
     if len(codes) == 1:
         wording = literal(next(iter(codes)))
     else:
@@ -118,9 +139,10 @@ def _ledger_from_summaries(provenance: str, codes: Mapping[str | None, int]) -> 
         wording = f"CASE r.value & {(1 << _CODE_BITS) - 1} {cases} END"
     return (
         f"INSERT INTO consent_ledger ({LEDGER_COLUMNS}) "
-        f"SELECT c.id, c.consent_status, c.consent_at, r.value >> {_CODE_BITS}, {wording}, "
-        f"{provenance} FROM json_each(?1) AS r CROSS JOIN contacts AS c ON c.id = ?2 + r.key "
-        "WHERE c.consent_status <> 'none'"
+        f"SELECT s.contact_id, s.consent_status, s.consent_at, r.value >> {_CODE_BITS}, "
+        f"{wording}, {provenance} FROM json_each(?1) AS r "
+        "CROSS JOIN consent_summaries AS s ON s.contact_id = ?2 + r.key "
+        "WHERE s.consent_status <> 'none'"
     )
 
 
@@ -134,8 +156,8 @@ def _insert_new(
     total: int,
 ) -> tuple[int, int]:
     """Insert contacts (ids given in order after the current last one), their ledger records
-    and their journal rows. With ``summaries`` the contacts' consent summary columns are
-    written here, as the (suspended) ledger trigger would have written them."""
+    and their journal rows. With ``summaries`` the contacts' consent summaries are written
+    here, as the (suspended) triggers would have written them."""
     cleaned, plan, spec, source = ctx.cleaned, ctx.plan, ctx.spec, ctx.source
     now = literal(ctx.now)
     roles = cleaned.role_addresses
@@ -151,29 +173,16 @@ def _insert_new(
     # Values the same on every row are written into the statements, not bound per row
     # (each bound value has a cost of its own, a fair part of the row's insert). The id is
     # left to SQLite: one more than the largest, the one `_next_contact_id` foresees.
-    def contact_sql(all_granted: bool) -> str:
-        """The INSERT for a chunk; ``all_granted``: every row records a grant (so the
-        summaries are the same on every row but for the date)."""
-        bound = 4  # key, address, first and last name
-        marks = [f"?{n}" for n in range(1, bound + 1)]
-        for varies, constant in ((bool(roles), "''"), (bool(properties.columns), "'{}'")):
-            bound += varies
-            marks.append(f"?{bound}" if varies else constant)
-        marks += [now, now]
-        if summaries and all_granted:
-            marks += ["'granted'", f"?{bound + 1}", literal(source.file_name)]
-        elif summaries:  # the status (NULL: none) and its date, the summaries made from them
-            status, given = f"?{bound + 1}", f"?{bound + 2}"
-            marks += [
-                f"coalesce({status}, 'none')",
-                given,
-                f"CASE WHEN {status} IS NULL THEN '' ELSE {literal(source.file_name)} END",
-            ]
-        summary_columns = ", consent_status, consent_at, consent_source" if summaries else ""
-        return (
-            "INSERT INTO contacts (email_key, email, first_name, last_name, flags, "
-            f"properties, created_at, updated_at{summary_columns}) VALUES ({', '.join(marks)})"
-        )
+    bound = 4  # key, address, first and last name
+    marks = [f"?{n}" for n in range(1, bound + 1)]
+    for varies, constant in ((bool(roles), "''"), (bool(properties.columns), "'{}'")):
+        bound += varies
+        marks.append(f"?{bound}" if varies else constant)
+    marks += [now, now]
+    contact_sql = (
+        "INSERT INTO contacts (email_key, email, first_name, last_name, flags, "
+        f"properties, created_at, updated_at) VALUES ({', '.join(marks)})"
+    )
 
     wording_mark = "?" if consent_cells is not None else literal(fixed_wording)
     provenance = (
@@ -257,14 +266,12 @@ def _insert_new(
             fields.append([ROLE_ADDRESS_FLAG if i in roles else "" for i in chunk])
         if properties.columns:
             fields.append(properties.texts(chunk))
-        if summaries:
-            fields += [givens] if all_granted else [statuses, givens]
         values = row_values(fields)
         cells = wording_cells(chunk)
         chunk_numbers = list(map(numbers.__getitem__, chunk))
         background.wait()  # the previous chunk's records are in
         try:
-            insert_rows(con, contact_sql(all_granted), len(fields), values)
+            insert_rows(con, contact_sql, len(fields), values)
         except sqlite3.IntegrityError as exc:
             raise _already_there() from exc
         last = con.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -273,7 +280,10 @@ def _insert_new(
         journal = (journal_sql, (ids[0], ids[-1]))
         if not summaries:
             con.execute(*journal)
-        elif len(codes) <= _WORDING_CODES:
+            return add_records(ids, statuses, givens, chunk_numbers, cells)
+        made = json.dumps(givens if all_granted else list(zip(statuses, givens, strict=True)))
+        summary = (_summaries_sql(all_granted, source.file_name), (made, ids[0]))
+        if len(codes) <= _WORDING_CODES:
             # The records of new contacts repeat what their summaries now say: made in
             # one statement from them, with each row number and wording (as a code).
             shifted = map(lshift, chunk_numbers, repeat(_CODE_BITS))
@@ -281,8 +291,21 @@ def _insert_new(
                 map(or_, shifted, map(cell_codes.__getitem__, cells)) if cells else shifted
             )
             sql = _ledger_from_summaries(provenance, codes)
-            background.run((sql, (json.dumps(coded), ids[0])), journal)
+            background.run(summary, (sql, (json.dumps(coded), ids[0])), journal)
             return len(statuses) - statuses.count(None)
+        con.execute(*summary)
+        records = add_records(ids, statuses, givens, chunk_numbers, cells)
+        background.run(journal)
+        return records
+
+    def add_records(
+        ids: range,
+        statuses: list[str | None],
+        givens: list[str | None],
+        chunk_numbers: list[int],
+        cells: list[str] | None,
+    ) -> int:
+        """Add the chunk's consent records row by row; returns how many."""
         ledger = list(
             filter(
                 _HAS_STATUS,
@@ -290,8 +313,6 @@ def _insert_new(
             )
         )
         con.executemany(ledger_sql, ledger)
-        if summaries:
-            background.run(journal)
         return len(ledger)
 
     # Whether every new row records a grant (the usual import), found once in file order.

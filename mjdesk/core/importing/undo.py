@@ -198,15 +198,15 @@ def check_undo(con: sqlite3.Connection, batch_id: int) -> UndoTarget:
 
 
 def _latest(col: str) -> str:
-    return CONSENT_LATEST.format(col=col, who="contacts.id")
+    return CONSENT_LATEST.format(col=col, who="consent_summaries.contact_id")
 
 
 _REFRESH_CONSENT = f"""
-    UPDATE contacts SET
+    UPDATE consent_summaries SET
         consent_status = coalesce(({_latest("status")}), 'none'),
         consent_at = ({_latest("given_at")}),
         consent_source = coalesce(({_latest("coalesce(source_file, '')")}), '')
-    WHERE id IN (SELECT contact_id FROM activity_changes WHERE activity_id = ?
+    WHERE contact_id IN (SELECT contact_id FROM activity_changes WHERE activity_id = ?
                  AND before IS NOT NULL)
 """
 
@@ -257,12 +257,18 @@ def undo_import(
             bulk_cache(con) if use_bulk else nullcontext(),
             # Removing most of the table: rebuilding what is left of the indexes is cheaper.
             indexes_suspended(con, "contacts" if use_bulk and 2 * created >= total else None),
+            indexes_suspended(
+                con, "consent_summaries" if use_bulk and 2 * created >= total else None
+            ),
         ):
             ledger_removed = con.execute(
                 "DELETE FROM consent_ledger WHERE batch_id = ?", (batch_id,)
             ).rowcount
             if use_bulk and contacts_free:
                 con.execute(f"DELETE FROM contacts_search WHERE rowid IN ({_CREATED})", (act,))
+                con.execute(
+                    f"DELETE FROM consent_summaries WHERE contact_id IN ({_CREATED})", (act,)
+                )
             con.execute(f"DELETE FROM contacts WHERE id IN ({_CREATED})", (act,))
             if use_bulk and contacts_free:
                 con.execute(

@@ -135,7 +135,7 @@ _MEMBERS = """
         m.properties,
         EXISTS (SELECT 1 FROM contact_flags f WHERE f.flag = ? AND f.contact_id = c.id)
     FROM memberships s
-    JOIN contacts c ON c.id = s.contact_id
+    JOIN contacts_with_consent c ON c.id = s.contact_id
     LEFT JOIN mailjet_contacts m ON m.email_key = c.email_key AND NOT m.is_anonymized
     WHERE s.list_id = ?
     ORDER BY c.id

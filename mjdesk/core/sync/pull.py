@@ -346,8 +346,8 @@ def _store_memberships(
     unsubscribed = con.execute(
         "SELECT count(*) FROM temp.pulled_members p WHERE p.contact_id IS NOT NULL "
         f"AND p.remote = 'unsubscribed' AND NOT EXISTS ({mine} "
-        "AND s.mailjet_status IS 'unsubscribed') AND NOT EXISTS (SELECT 1 FROM contacts c "
-        "WHERE c.id = p.contact_id AND c.consent_status = 'withdrawn')",
+        "AND s.mailjet_status IS 'unsubscribed') AND NOT EXISTS (SELECT 1 FROM consent_summaries c "
+        "WHERE c.contact_id = p.contact_id AND c.consent_status = 'withdrawn')",
         (list_id,),
     ).fetchone()[0]
     changed = (

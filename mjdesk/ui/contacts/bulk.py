@@ -309,8 +309,8 @@ class BulkActions(QObject):
         with self.host.workspace.reading() as con:
             return int(
                 con.execute(
-                    "SELECT count(*) FROM contacts WHERE consent_status = 'granted' "
-                    "AND id IN (SELECT value FROM json_each(?))",
+                    "SELECT count(*) FROM consent_summaries WHERE consent_status = 'granted' "
+                    "AND contact_id IN (SELECT value FROM json_each(?))",
                     (json.dumps(ids),),
                 ).fetchone()[0]
             )
@@ -411,7 +411,7 @@ class BulkActions(QObject):
                 people = [
                     (int(i), str(e), f"{f} {la}".strip())
                     for i, e, f, la in con.execute(
-                        f"SELECT id, email, first_name, last_name FROM contacts "
+                        f"SELECT id, email, first_name, last_name FROM contacts_with_consent "
                         f"WHERE id IN ({marks}) ORDER BY consent_at DESC, id",
                         ids,
                     )
@@ -466,7 +466,7 @@ class BulkActions(QObject):
             months = retention_months(con)
             stale = int(
                 con.execute(
-                    "SELECT count(*) FROM contacts WHERE consent_status = 'granted' "
+                    "SELECT count(*) FROM consent_summaries WHERE consent_status = 'granted' "
                     "AND consent_at < ?",
                     (stale_before(months),),
                 ).fetchone()[0]

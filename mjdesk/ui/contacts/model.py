@@ -29,6 +29,7 @@ from mjdesk.core.contacts import (
 )
 from mjdesk.core.flags import flag_labels
 from mjdesk.core.work import CancelToken
+from mjdesk.core.workspace import is_damage
 from mjdesk.ui.common.qt_numbers import (
     ASCENDING,
     DESCENDING,
@@ -240,7 +241,8 @@ class ContactsModel(QAbstractTableModel):
             if view.ids is not None:
                 return list(view.ids)
             order = view.query.sort.order_by(view.query.descending)
-            return [row[0] for row in con.execute(f"SELECT id FROM contacts ORDER BY {order}")]
+            every = f"SELECT id FROM {view.query.rows} ORDER BY {order}"
+            return [row[0] for row in con.execute(every)]
 
     def close(self) -> None:
         if self._pending is not None:
@@ -255,7 +257,14 @@ class ContactsModel(QAbstractTableModel):
         block = row // _BLOCK
         rows = self._blocks.get(block)
         if rows is None:
-            rows = fetch_rows(self._con, self._view, block * _BLOCK, _BLOCK)
+            try:
+                rows = fetch_rows(self._con, self._view, block * _BLOCK, _BLOCK)
+            except sqlite3.DatabaseError as exc:
+                if not is_damage(exc):
+                    raise
+                # (the window's banner says the file is damaged; these rows stay blank)
+                log.warning("Rows %d+ of the Contacts table are on a damaged page", block * _BLOCK)
+                rows = []
             self._blocks[block] = rows
             if len(self._blocks) > _CACHED_BLOCKS:
                 self._blocks.popitem(last=False)

@@ -40,9 +40,9 @@ def _workspace(path: Path) -> Path:
 
 def _withdrawn(window: MainWindow) -> int:
     return int(
-        window.workspace.fetch("SELECT count(*) FROM contacts WHERE consent_status = 'withdrawn'")[
-            0
-        ][0]
+        window.workspace.fetch(
+            "SELECT count(*) FROM contacts_with_consent WHERE consent_status = 'withdrawn'"
+        )[0][0]
     )
 
 
@@ -197,6 +197,6 @@ def test_adding_contacts_without_consent_to_a_list_asks_first(
     qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
     assert asked[0].startswith("2 of the 2 contacts have no consent")
     assert window.workspace.fetch(
-        "SELECT count(*) FROM memberships m JOIN contacts c ON c.id = m.contact_id "
-        "WHERE c.consent_status = 'none'"
+        "SELECT count(*) FROM memberships m JOIN consent_summaries c "
+        "ON c.contact_id = m.contact_id WHERE c.consent_status = 'none'"
     ) == [(0,)]

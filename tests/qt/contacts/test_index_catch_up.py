@@ -25,11 +25,13 @@ PEOPLE = [
 
 
 def own_indexes(ws: Workspace) -> int:
-    """The indexes of contacts and the ledger that a big import into them leaves for later
-    (all but the unique ones, which it builds again before it commits)."""
+    """The indexes of contacts, their consent summaries and the ledger that a big import
+    into them leaves for later (all but the unique ones, which it builds again before it
+    commits)."""
     rows = ws.fetch(
         "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        "AND tbl_name IN ('contacts', 'consent_ledger') AND sql NOT LIKE 'CREATE UNIQUE %'"
+        "AND tbl_name IN ('contacts', 'consent_summaries', 'consent_ledger') "
+        "AND sql NOT LIKE 'CREATE UNIQUE %'"
     )
     return int(rows[0][0])
 

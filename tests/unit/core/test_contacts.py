@@ -39,7 +39,7 @@ def python_order(ws: Workspace, query: ContactQuery) -> list[int]:
     """The order the query must give, computed in Python from every row."""
     rows = ws.fetch(
         "SELECT id, email_key, last_name, first_name, consent_status, consent_at, "
-        "consent_source, lists_label, subscription_label, flags FROM contacts"
+        "consent_source, lists_label, subscription_label, flags FROM contacts_with_consent"
     )
     columns: dict[SortKey, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {
         SortKey.EMAIL: lambda r: (r[1],),
@@ -212,7 +212,9 @@ def test_counts(sample: Workspace) -> None:
         counts = count_contacts(con)
     finally:
         con.close()
-    by_sql = dict(sample.fetch("SELECT consent_status, count(*) FROM contacts GROUP BY 1"))
+    by_sql = dict(
+        sample.fetch("SELECT consent_status, count(*) FROM contacts_with_consent GROUP BY 1")
+    )
     assert counts.total == 3_000
     assert counts.granted == by_sql["granted"]
     assert counts.withdrawn == by_sql["withdrawn"]
@@ -227,7 +229,9 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 
 
 def consent_of(ws: Workspace) -> tuple[str, str | None, str]:
-    return ws.fetch("SELECT consent_status, consent_at, consent_source FROM contacts")[0]
+    return ws.fetch("SELECT consent_status, consent_at, consent_source FROM contacts_with_consent")[
+        0
+    ]
 
 
 def test_a_withdrawal_is_never_overridden_by_an_older_grant(ws: Workspace) -> None:

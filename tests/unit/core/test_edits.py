@@ -171,7 +171,9 @@ def test_withdraw_appends_a_dated_record_with_the_reason_and_skips_those_without
     assert withdrawn[0] == "withdrawn"
     assert withdrawn[2:] == (None, "asked by e-mail", "clerk")
     assert abs(datetime.fromisoformat(withdrawn[1]) - datetime.now(UTC)) < timedelta(minutes=1)
-    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (ANN,)) == [("withdrawn",)]
+    assert ws.fetch("SELECT consent_status FROM contacts_with_consent WHERE id = ?", (ANN,)) == [
+        ("withdrawn",)
+    ]
     with pytest.raises(NothingToEdit, match="current consent"):
         withdraw_consent(ws, [NIA, WANDA], "again")
     with pytest.raises(UserError, match="reason"):
@@ -182,7 +184,9 @@ def test_expire_withdraws_only_the_stale_consents(ws: Workspace) -> None:
     result = expire_consent(ws, "re-permission")
     assert result.done == 1
     assert ledger(ws, ANN2)[-1][0::3] == ("withdrawn", "re-permission")
-    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (ANN,)) == [("granted",)]
+    assert ws.fetch("SELECT consent_status FROM contacts_with_consent WHERE id = ?", (ANN,)) == [
+        ("granted",)
+    ]
     assert ws.fetch("SELECT action FROM activity WHERE id = ?", (result.activity_id,)) == [
         ("expire_consent",)
     ]
@@ -199,7 +203,9 @@ def test_record_consent_needs_wording_source_and_a_past_date(ws: Workspace) -> N
         ws, [NIA], wording="Yes", source="Open day", given_at="2025-03-01", actor="clerk"
     )
     assert ledger(ws, NIA) == [("granted", "2025-03-01T00:00:00Z", "Open day", "Yes", "clerk")]
-    assert ws.fetch("SELECT consent_status FROM contacts WHERE id = ?", (NIA,)) == [("granted",)]
+    assert ws.fetch("SELECT consent_status FROM contacts_with_consent WHERE id = ?", (NIA,)) == [
+        ("granted",)
+    ]
 
 
 def test_list_edits_make_the_list_and_pass_over_members(ws: Workspace) -> None:
@@ -392,7 +398,8 @@ def test_an_undo_sets_back_the_consent_summaries_its_step_kept(ws: Workspace) ->
     undo_step(ws, result.activity_id, actor="tester")
     check_derived(ws)
     assert ws.fetch(
-        "SELECT id, consent_status, consent_at, consent_source FROM contacts WHERE id IN (1, 2)"
+        "SELECT id, consent_status, consent_at, consent_source "
+        "FROM contacts_with_consent WHERE id IN (1, 2)"
     ) == [(ANN, "granted", PROOF.given_at, "form.csv"), (ANN2, "granted", OLD.given_at, "old.csv")]
 
 
@@ -407,7 +414,7 @@ def test_a_step_kept_without_summaries_is_undone_from_the_consent_records(
         )
     undo_step(ws, result.activity_id, actor="tester")
     check_derived(ws)
-    assert ws.fetch("SELECT consent_status FROM contacts WHERE id IN (1, 2)") == [
+    assert ws.fetch("SELECT consent_status FROM contacts_with_consent WHERE id IN (1, 2)") == [
         ("granted",),
         ("granted",),
     ]

@@ -158,6 +158,53 @@ def _rows(ws: Workspace, table: str) -> list[tuple[object, ...]]:
     return sorted(ws.fetch(f"SELECT * FROM {table}"), key=repr)
 
 
+def test_migration_9_to_10_moves_the_consent_summaries_and_keeps_them(ws_path: Path) -> None:
+    from mjdesk.core.contacts import record_consent
+    from mjdesk.core.indexing import defer_named
+
+    old_indexes = ("contacts_by_consent", "contacts_by_consent_at", "contacts_by_source")
+    with Workspace.open(ws_path, upto=9) as ws, ws.transaction() as con:
+        granted = ConsentRecord("granted", "2025-01-01T00:00:00Z", "form.csv")
+        people = [NewContact(f"p{i}@x.org", f"P{i}", consent=granted) for i in range(3)]
+        add_contacts(con, [*people, NewContact("none@x.org")], actor="t")
+        record_consent(con, 2, ConsentRecord("withdrawn", "2025-06-01T00:00:00Z"), "t", None)
+        defer_named(con, old_indexes)  # a big withdrawal's indexes still to be built
+    summary = "id, consent_status, consent_at, consent_source"
+    with Workspace.open(ws_path, upto=9) as ws:
+        before = ws.fetch(f"SELECT {summary} FROM contacts ORDER BY id")
+        contacts_before = ws.fetch("SELECT id, email, first_name, flags FROM contacts ORDER BY id")
+    assert before[1][1:3] == ("withdrawn", "2025-06-01T00:00:00Z")
+    with Workspace.open(ws_path, upto=10) as ws:
+        assert ws.fetch(f"SELECT {summary} FROM contacts_with_consent ORDER BY id") == before
+        assert ws.fetch("SELECT id, email, first_name, flags FROM contacts ORDER BY id") == (
+            contacts_before
+        )
+        columns = [row[1] for row in ws.fetch("PRAGMA table_info(contacts)")]
+        assert not [c for c in columns if c.startswith("consent_")]
+        names = {row[0] for row in ws.fetch("SELECT name FROM sqlite_master")}
+        assert names.isdisjoint(old_indexes)
+        assert ws.fetch("SELECT * FROM index_backlog") == []
+        assert ws.fetch("PRAGMA integrity_check") == [("ok",)]
+        # The triggers keep the new table in step: a new contact, a record, a deletion.
+        with ws.transaction() as con:
+            add_contacts(con, [NewContact("new@x.org", consent=granted)], actor="t")
+            record_consent(con, 4, ConsentRecord("granted", "2025-02-01T00:00:00Z"), "t", None)
+            con.execute("INSERT INTO ledger_release (kind, ref) VALUES ('contact', 1)")
+            con.execute("DELETE FROM consent_ledger WHERE contact_id = 1")
+            con.execute("DELETE FROM contacts WHERE id = 1")
+        assert ws.fetch(f"SELECT {summary} FROM contacts_with_consent ORDER BY id") == [
+            *before[1:3],
+            (4, "granted", "2025-02-01T00:00:00Z", ""),
+            (5, "granted", "2025-01-01T00:00:00Z", "form.csv"),
+        ]
+        assert ws.fetch("SELECT contact_id FROM consent_summaries ORDER BY 1") == [
+            (2,),
+            (3,),
+            (4,),
+            (5,),
+        ]
+
+
 def test_migration_5_to_6_gives_the_address_key_its_own_index_and_keeps_everything(
     ws_path: Path,
 ) -> None:
@@ -427,7 +474,7 @@ def test_consent_ledger_is_append_only_except_for_a_released_batch(ws_path: Path
             con.execute("INSERT INTO ledger_release VALUES ('batch', 7)")
             con.execute("DELETE FROM consent_ledger WHERE batch_id = 7")
             con.execute("DELETE FROM ledger_release")
-        row = ws.fetch("SELECT consent_status, consent_at FROM contacts")[0]
+        row = ws.fetch("SELECT consent_status, consent_at FROM contacts_with_consent")[0]
         assert row == ("none", None)
 
 

@@ -68,7 +68,7 @@ def test_consent_withdrawal_and_erasure_travel_between_two_workspaces(
         assert _ledger(theirs, "bob@york.ac.uk") == [
             ("granted", BOB.given_at, "form.csv", "Newsletter please")
         ]
-        assert theirs.fetch("SELECT consent_status FROM contacts ORDER BY email") == [
+        assert theirs.fetch("SELECT consent_status FROM contacts_with_consent ORDER BY email") == [
             ("granted",),
             ("granted",),
         ]
@@ -80,7 +80,7 @@ def test_consent_withdrawal_and_erasure_travel_between_two_workspaces(
         assert push_list(client, mine, "News", pace=FAST).state == "done"
         pulled = pull_list(client, theirs, "News")
         assert pulled.erased == 1
-        assert theirs.fetch("SELECT email, consent_status FROM contacts") == [
+        assert theirs.fetch("SELECT email, consent_status FROM contacts_with_consent") == [
             ("ann@york.ac.uk", "withdrawn")
         ]
         withdrawn = _ledger(theirs, "ann@york.ac.uk")[-1]

@@ -45,7 +45,7 @@ def test_every_consent_state_is_there(practice: Workspace) -> None:
         practice.fetch(
             "SELECT CASE WHEN consent_status = 'granted' THEN "
             "CASE WHEN consent_at < ? THEN 'stale' ELSE 'current' END ELSE consent_status END, "
-            "count(*) FROM contacts GROUP BY 1",
+            "count(*) FROM contacts_with_consent GROUP BY 1",
             (cutoff,),
         )
     )
@@ -53,7 +53,8 @@ def test_every_consent_state_is_there(practice: Workspace) -> None:
     assert states["current"] > sum(states.values()) / 2
     # A withdrawal follows a consent that was given: both are in the ledger.
     withdrawn = practice.fetch(
-        "SELECT count(*) FROM contacts c WHERE consent_status = 'withdrawn' AND EXISTS "
+        "SELECT count(*) "
+        "FROM contacts_with_consent c WHERE consent_status = 'withdrawn' AND EXISTS "
         "(SELECT 1 FROM consent_ledger l WHERE l.contact_id = c.id AND l.status = 'granted')"
     )[0][0]
     assert withdrawn == states["withdrawn"]
@@ -85,6 +86,9 @@ def test_it_is_the_same_every_time(tmp_path: Path) -> None:
     ):
         fill_practice_workspace(again, now=NOW)
         fill_practice_workspace(more, now=NOW)
-        query = "SELECT email, consent_status, consent_at, consent_source FROM contacts ORDER BY id"
+        query = (
+            "SELECT email, consent_status, consent_at, consent_source "
+            "FROM contacts_with_consent ORDER BY id"
+        )
         assert again.fetch(query) == more.fetch(query)
         assert again.fetch("SELECT action, count FROM activity") == [("practice", 5011)]

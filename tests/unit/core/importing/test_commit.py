@@ -360,6 +360,10 @@ def test_bulk_and_row_by_row_commits_give_the_same_workspace(
     assert states[0] == states[1]
 
 
+DEFERRED_TABLES = ("contacts", "consent_ledger", "consent_summaries")
+"""The tables whose indexes an import that doubles them builds after it."""
+
+
 def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> None:
     seed(ws)
     schema = ws.fetch("SELECT type, name, sql FROM sqlite_master ORDER BY name")
@@ -373,7 +377,7 @@ def test_bulk_commit_keeps_summaries_search_and_counter_right(ws: Workspace) -> 
         row[1:]
         for row in schema
         if row[0] == "index"
-        and (" ON contacts " in str(row[2]) or " ON consent_ledger " in str(row[2]))
+        and any(f" ON {table} " in str(row[2]) for table in DEFERRED_TABLES)
         and not str(row[2]).startswith("CREATE UNIQUE")
     ]
     assert "contacts_by_name" in str(backlog)

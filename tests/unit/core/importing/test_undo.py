@@ -40,7 +40,9 @@ def test_bulk_undo_of_a_big_import_restores_summaries_search_and_counter(ws_path
         rows = [[f"p{i}@example.org", f"P{i}", "Ünal", "yes", "", "T"] for i in range(400)]
         rows += [["old@example.org", "Olivia", "", "withdrawn", "", "C"]]
         result, _ = run_import(ws, rows, bulk=True)
-        assert ws.fetch("SELECT consent_status FROM contacts WHERE id = 1") == [("withdrawn",)]
+        assert ws.fetch("SELECT consent_status FROM contacts_with_consent WHERE id = 1") == [
+            ("withdrawn",)
+        ]
         undo_import(ws, result.batch_id, actor="tester", bulk=True)
         assert dump(ws) == before
         check_derived(ws)
