@@ -65,6 +65,9 @@ class Problem:
     message: str
     kind: ProblemKind
     part: str = ""
+    blocking: bool = False
+    """Whether Mailjet would fail on it or send it unfilled (a syntax error, an unclosed
+    block, a field it cannot read), rather than something merely doubtful."""
 
     def __str__(self) -> str:
         where = f"{self.part} " if self.part else ""
@@ -649,9 +652,13 @@ class _Compiler:
         line = bisect_right(self._lines, offset)
         return line, offset - self._lines[line - 1] + 1
 
-    def note(self, offset: int, message: str, kind: ProblemKind) -> None:
+    def note(
+        self, offset: int, message: str, kind: ProblemKind, *, blocking: bool | None = None
+    ) -> None:
         line, column = self.position(offset)
-        self.problems.append(Problem(line, column, message, kind, self.part.value))
+        if blocking is None:
+            blocking = kind in (ProblemKind.SYNTAX, ProblemKind.UNCLOSED)
+        self.problems.append(Problem(line, column, message, kind, self.part.value, blocking))
 
     def expression(self, text: str, base: int) -> Expr | None:
         try:
@@ -718,6 +725,7 @@ class _Compiler:
                 start,
                 f"a space inside “[[{inner}]]”: Mailjet will not fill it in",
                 ProblemKind.SPACE,
+                blocking=True,
             )
             return None
         simple = _SIMPLE.match(inner)
@@ -805,7 +813,12 @@ class _Compiler:
         rest_text = rest
         if word in ("if", "elseif", "elsif"):
             if word == "elsif":
-                self.note(base, "Mailjet writes “elseif”, not “elsif”", ProblemKind.UNKNOWN_TAG)
+                self.note(
+                    base,
+                    "Mailjet writes “elseif”, not “elsif”",
+                    ProblemKind.UNKNOWN_TAG,
+                    blocking=True,
+                )
             test = self.expression(rest_text, rest_base) if rest.strip() else None
             if test is None and not rest.strip():
                 self.note(base, f"“{word}” needs a condition", ProblemKind.SYNTAX)
