@@ -93,7 +93,5 @@ def merge_coverage(
         if use.default is None:
             out.append(FieldCoverage(use.namespace, use.name, None, total, gaps, 0, ids, ()))
         else:
-            out.append(
-                FieldCoverage(use.namespace, use.name, use.default, total, 0, gaps, (), ids)
-            )
+            out.append(FieldCoverage(use.namespace, use.name, use.default, total, 0, gaps, (), ids))
     return Coverage(list_id, total, tuple(out))

@@ -120,7 +120,7 @@ class _Ctx:
     """What one render reads: the recipient's properties (keys lower-cased), the send's
     variables, the names bound by ``for``/``set``, and the problems met on the way."""
 
-    __slots__ = ("data", "variables", "local", "problems", "placeholders", "reported")
+    __slots__ = ("data", "local", "placeholders", "problems", "reported", "variables")
 
     def __init__(self, data: Mapping[str, object], variables: Mapping[str, object]) -> None:
         self.data = data
@@ -386,7 +386,7 @@ class _Parser:
         return arith
 
     def unary(self) -> Expr:
-        kind, value, at = self.peek()
+        kind, value, _ = self.peek()
         if kind == "op" and value == "not":
             self.take()
             inner = self.binary(3)
@@ -551,7 +551,7 @@ class _Text(_Node):
 
 
 class _Output(_Node):
-    __slots__ = ("expr", "escape")
+    __slots__ = ("escape", "expr")
 
     def __init__(self, expr: Expr, escape: bool) -> None:
         self.expr = expr
@@ -589,7 +589,7 @@ class _If(_Node):
 
 
 class _For(_Node):
-    __slots__ = ("name", "items", "body", "where", "part")
+    __slots__ = ("body", "items", "name", "part", "where")
 
     def __init__(self, name: str, items: Expr, where: tuple[int, int], part: str) -> None:
         self.name = name
@@ -616,7 +616,7 @@ class _For(_Node):
 
 
 class _Set(_Node):
-    __slots__ = ("name", "expr")
+    __slots__ = ("expr", "name")
 
     def __init__(self, name: str, expr: Expr) -> None:
         self.name = name
@@ -730,18 +730,18 @@ class _Compiler:
             return None
         simple = _SIMPLE.match(inner)
         if simple:
-            return self.simple_field(simple, start, start + 2)
+            return self.simple_field(simple, start)
         if _PLACEHOLDER.match(inner):
             return self.placeholder(inner, start)
         if inner.startswith(("data:", "var:")):
-            self.note(start, f"“[[{inner}]]” is not a merge field Mailjet reads", ProblemKind.SYNTAX)
-        elif _IDENT.match(inner):
             self.note(
-                start, f"“[[{inner}]]” is not a Mailjet placeholder", ProblemKind.UNKNOWN_TAG
+                start, f"“[[{inner}]]” is not a merge field Mailjet reads", ProblemKind.SYNTAX
             )
+        elif _IDENT.match(inner):
+            self.note(start, f"“[[{inner}]]” is not a Mailjet placeholder", ProblemKind.UNKNOWN_TAG)
         return None
 
-    def simple_field(self, match: re.Match[str], start: int, base: int) -> _Node:
+    def simple_field(self, match: re.Match[str], start: int) -> _Node:
         namespace, name = match.group("ns"), match.group("name")
         raw = match.group("default")
         default = None if raw is None else (raw[1:-1] if raw[:1] in "\"'" and raw else raw)
@@ -761,7 +761,7 @@ class _Compiler:
         if simple and '"' not in (simple.group("default") or '"'):
             simple = None  # an unquoted default may be an expression: parse it as one
         if simple:
-            return self.simple_field(simple, start, start + 2)
+            return self.simple_field(simple, start)
         expr = self.expression(inner, start + 2)
         if expr is None:
             return None
@@ -787,7 +787,7 @@ class _Compiler:
         if quote and before[:-1].endswith("href=") and after == quote:
             # the whole href: close it and say what it is in attributes of the link itself
             return _Placeholder(
-                name, f'#{quote} data-mj-placeholder={quote}{name}{quote} title={quote}{title}'
+                name, f"#{quote} data-mj-placeholder={quote}{name}{quote} title={quote}{title}"
             )
         if quote or before.endswith("="):
             return _Placeholder(name, f"#mj-{name}")  # inside a longer URL: inert
@@ -883,7 +883,9 @@ class _Compiler:
                 body.append(_Set(assignment.group("name"), expr))
             return body
         shown = content[:30] + ("…" if len(content) > 30 else "")
-        self.note(start, f"“{{% {shown} %}}” is not a statement Mailjet has", ProblemKind.UNKNOWN_TAG)
+        self.note(
+            start, f"“{{% {shown} %}}” is not a statement Mailjet has", ProblemKind.UNKNOWN_TAG
+        )
         body.append(_Text("{%" + inner + "%}"))
         return body
 

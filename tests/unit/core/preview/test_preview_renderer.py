@@ -190,7 +190,9 @@ def test_runtime_problems_belong_to_the_recipient() -> None:
 
 
 def test_fields_are_listed_with_their_defaults() -> None:
-    template = Template('[[data:firstname:"you"]] {{var:date}} {% if data:dept %}x{% endif %}', Part.HTML)
+    template = Template(
+        '[[data:firstname:"you"]] {{var:date}} {% if data:dept %}x{% endif %}', Part.HTML
+    )
     assert [(f.namespace, f.name, f.default) for f in template.fields] == [
         ("data", "firstname", "you"),
         ("var", "date", None),
@@ -200,7 +202,9 @@ def test_fields_are_listed_with_their_defaults() -> None:
 
 def test_compiled_templates_are_cached_by_text() -> None:
     assert compile_template("[[data:a]]", Part.HTML) is compile_template("[[data:a]]", Part.HTML)
-    assert compile_template("[[data:a]]", Part.HTML) is not compile_template("[[data:a]]", Part.TEXT)
+    assert compile_template("[[data:a]]", Part.HTML) is not compile_template(
+        "[[data:a]]", Part.TEXT
+    )
 
 
 def test_render_mail_puts_the_parts_together() -> None:
@@ -225,10 +229,50 @@ def test_render_mail_puts_the_parts_together() -> None:
 
 _PIECES = st.sampled_from(
     [
-        "[[", "]]", "{{", "}}", "{%", "%}", "if ", "elseif ", "else", "endif", "for ", " in ",
-        "endfor", "set ", "=", "==", "data:", "var:", "mj:", ":", '"', "'", "(", ")", "x", "p.id",
-        " mod ", " and ", "not ", "1", "UNSUB_LINK_EN", "PERMALINK", "\n", " ", "<a href=\"",
-        "\\", "é", "ﷺ", "-", "*", "/", "div", ",", "Upper(",
+        "[[",
+        "]]",
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "if ",
+        "elseif ",
+        "else",
+        "endif",
+        "for ",
+        " in ",
+        "endfor",
+        "set ",
+        "=",
+        "==",
+        "data:",
+        "var:",
+        "mj:",
+        ":",
+        '"',
+        "'",
+        "(",
+        ")",
+        "x",
+        "p.id",
+        " mod ",
+        " and ",
+        "not ",
+        "1",
+        "UNSUB_LINK_EN",
+        "PERMALINK",
+        "\n",
+        " ",
+        '<a href="',
+        "\\",
+        "é",
+        "ﷺ",
+        "-",
+        "*",
+        "/",
+        "div",
+        ",",
+        "Upper(",
     ]
 )
 
@@ -240,7 +284,8 @@ def test_the_renderer_never_raises(source: str, part: Part) -> None:
     rendered = template.render(lower_keys({"x": [1, 2], "p": {"id": 1}}), {"x": "a", "p": 3})
     assert isinstance(rendered.text, str)
     for problem in template.problems + rendered.problems:
-        assert problem.line >= 1 and problem.column >= 1
+        assert problem.line >= 1
+        assert problem.column >= 1
 
 
 def test_deep_nesting_is_a_problem_not_a_crash() -> None:
