@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mjdesk.core.preview.recipients import MEMBERS, spellings, value_sql
+from mjdesk.core.preview.recipients import MEMBERS, value_sql
 from mjdesk.core.preview.renderer import FieldUse
 
 WHO_CAP = 50
@@ -72,24 +72,27 @@ def merge_coverage(
     gives every recipient the field's default (or nothing), and the count says so."""
     uses = distinct_fields(fields)
     params = {"list": list_id}
-    spelt = spellings(con, list_id) if any(f.namespace == "data" for f in uses) else {}
-    values = [value_sql(f.name, spelt) if f.namespace == "data" else "NULL" for f in uses]
-    missing = [f"(({v}) IS NULL OR ({v}) = '')" for v in values]
-    sums = "".join(f", total({m})" for m in missing)
+    data = [f for f in uses if f.namespace == "data"]
+    missing = {id(f): f"nullif({value_sql(f.name)}, '') IS NULL" for f in data}
+    sums = "".join(f", total({missing[id(f)]})" for f in data)
     row = con.execute(f"SELECT count(*){sums} {MEMBERS}", params).fetchone()
     total = int(row[0])
+    gaps_of = {id(f): int(row[n + 1]) for n, f in enumerate(data)}
+    first: tuple[int, ...] | None = None  # the first recipients: who lacks every var: field
+
+    def who(condition: str) -> tuple[int, ...]:
+        sql = f"SELECT c.id {MEMBERS} {condition} ORDER BY s.contact_id LIMIT {int(cap)}"
+        return tuple(int(r[0]) for r in con.execute(sql, params))
+
     out: list[FieldCoverage] = []
-    for index, use in enumerate(uses):
-        gaps = int(row[index + 1])
-        ids: tuple[int, ...] = ()
-        if gaps:
-            ids = tuple(
-                int(r[0])
-                for r in con.execute(
-                    f"SELECT c.id {MEMBERS} AND {missing[index]} ORDER BY c.id LIMIT {int(cap)}",
-                    params,
-                )
-            )
+    for use in uses:
+        if use.namespace == "data":
+            gaps = gaps_of[id(use)]
+            ids = who(f"AND {missing[id(use)]}") if gaps else ()
+        else:
+            gaps = total
+            first = who("") if first is None else first
+            ids = first
         if use.default is None:
             out.append(FieldCoverage(use.namespace, use.name, None, total, gaps, 0, ids, ()))
         else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,12 +32,15 @@ NAME_PROPERTIES: Mapping[str, str] = {
 MEMBERS = """
     FROM memberships s
     JOIN contacts c ON c.id = s.contact_id
-    LEFT JOIN mailjet_contacts mc ON mc.email_key = c.email_key AND NOT mc.is_anonymized
+    LEFT JOIN mailjet_contacts mc ON mc.mailjet_id = (
+        SELECT max(m.mailjet_id) FROM mailjet_contacts m
+        WHERE m.email_key = c.email_key AND NOT m.is_anonymized)
     WHERE s.list_id = :list AND s.status = 'subscribed'
         AND coalesce(s.mailjet_status, 'subscribed') = 'subscribed'
 """
 """The recipients of a local list, as SQL (``c`` the contact, ``mc`` Mailjet's record of
-them, if any): members subscribed here and not unsubscribed or removed in Mailjet."""
+them, if any, one row even if Mailjet holds the address twice): members subscribed here and
+not unsubscribed or removed in Mailjet."""
 
 
 class DataSource(StrEnum):
@@ -67,7 +70,7 @@ def recipient_data(con: sqlite3.Connection, contact_id: int) -> RecipientData | 
         "SELECT c.email, c.first_name, c.last_name, c.properties, mc.properties "
         "FROM contacts c LEFT JOIN mailjet_contacts mc "
         "ON mc.email_key = c.email_key AND NOT mc.is_anonymized WHERE c.id = ? "
-        "ORDER BY mc.pulled_at DESC LIMIT 1",
+        "ORDER BY mc.mailjet_id DESC LIMIT 1",
         (contact_id,),
     ).fetchone()
     if row is None:
@@ -94,43 +97,35 @@ def _json_object(text: str | None) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def spellings(con: sqlite3.Connection, list_id: int) -> dict[str, set[str]]:
-    """Every spelling of each property name (by its lower case) among the recipients'
-    Mailjet properties and the workspace's property names: SQLite's JSON paths match case
-    exactly and Mailjet's names do not."""
-    found: dict[str, set[str]] = {}
+def value_sql(name: str) -> str:
+    """SQL for the value a recipient gets for ``data:name`` (NULL when they have none).
 
-    def add(names: Iterable[str]) -> None:
-        for name in names:
-            found.setdefault(name.lower(), set()).add(name)
-
-    add(row[0] for row in con.execute("SELECT name FROM property_types"))
-    add(
-        row[0]
-        for row in con.execute(
-            "SELECT DISTINCT j.key FROM (SELECT mc.properties AS p "
-            + MEMBERS
-            + " AND mc.mailjet_id IS NOT NULL), json_each(p) j",
-            {"list": list_id},
-        )
-    )
-    return found
-
-
-def value_sql(name: str, spelt: Mapping[str, set[str]]) -> str:
-    """SQL for the value a recipient gets for ``data:name`` (NULL when they have none)."""
+    SQLite's JSON paths match case exactly and Mailjet's names do not: the name as written
+    and in lower case are looked up directly, and only when neither is there but the name
+    appears in some case is the object searched key by key (rare, so 100,000 rows stay fast).
+    """
     key = name.lower()
-    names = sorted(spelt.get(key, set()) | {name, key})
-    remote = ", ".join(f"json_extract(mc.properties, {_path(n)})" for n in names)
-    local = ", ".join(f"json_extract(c.properties, {_path(n)})" for n in names)
+    local = _lookup("c.properties", name)
     if key in NAME_PROPERTIES:
-        local += f", nullif({NAME_PROPERTIES[key]}, '')"
-    return (
-        f"CASE WHEN mc.mailjet_id IS NOT NULL THEN coalesce({remote}, NULL) "
-        f"ELSE coalesce({local}, NULL) END"
+        local = f"coalesce({local}, nullif({NAME_PROPERTIES[key]}, ''))"
+    remote = _lookup("mc.properties", name)
+    return f"CASE WHEN mc.mailjet_id IS NOT NULL THEN {remote} ELSE {local} END"
+
+
+def _lookup(column: str, name: str) -> str:
+    key = name.lower()
+    direct = [f"json_extract({column}, {_path(n)})" for n in dict.fromkeys((name, key))]
+    needle = _literal(f'"{key}"')
+    search = (
+        f"CASE WHEN instr(lower({column}), {needle}) THEN (SELECT j.value FROM "
+        f"json_each({column}) j WHERE lower(j.key) = {_literal(key)} LIMIT 1) END"
     )
+    return f"coalesce({', '.join(direct)}, {search})"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _path(name: str) -> str:
-    quoted = name.replace('"', '\\"')
-    return "'$.\"" + quoted.replace("'", "''") + "\"'"
+    return _literal('$."' + name.replace('"', '\\"') + '"')

@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mjdesk.core.preview.coverage import distinct_fields
-from mjdesk.core.preview.recipients import MEMBERS, spellings, value_sql
+from mjdesk.core.preview.recipients import MEMBERS, value_sql
 from mjdesk.core.preview.renderer import FieldUse
 
 _EVERYONE = """
     FROM contacts c
-    LEFT JOIN mailjet_contacts mc ON mc.email_key = c.email_key AND NOT mc.is_anonymized
+    LEFT JOIN mailjet_contacts mc ON mc.mailjet_id = (
+        SELECT max(m.mailjet_id) FROM mailjet_contacts m
+        WHERE m.email_key = c.email_key AND NOT m.is_anonymized)
     WHERE 1
 """
 
@@ -46,6 +48,8 @@ def worst_cases(
 ) -> list[WorstCase]:
     """The worst-case recipients, at most one per reason, no one twice."""
     source = MEMBERS if list_id is not None else _EVERYONE
+    # in the order of the list's index, so a LIMIT stops early instead of sorting everyone
+    by_id = "s.contact_id" if list_id is not None else "c.id"
     params = {"list": list_id}
     picked: list[WorstCase] = []
     taken: set[int] = set()
@@ -58,23 +62,22 @@ def worst_cases(
 
     data = [f for f in distinct_fields(fields) if f.namespace == "data"]
     if data:
-        spelt = spellings(con, list_id) if list_id is not None else {}
         for use in data[:5]:
-            value = value_sql(use.name, spelt)
+            value = value_sql(use.name)
             gets = "nothing" if use.default is None else f'the default "{use.default}"'
             pick(
-                f"AND (({value}) IS NULL OR ({value}) = '') ORDER BY c.id",
+                f"AND nullif({value}, '') IS NULL ORDER BY {by_id}",
                 f"has no value for data:{use.name}, so gets {gets}",
             )
     pick(
-        "ORDER BY length(c.first_name) + length(c.last_name) DESC, c.id",
+        f"ORDER BY length(c.first_name) + length(c.last_name) DESC, {by_id}",
         "has the longest name",
     )
-    pick("AND c.first_name = '' AND c.last_name = '' ORDER BY c.id", "has no name at all")
+    pick(f"AND c.first_name = '' AND c.last_name = '' ORDER BY {by_id}", "has no name at all")
     wanted = {"right-to-left": _right_to_left, "non-Latin": _non_latin}
     rows = con.execute(
         f"SELECT c.id, c.first_name || ' ' || c.last_name {source} "
-        "AND (c.first_name || c.last_name) GLOB '*[^ -~]*' ORDER BY c.id",
+        f"AND (c.first_name || c.last_name) GLOB '*[^ -~]*' ORDER BY {by_id}",
         params,
     )
     for ident, name in rows:

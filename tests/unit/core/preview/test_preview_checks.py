@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mjdesk.core.preview.checks import (
     GMAIL_CLIP_BYTES,
     Status,
@@ -149,3 +152,10 @@ def test_sender_validation_as_given() -> None:
 def test_read_html_survives_broken_markup() -> None:
     facts = read_html('<a href="https://x.example">open <img src=x <![CDATA[ <a href=')
     assert facts.links[0].href == "https://x.example"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"<>a/=\"' &#;!-[]", "href", "img", "src"])).map("".join))
+def test_reading_any_html_never_raises(markup: str) -> None:
+    mail = Mail(MailKind.FILE, "f", "f", html=markup)
+    assert len(run_checks(mail, render_mail(mail, {}))) == 10

@@ -120,3 +120,17 @@ def test_worst_cases_without_a_list_look_at_everyone(ws: Workspace) -> None:
     with ws.reading() as con:
         picked = worst_cases(con, None)
     assert [w.reason for w in picked][:2] == ["has the longest name", "has no name at all"]
+
+
+def test_an_address_mailjet_holds_twice_is_one_recipient(ws: Workspace) -> None:
+    with ws.transaction() as con:
+        con.execute(
+            "INSERT INTO mailjet_contacts (mailjet_id, email_key, email, properties, pulled_at) "
+            "VALUES (903, 'ann@x.org', 'Ann@x.org', '{\"firstname\": \"Newer\"}', 'n')"
+        )
+    with ws.reading() as con:
+        coverage = merge_coverage(con, 1, FIELDS)
+        ann = recipient_data(con, 1)
+    assert coverage.recipients == 6
+    assert ann is not None
+    assert ann.properties == {"firstname": "Newer"}
