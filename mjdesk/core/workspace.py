@@ -550,13 +550,20 @@ class Workspace:
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection for one task, reused by later tasks with its warm cache."""
+        """A read-only connection for one task, reused by later tasks with its warm cache; a
+        read that meets damage raises `WorkspaceCorrupt`."""
         with self._idle_lock:
             con = self._idle.pop() if self._idle else None
         if con is None:
             con = self.reader()
         try:
             yield con
+        except sqlite3.DatabaseError as exc:
+            # A read that meets a damaged page says so as a write would, not as a bug.
+            if is_damage(exc):
+                self.damage = [str(exc)]
+                raise damaged(self.path, self.damage) from exc
+            raise
         finally:
             with self._idle_lock:
                 keep = len(self._idle) < IDLE_READERS and self._lock.held
