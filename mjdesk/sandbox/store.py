@@ -414,7 +414,9 @@ class Account:
 
     def add_sender(self, email: str, status: str, *, name: str = "", stamp: str = "") -> Sender:
         """Store a new sender address (or ``*@domain``) with its validation status."""
-        sender = Sender(self.new_id(), email, name, status, created_at=stamp)
+        # Numbered apart from the shared counter, so the senders every account starts with
+        # leave its lists' and contacts' IDs as they were.
+        sender = Sender(max(self.senders, default=0) + 1, email, name, status, created_at=stamp)
         self.senders[sender.id] = sender
         return sender
 
