@@ -494,6 +494,42 @@ CREATE VIEW {CONTACTS_WITH_CONSENT} AS
 """
 
 
+MAILING_CACHE_VERSION = 11
+"""The mailing cache's migration number (one line to change if another lands first)."""
+
+MAILING_CACHE = """
+-- Campaign drafts and templates as Mailjet last showed them, with their content, so that
+-- every preview works offline (mjdesk.core.preview.cache). ``list_id`` is the draft's
+-- Mailjet list (0 for a template); ``status`` is Mailjet's draft status number.
+CREATE TABLE mailings (
+    kind TEXT NOT NULL CHECK (kind IN ('draft', 'template')),
+    mailjet_id INTEGER NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    sender_name TEXT NOT NULL DEFAULT '',
+    sender_email TEXT NOT NULL DEFAULT '',
+    reply_to TEXT NOT NULL DEFAULT '',
+    status INTEGER NOT NULL DEFAULT 0,
+    list_id INTEGER NOT NULL DEFAULT 0,
+    modified_at TEXT NOT NULL DEFAULT '',
+    html TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    mjml TEXT NOT NULL DEFAULT '',
+    headers TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(headers)),
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (kind, mailjet_id)
+) WITHOUT ROWID;
+
+-- The account's sender addresses (or ``*@domain``), lower-case, and whether Mailjet has
+-- validated them (``Active``), as last fetched: the pre-flight check reads it offline.
+CREATE TABLE mailjet_senders (
+    email TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -522,6 +558,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "consent summaries in a table of their own",
         V10_CONSENT_SUMMARIES,
     ),
+    Migration(MAILING_CACHE_VERSION, "drafts, templates and senders for preview", MAILING_CACHE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -550,7 +550,8 @@ class Workspace:
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection for one task, reused by later tasks with its warm cache."""
+        """A read-only connection for one task, reused by later tasks with its warm cache; a
+        read that meets damage raises `WorkspaceCorrupt`."""
         with self._idle_lock:
             con = self._idle.pop() if self._idle else None
         if con is None:

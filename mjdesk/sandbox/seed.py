@@ -31,6 +31,8 @@ from mjdesk.sandbox.store import (
 )
 
 SENDER = "newsletter@dept.example.ac.uk"
+UNVALIDATED_SENDER = "events@partner.example.net"
+"""A sender the department added but never validated: its draft cannot be tested or sent."""
 FIRST = [
     "Alex",
     "Sam",
@@ -368,7 +370,7 @@ TEMPLATES = [
     (
         "Seminar reminder",
         "Reminder the day before",
-        "{% if var:room %}<p>Room {{var:room}}</p>{% endif %}",
+        "{% if var:room %}<p>Room {{var:room}}</p>{% else %}<p>Room to follow.</p>{% endif %}",
     ),
     ("Alumni update", "Twice-yearly alumni letter", '<p>Dear [[data:firstname:"graduate"]],</p>'),
     (
@@ -376,7 +378,62 @@ TEMPLATES = [
         "Sent to new sign-ups",
         '<p>Thanks for signing up, {{data:firstname:"friend"}}.</p>',
     ),
+    (
+        "Reading list",
+        "A list of books, one line each",
+        "<ul>{% for book in var:books %}<li>{{book.title}}</li>{% endfor %}</ul>"
+        "<p>Chosen by [[var:curator]].</p>",
+    ),
 ]
+
+# Drafts waiting to be sent, each showing something the preview must handle: the bracket
+# styles, defaults, blocks, a property most contacts lack, a missing unsubscribe link, a
+# syntax error, an unvalidated sender. (title, body, list index, unsubscribe link, sender)
+WAITING_DRAFTS = [
+    ("Spring open day", "<p>Come to our open day.</p>", 0, True, SENDER),
+    ("Seminar: term programme", "<p>The seminar programme.</p>", 1, True, SENDER),
+    ("Alumni reunion (no unsubscribe link)", "<p>Reunion news.</p>", 2, False, SENDER),
+    (
+        "News for your department",
+        '<p>News for {{data:department:""}} colleagues.</p>',
+        0,
+        True,
+        SENDER,
+    ),
+    (
+        "Seminar series: this term",
+        "{% if data:department %}<p>Talks for [[data:department]].</p>"
+        "{% elseif data:lastname %}<p>Talks for the [[data:lastname]] family.</p>"
+        "{% else %}<p>Talks for everyone.</p>{% endif %}"
+        "<ul>{% for talk in var:talks %}<li>{{talk.title}}</li>{% endfor %}</ul>"
+        '<p>Signed, [[var:organiser:"the seminar team"]]</p>',
+        1,
+        True,
+        SENDER,
+    ),
+    (
+        "Welcome back (syntax error)",
+        "{% if data:department %}<p>Welcome back to {{data:department}}.</p>",
+        0,
+        True,
+        SENDER,
+    ),
+    (
+        "Partner event (sender not validated)",
+        "<p>Our partner's event.</p>",
+        0,
+        True,
+        UNVALIDATED_SENDER,
+    ),
+]
+
+
+def _senders(account: Account, stamp: str) -> None:
+    """Besides the validated domains every account has: the newsletter's own address, a
+    partner's never validated, and one deleted."""
+    account.add_sender(SENDER, "Active", name="Department of Example Studies", stamp=stamp)
+    account.add_sender(UNVALIDATED_SENDER, "Inactive", name="Partner events", stamp=stamp)
+    account.add_sender("old-news@archive.example.net", "Deleted", stamp=stamp)
 
 
 def seed_department(store: Store, account: Account, now: datetime) -> None:
@@ -469,39 +526,31 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
             content=Content(
                 _html(body),
                 _text(name),
-                headers={"From": f'"Department" <{SENDER}>', "Subject": name},
+                headers={
+                    "From": f'"Department" <{SENDER}>',
+                    "Subject": name,
+                    "Reply-To": "office@dept.example.ac.uk",
+                },
             ),
         )
         account.templates[template.id] = template
-    drafts = [
-        ("Spring open day", _html("<p>Come to our open day.</p>"), lists[0].id),
-        ("Seminar: term programme", _html("<p>The seminar programme.</p>"), lists[1].id),
-        (
-            "Alumni reunion (no unsubscribe link)",
-            _html("<p>Reunion news.</p>", unsub=False),
-            lists[2].id,
-        ),
-        (
-            "News for your department",
-            _html('<p>News for {{data:department:""}} colleagues.</p>'),
-            lists[0].id,
-        ),
-    ]
-    for title, html, list_id in drafts:
+    for title, body, list_index, unsub, sender in WAITING_DRAFTS:
         draft = Draft(
             account.new_id(),
             "en_GB",
             "Department of Example Studies",
-            SENDER,
+            sender,
             title,
-            list_id,
+            lists[list_index].id,
             title=title,
             sender_name="Department of Example Studies",
+            reply_email="office@dept.example.ac.uk" if list_index == 1 else "",
             created_at=rfc3339(now - timedelta(days=2)),
             modified_at=rfc3339(now - timedelta(days=1)),
-            content=Content(html, _text(title, unsub="no unsubscribe" not in title)),
+            content=Content(_html(body, unsub), _text(title, unsub)),
         )
         account.drafts[draft.id] = draft
+    _senders(account, stamp)
 
 
 def seeded_store(now: datetime | None = None) -> Store:

@@ -280,6 +280,49 @@ class SentMessage:
 
 
 @dataclass
+class Sender:
+    """A sender address (``/sender``): one address, or ``*@domain`` for a whole domain.
+
+    Only an ``Active`` sender (Mailjet validated it: an activation e-mail answered, or the
+    domain's DNS) may send a campaign; a new one is ``Inactive`` until then.
+    """
+
+    id: int
+    email: str
+    name: str = ""
+    status: str = "Inactive"  # Active | Inactive | Deleted
+    email_type: str = "unknown"  # transactional | bulk | unknown
+    is_default_sender: bool = False
+    created_at: str = ""
+    dns_id: int = 0
+
+    def covers(self, address: str) -> bool:
+        """Whether this sender stands for ``address`` (its own, or any at its domain)."""
+        mine, wanted = self.email.lower(), address.strip().lower()
+        if mine.startswith("*@"):
+            return wanted.rpartition("@")[2] == mine[2:]
+        return wanted == mine
+
+
+@dataclass
+class SentTest:
+    """A draft's test sent with ``campaigndraft/{id}/test``, kept so tests can see what went."""
+
+    draft_id: int
+    recipients: list[str]
+    subject: str
+    sender_email: str
+    html: str
+    text: str
+    sent_at: str
+
+
+# Every new account may send from these domains, as if validated when it was set up; the seed
+# adds single addresses, validated and not.
+DEFAULT_SENDER_DOMAINS = ("dept.example.ac.uk", "example.org")
+
+
+@dataclass
 class Account:
     """The data behind one API key: a Mailjet account or sub-account."""
 
@@ -308,6 +351,8 @@ class Account:
     esp_stats: list[EspStats] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     sent_messages: list[SentMessage] = field(default_factory=list)
+    senders: dict[int, Sender] = field(default_factory=dict)
+    test_sends: list[SentTest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Indexes, not fields: rebuilt on load, never saved.
@@ -367,6 +412,18 @@ class Account:
         self.memberships.pop(link.id, None)
         self._links.pop((link.contact_id, link.list_id), None)
 
+    def add_sender(self, email: str, status: str, *, name: str = "", stamp: str = "") -> Sender:
+        """Store a new sender address (or ``*@domain``) with its validation status."""
+        # Numbered apart from the shared counter, so the senders every account starts with
+        # leave its lists' and contacts' IDs as they were.
+        sender = Sender(max(self.senders, default=0) + 1, email, name, status, created_at=stamp)
+        self.senders[sender.id] = sender
+        return sender
+
+    def sender_is_active(self, address: str) -> bool:
+        """Whether a validated (``Active``) sender covers ``address``."""
+        return any(s.status == "Active" and s.covers(address) for s in self.senders.values())
+
     def property_named(self, name: str) -> PropertyDef | None:
         """A property definition by name (case-insensitive, as Mailjet matches them)."""
         wanted = name.lower()
@@ -413,6 +470,7 @@ _ACCOUNT_TABLES: dict[str, type[Any]] = {
     "drafts": Draft,
     "templates": Template,
     "campaigns": Campaign,
+    "senders": Sender,
 }
 _ACCOUNT_LISTS: dict[str, type[Any]] = {
     "day_stats": DayStats,
@@ -420,6 +478,7 @@ _ACCOUNT_LISTS: dict[str, type[Any]] = {
     "esp_stats": EspStats,
     "events": Event,
     "sent_messages": SentMessage,
+    "test_sends": SentTest,
 }
 _WITH_CONTENT = (Draft, Template)
 
@@ -447,12 +506,22 @@ def account_to_json(account: Account) -> dict[str, Json]:
 def account_from_json(raw: dict[str, Json]) -> Account:
     """The inverse of ``account_to_json``."""
     values = dict(raw)
+    defaults_needed = "senders" not in values  # a state file from before /sender existed
     for name, cls in _ACCOUNT_TABLES.items():
         values[name] = {int(key): _record(cls, row) for key, row in values.get(name, {}).items()}
     for name, cls in _ACCOUNT_LISTS.items():
         values[name] = [_record(cls, row) for row in values.get(name, [])]
     values["contact_data"] = {int(key): row for key, row in values.get("contact_data", {}).items()}
-    return Account(**values)
+    account = Account(**values)
+    if defaults_needed:
+        add_default_senders(account, account.created_at)
+    return account
+
+
+def add_default_senders(account: Account, stamp: str) -> None:
+    """The validated domains every practice account starts with (``DEFAULT_SENDER_DOMAINS``)."""
+    for domain in DEFAULT_SENDER_DOMAINS:
+        account.add_sender(f"*@{domain}", "Active", stamp=stamp)
 
 
 def practice_key(label: str) -> tuple[str, str]:
@@ -503,6 +572,7 @@ class Store:
                 is_master=is_master,
                 created_at=self.stamp(),
             )
+            add_default_senders(account, account.created_at)
             self.next_key_id += 1
             self.accounts[api_key] = account
             return account

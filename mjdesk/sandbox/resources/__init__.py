@@ -11,6 +11,7 @@ from mjdesk.sandbox.resources import (
     lists,
     properties,
     send,
+    senders,
     statistics,
 )
 from mjdesk.sandbox.routing import Route
@@ -28,13 +29,16 @@ def all_routes() -> list[Route]:
         *lists.ROUTES,
         *campaigns.ROUTES,
         *send.ROUTES,
+        *senders.ROUTES,
         *statistics.ROUTES,
     ]
 
 
 def settle_jobs(store: Store) -> None:
-    """Do the work of every running job and import that its clock says is due (hold the lock)."""
-    now = store.seconds()
+    """Do the work of every running job and import, and send every programmed draft, that its
+    clock says is due (hold the lock)."""
+    moment = store.now()
+    now = moment.timestamp()
     for holder in store.accounts.values():
         for job in holder.bulk_jobs.values():
             if job.status not in jobs.FINISHED:
@@ -42,3 +46,4 @@ def settle_jobs(store: Store) -> None:
         for item in holder.csv_imports.values():
             if item.status not in jobs.FINISHED:
                 csvimport.settle_import(holder, item, now)
+        campaigns.settle_drafts(holder, moment)

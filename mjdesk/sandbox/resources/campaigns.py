@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mjdesk.sandbox.protocol import (
     Fields,
@@ -21,10 +21,16 @@ from mjdesk.sandbox.protocol import (
 )
 from mjdesk.sandbox.resources.lists import subscriber_count, valid_email
 from mjdesk.sandbox.routing import Call, Route
-from mjdesk.sandbox.store import Campaign, Content, Draft, Template
+from mjdesk.sandbox.store import (
+    Account,
+    Campaign,
+    Content,
+    Draft,
+    SentTest,
+    Template,
+    rfc3339,
+)
 
-# The sandbox's "active senders": addresses at these domains pass the sender check.
-ACTIVE_SENDER_DOMAINS = frozenset({"dept.example.ac.uk", "example.org"})
 STATUS_NAMES = {
     -3: "AXCanceled",
     -2: "Deleted",
@@ -52,15 +58,18 @@ def _write_content(call: Call, content: Content) -> Reply:
     fields = call.fields
     replace = call.method == "POST"  # POST replaces both parts; PUT keeps the omitted one
     before = content_json(content)
+    # Every value is read (and refused) before any is written: a 400 changes nothing.
+    after = dict(before)
     if replace or fields.has("Html-part"):
-        content.html = fields.text("Html-part")
+        after["Html-part"] = fields.text("Html-part")
     if replace or fields.has("Text-part"):
-        content.text = fields.text("Text-part")
+        after["Text-part"] = fields.text("Text-part")
     if fields.has("MJMLContent"):
-        content.mjml = fields.text("MJMLContent")  # does not regenerate Html-part
+        after["MJMLContent"] = fields.text("MJMLContent")  # does not regenerate Html-part
     if fields.has("Headers"):
-        content.headers = fields.sub("Headers").raw
-    after = content_json(content)
+        after["Headers"] = fields.sub("Headers").raw
+    content.html, content.text = after["Html-part"], after["Text-part"]
+    content.mjml, content.headers = after["MJMLContent"], after["Headers"]
     if call.method == "PUT" and after == before:
         return not_modified()
     return (created if replace else ok)(after)
@@ -183,8 +192,9 @@ def _write_draft_content(call: Call) -> Reply:
 def readiness_problems(call: Call, draft: Draft) -> list[str]:
     """Why a draft cannot be tested, scheduled or sent (Mailjet's checks, G)."""
     problems = []
-    domain = draft.sender_email.rpartition("@")[2].lower()
-    if not valid_email(draft.sender_email) or domain not in ACTIVE_SENDER_DOMAINS:
+    if not valid_email(draft.sender_email) or not call.account.sender_is_active(draft.sender_email):
+        # Mailjet's exact wording is UNCONFIRMED; a user report quotes "specify a valid and
+        # active sender" for a test refused this way.
         problems.append("SenderEmail is not an active sender")
     if not draft.sender.strip():
         problems.append("Sender is empty")
@@ -215,25 +225,42 @@ def _test(call: Call) -> Reply:
     if not recipients or any(not valid_email(r.text("Email")) for r in recipients):
         raise bad_request("Recipients must list valid Email addresses")
     _check_ready(call, draft)
+    call.account.test_sends.append(
+        SentTest(
+            draft.id,
+            [r.text("Email") for r in recipients],
+            draft.subject,
+            draft.sender_email,
+            draft.content.html,
+            draft.content.text,
+            call.store.stamp(),
+        )
+    )
     return created({"Status": "Test"})
 
 
 def _parse_date(text: str) -> datetime:
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise bad_request(f'Invalid Date "{text}"') from None
+    # The guide's own example has no offset ("2018-01-01T00:00:00"): read it as UTC
+    # (UNCONFIRMED: Mailjet may use the account's time zone).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _schedule(call: Call) -> Reply:
+    """Programme the draft; it is sent when the sandbox clock reaches the date (``settle``),
+    and ``NOW`` is due at once, so it has gone before the reply leaves."""
     draft = _find_draft(call)
     raw = call.fields.required_text("Date")
+    now = raw.upper() == "NOW"
+    when = call.store.now() if now else _parse_date(raw)
     _check_ready(call, draft)
-    when = call.store.now() if raw.upper() == "NOW" else _parse_date(raw)
-    if raw.upper() != "NOW" and when <= call.store.now():
+    if not now and when <= call.store.now():
         raise bad_request("The Date must be in the future")
     draft.status = 1
-    draft.scheduled_at = when.isoformat()
+    draft.scheduled_at = rfc3339(when)
     return created({"Date": draft.scheduled_at, "Status": "Programmed"})
 
 
@@ -253,11 +280,10 @@ def _unschedule(call: Call) -> Reply:
     return no_content()
 
 
-def send_draft(call: Call, draft: Draft) -> Campaign:
+def send_draft(account: Account, draft: Draft, stamp: str) -> Campaign:
     """Turn a draft into a sent campaign (``/campaign`` with ``CustomValue`` ``mj.nl=<id>``)."""
-    stamp = call.store.stamp()
     campaign = Campaign(
-        call.account.new_id(),
+        account.new_id(),
         draft.subject,
         draft.sender_email,
         draft.sender_name or draft.sender,
@@ -268,18 +294,29 @@ def send_draft(call: Call, draft: Draft) -> Campaign:
         custom_value=f"mj.nl={draft.id}",
         created_at=stamp,
     )
-    call.account.campaigns[campaign.id] = campaign
+    account.campaigns[campaign.id] = campaign
     draft.campaign_id = campaign.id
     draft.status = 2
     draft.delivered_at = stamp
+    draft.scheduled_at = ""
     draft.used = True
     return campaign
 
 
+def settle_drafts(account: Account, now: datetime) -> None:
+    """Send every programmed draft whose date has come on the sandbox clock."""
+    for draft in account.drafts.values():
+        if draft.status == 1 and draft.scheduled_at and _parse_date(draft.scheduled_at) <= now:
+            send_draft(account, draft, draft.scheduled_at)
+
+
 def _send(call: Call) -> Reply:
+    """Send at once: Mailjet answers ``Programmed`` (the campaign is queued), and the draft
+    reads ``Sent`` from the next request on."""
     draft = _find_draft(call)
     _check_ready(call, draft)
-    send_draft(call, draft)
+    draft.status = 1
+    draft.scheduled_at = call.store.stamp()
     return created({"Status": "Programmed"})
 
 

@@ -41,9 +41,9 @@ def test_seed_shape(seeded: MailjetClient) -> None:
     assert unsubscribed
     assert len(list(mj.list_contacts(seeded, excluded=True))) > 0
     drafts = mc.list_drafts(seeded)
-    assert len([d for d in drafts if d.status == 0]) == 4
+    assert len([d for d in drafts if d.status == 0]) == 7
     assert len([d for d in drafts if d.status == 2]) == 12
-    assert len(mc.list_templates(seeded)) == 5
+    assert len(mc.list_templates(seeded)) == 6
     contents = [mc.draft_content(seeded, d.id).html for d in drafts if d.status == 0]
     assert sum("[[UNSUB_LINK_EN]]" not in html for html in contents) == 1
     assert any("{{data:department" in html for html in contents)
