@@ -9,6 +9,7 @@ from mjdesk.sandbox.resources import (
     csvimport,
     jobs,
     lists,
+    outcomes,
     properties,
     send,
     statistics,
@@ -33,9 +34,12 @@ def all_routes() -> list[Route]:
 
 
 def settle_jobs(store: Store) -> None:
-    """Do the work of every running job and import that its clock says is due (hold the lock)."""
+    """Do the work of every running job and import that its clock says is due, and count the
+    sent campaigns' opens and clicks that have happened by now (hold the lock)."""
     now = store.seconds()
+    moment = store.now()
     for holder in store.accounts.values():
+        outcomes.settle_outcomes(holder, moment)
         for job in holder.bulk_jobs.values():
             if job.status not in jobs.FINISHED:
                 jobs.settle_job(holder, job, now)

@@ -20,6 +20,7 @@ from mjdesk.sandbox.protocol import (
     value_as_int,
 )
 from mjdesk.sandbox.resources.lists import subscriber_count, valid_email
+from mjdesk.sandbox.resources.outcomes import campaign_sent
 from mjdesk.sandbox.routing import Call, Route
 from mjdesk.sandbox.store import Campaign, Content, Draft, Template
 
@@ -273,6 +274,7 @@ def send_draft(call: Call, draft: Draft) -> Campaign:
     draft.status = 2
     draft.delivered_at = stamp
     draft.used = True
+    campaign_sent(call.account, campaign, call.store.now())  # its statistics, over minutes
     return campaign
 
 
