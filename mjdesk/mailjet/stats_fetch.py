@@ -90,6 +90,7 @@ class _Pool:
 
     def __init__(self, client: MailjetClient) -> None:
         self.client = client
+        self._before = client.requests  # (a client may have been used before this fetch)
         self._spare: queue.SimpleQueue[MailjetClient] = queue.SimpleQueue()
         self._made: list[MailjetClient] = []
 
@@ -137,7 +138,7 @@ class _Pool:
 
     @property
     def requests(self) -> int:
-        return self.client.requests + sum(client.requests for client in self._made)
+        return self.client.requests - self._before + sum(client.requests for client in self._made)
 
     def close(self) -> None:
         for client in self._made:
