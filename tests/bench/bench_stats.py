@@ -65,7 +65,7 @@ class InFlight:
 
             return original(client, method, what, one)
 
-        mj_client.MailjetClient._run = counted  # type: ignore[method-assign]
+        mj_client.MailjetClient._run = counted  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:
