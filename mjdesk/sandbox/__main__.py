@@ -117,17 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     except TlsUnavailable as problem:
         sys.stderr.write(f"{problem}\n")
         return 2
-    out = sys.stdout
-    out.write(f"Practice sandbox at {sandbox.url} (nothing is sent)\n")
-    if sandbox.ca_file is not None:
-        out.write(f"CA certificate: {sandbox.ca_file} (set REQUESTS_CA_BUNDLE to it)\n")
-    out.write("Practice key pairs (API key / secret key; these are not real secrets):\n")
-    for account in store.accounts.values():
-        out.write(f"  {account.name}: {account.api_key} / {account.secret_key}\n")
-    out.flush()
-    # A plain kill (SIGTERM) ends it as Ctrl-C does: the state is saved on the way out.
+    # A plain kill (SIGTERM) ends it as Ctrl-C does: the state is saved on the way out. The
+    # handler is in place before the address is printed, so whoever reads it may kill at once.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        out = sys.stdout
+        out.write(f"Practice sandbox at {sandbox.url} (nothing is sent)\n")
+        if sandbox.ca_file is not None:
+            out.write(f"CA certificate: {sandbox.ca_file} (set REQUESTS_CA_BUNDLE to it)\n")
+        out.write("Practice key pairs (API key / secret key; these are not real secrets):\n")
+        for account in store.accounts.values():
+            out.write(f"  {account.name}: {account.api_key} / {account.secret_key}\n")
+        out.flush()
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
