@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
         "contacts a filter picks, mjdesk consent withdraw ADDRESS --reason TEXT withdraws "
         "consents, mjdesk gdpr access|erase ADDRESS answers a GDPR request, mjdesk sync "
-        "pull|plan|push --list NAME syncs a Mailjet list (each takes --help).",
+        "pull|plan|push --list NAME syncs a Mailjet list, mjdesk stats --csv OUT writes campaign "
+        "statistics (each takes --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_sync import main as sync_main
 
         return sync_main(words[1:])
+    if words[:1] == ["stats"]:
+        from mjdesk.cli_stats import main as stats_main
+
+        return stats_main(words[1:])
     if words[:1] == ["consent"]:
         from mjdesk.cli_consent import main as consent_main
 

@@ -495,7 +495,7 @@ CREATE VIEW {CONTACTS_WITH_CONSENT} AS
 
 
 MAILING_CACHE_VERSION = 11
-"""The mailing cache's migration number (one line to change if another lands first)."""
+"""The mailing cache's migration number."""
 
 MAILING_CACHE = """
 -- Campaign drafts and templates as Mailjet last showed them, with their content, so that
@@ -530,6 +530,98 @@ CREATE TABLE mailjet_senders (
 """
 
 
+STATISTICS_CACHE_VERSION = 12
+"""The statistics cache's migration number."""
+
+STATISTICS_CACHE = """
+-- Mailjet's statistics as last fetched (mjdesk.core.stats), so the Statistics page opens
+-- offline and says how old its figures are. Ids are Mailjet's; nothing here is personal.
+CREATE TABLE stats_campaigns (
+    campaign_id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL DEFAULT '',
+    sent_at TEXT NOT NULL DEFAULT '',
+    mailjet_list_id INTEGER NOT NULL DEFAULT 0,
+    list_name TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
+    processed INTEGER NOT NULL DEFAULT 0,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    opened INTEGER NOT NULL DEFAULT 0,
+    clicked INTEGER NOT NULL DEFAULT 0,
+    hard_bounced INTEGER NOT NULL DEFAULT 0,
+    soft_bounced INTEGER NOT NULL DEFAULT 0,
+    blocked INTEGER NOT NULL DEFAULT 0,
+    spam INTEGER NOT NULL DEFAULT 0,
+    unsubscribed INTEGER NOT NULL DEFAULT 0,
+    open_events INTEGER NOT NULL DEFAULT 0,
+    click_events INTEGER NOT NULL DEFAULT 0,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX stats_campaigns_sent ON stats_campaigns (sent_at);
+
+-- A campaign's detail, fetched with its figures or when it is opened: opens and clicks by the
+-- hour they happened (statcounters, CounterTiming=Event), its links, its mailbox providers.
+CREATE TABLE stats_details (
+    campaign_id INTEGER PRIMARY KEY REFERENCES stats_campaigns (campaign_id) ON DELETE CASCADE,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE stats_hours (
+    campaign_id INTEGER NOT NULL REFERENCES stats_details (campaign_id) ON DELETE CASCADE,
+    hour TEXT NOT NULL,
+    opened INTEGER NOT NULL DEFAULT 0,
+    clicked INTEGER NOT NULL DEFAULT 0,
+    open_events INTEGER NOT NULL DEFAULT 0,
+    click_events INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign_id, hour)
+) WITHOUT ROWID;
+CREATE TABLE stats_links (
+    campaign_id INTEGER NOT NULL REFERENCES stats_details (campaign_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    clicked_messages INTEGER NOT NULL DEFAULT 0,
+    clicked_events INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign_id, position, url)
+) WITHOUT ROWID;
+CREATE TABLE stats_providers (
+    campaign_id INTEGER NOT NULL REFERENCES stats_details (campaign_id) ON DELETE CASCADE,
+    provider TEXT NOT NULL,
+    attempted INTEGER NOT NULL DEFAULT 0,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    opened INTEGER NOT NULL DEFAULT 0,
+    clicked INTEGER NOT NULL DEFAULT 0,
+    soft_bounced INTEGER NOT NULL DEFAULT 0,
+    hard_bounced INTEGER NOT NULL DEFAULT 0,
+    spam INTEGER NOT NULL DEFAULT 0,
+    unsubscribed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (campaign_id, provider)
+) WITHOUT ROWID;
+
+-- Mailjet's lists: current members by subscription state, and joins and leaves per day.
+CREATE TABLE stats_lists (
+    mailjet_list_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL COLLATE NOCASE,
+    subscribed INTEGER NOT NULL DEFAULT 0,
+    unsubscribed INTEGER NOT NULL DEFAULT 0,
+    fetched_at TEXT NOT NULL
+);
+CREATE TABLE stats_list_days (
+    mailjet_list_id INTEGER NOT NULL REFERENCES stats_lists (mailjet_list_id) ON DELETE CASCADE,
+    day TEXT NOT NULL,
+    joined INTEGER NOT NULL DEFAULT 0,
+    left_list INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (mailjet_list_id, day)
+) WITHOUT ROWID;
+
+-- Each completed fetch: the page says how old the figures are from the newest.
+CREATE TABLE stats_fetches (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('full', 'refresh')),
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    campaigns INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -559,6 +651,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         V10_CONSENT_SUMMARIES,
     ),
     Migration(MAILING_CACHE_VERSION, "drafts, templates and senders for preview", MAILING_CACHE),
+    Migration(STATISTICS_CACHE_VERSION, "Mailjet statistics, cached", STATISTICS_CACHE),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

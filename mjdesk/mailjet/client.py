@@ -1,7 +1,9 @@
 """The transport: mailjet-rest clients (v3 REST, v3.1 send, raw calls for v4) under our own
 retry policy, timeouts, paging, cancellation and typed errors.
 
-One ``MailjetClient`` per thread: it owns ``requests`` sessions, which are not thread-safe.
+One ``MailjetClient`` per thread: it owns ``requests`` sessions, which are not thread-safe (and
+mailjet-rest's ``Client`` is one session). Work spread over threads gives each thread a
+`MailjetClient.sibling`, which shares the key pair's auth object instead of copying the secret.
 """
 
 # requests and mailjet_rest are imported at module level on purpose: this module exists to drive
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -66,13 +69,26 @@ def _log_response(response: requests.Response, *args: Any, **kwargs: Any) -> Non
     )
 
 
-def _sdk_client(api_key: str, secret_key: str, api_url: str, version: str) -> mailjet_rest.Client:
-    client = mailjet_rest.Client(
-        auth=(api_key, secret_key),
-        api_url=api_url,
-        version=version,
-        timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-    )
+def _sdk_client(
+    api_key: str, secret_key: str, api_url: str, version: str, *, auth: Any = None
+) -> mailjet_rest.Client:
+    """An SDK client for the key pair, or (``auth``) one that signs with another client's auth
+    object, so no second copy of the secret is made."""
+    if auth is None:
+        client = mailjet_rest.Client(
+            auth=(api_key, secret_key),
+            api_url=api_url,
+            version=version,
+            timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+        )
+    else:
+        with warnings.catch_warnings():  # (the SDK warns of a client made without keys)
+            warnings.simplefilter("ignore", UserWarning)
+            client = mailjet_rest.Client(
+                auth=None, api_url=api_url, version=version, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)
+            )
+        client.auth = auth
+        client.session.auth = auth
     # Replaces the SDK's adapter, which retries POST over https (a send could go out twice).
     client.session.mount("https://", _SingleShotAdapter(tls=True))
     client.session.mount("http://", _SingleShotAdapter(tls=False))
@@ -89,6 +105,7 @@ class MailjetClient:
         secret_key: str,
         *,
         api_url: str = DEFAULT_API_URL,
+        _shared_auth: Any = None,
         connect_timeout: float = CONNECT_TIMEOUT,
         read_timeout: float = READ_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -101,15 +118,32 @@ class MailjetClient:
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self.cancel = cancel or CancelToken()
+        self.requests = 0
+        """Requests made (each attempt counts), for benchmarks and fetch summaries."""
         # The secret goes straight into the SDK's SecretAuth; we keep no copy of it.
         try:
-            self._v3 = _sdk_client(api_key, secret_key, api_url, "v3")
-            self._v31 = _sdk_client(api_key, secret_key, api_url, "v3.1")
+            self._v3 = _sdk_client(api_key, secret_key, api_url, "v3", auth=_shared_auth)
+            self._v31 = _sdk_client(api_key, secret_key, api_url, "v3.1", auth=self._v3.auth)
         except ValueError as refused:  # (the SDK's own check of the address)
             raise UserError(
                 f"{api_url} is not an address mjdesk can reach Mailjet at: give it whole, "
                 f"as https://api.mailjet.com/ or http://127.0.0.1:PORT/ ({refused})."
             ) from None
+
+    def sibling(self) -> MailjetClient:
+        """A client of its own for another thread: same account, address, timeouts, retry
+        policy and cancel token; it signs with this client's auth object (the secret is not
+        copied). Close it when the thread is done."""
+        return MailjetClient(
+            self.api_key,
+            "",
+            api_url=self.api_url,
+            _shared_auth=self._v3.auth,
+            connect_timeout=self.timeout[0],
+            read_timeout=self.timeout[1],
+            retry=self.retry,
+            cancel=self.cancel,
+        )
 
     def __repr__(self) -> str:
         return f"MailjetClient(api_url={self.api_url!r}, api_key={self.api_key[:4]!r}…)"
@@ -139,6 +173,7 @@ class MailjetClient:
         attempt = 0
         while True:
             self.cancel.check()
+            self.requests += 1
             try:
                 return call()
             except (mailjet_rest.ApiError, requests.RequestException) as raw:

@@ -1,4 +1,10 @@
-"""Statistics: counters per campaign, list or key, links, mailbox providers, overview, events."""
+"""Statistics: counters per campaign, list or key, links, mailbox providers, overview, events.
+
+Only Mailjet's current statistics resources are used (mailjet-api.md §8): ``statcounters``,
+``statistics/link-click``, ``statistics/recipient-esp``, ``campaignoverview`` and the event
+logs. The legacy ones (``campaignstatistics``, ``liststatistics``, ``toplinkclicked``,
+``apikeytotals``, ``graphstatistics``...) are never called, so the sandbox leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,8 @@ class Counters:
     hard_bounced: int
     soft_bounced: int
     blocked: int
+    open_events: int = 0
+    click_events: int = 0
 
     @classmethod
     def from_api(cls, row: JsonObject) -> Counters:
@@ -48,6 +56,8 @@ class Counters:
             number("MessageHardBouncedCount"),
             number("MessageSoftBouncedCount"),
             number("MessageBlockedCount"),
+            number("EventOpenedCount"),
+            number("EventClickedCount"),
         )
 
 

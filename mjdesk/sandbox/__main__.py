@@ -1,6 +1,6 @@
 """Run the sandbox alone:
 
-python -m mjdesk.sandbox --port P [--seed] [--state FILE] [--https]
+python -m mjdesk.sandbox --port P [--seed] [--campaigns N] [--state FILE] [--https]
     [--faults 429:0.1,503:0.05,drop:0.02] [--fault-seed N] [--latency MS]
     [--job-seconds S] [--job-rate ROWS]
 """
@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from mjdesk.sandbox.faults import parse_chances
-from mjdesk.sandbox.seed import seeded_store
+from mjdesk.sandbox.seed import LONG_HISTORY_EVERY_DAYS, seeded_store
 from mjdesk.sandbox.server import Sandbox
 from mjdesk.sandbox.store import Store, practice_key
 from mjdesk.sandbox.tls import TlsUnavailable
@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free one)")
     parser.add_argument("--seed", action="store_true", help="start with the practice data")
+    parser.add_argument(
+        "--campaigns",
+        type=int,
+        metavar="N",
+        help="seed N sent campaigns instead of 12, about 1.4 days apart (implies --seed; "
+        "500 makes a long history for statistics benchmarks)",
+    )
     parser.add_argument("--state", type=Path, help="load the state from and save it to this file")
     parser.add_argument("--https", action="store_true", help="serve HTTPS with a throw-away CA")
     parser.add_argument("--faults", default="", metavar="KIND:P,...", help=_FAULTS_HELP)
@@ -76,6 +83,10 @@ def build(argv: list[str] | None = None) -> Sandbox:
         parser.error("--latency must not be negative")
     if args.state is not None and args.state.exists():
         store = Store()
+    elif args.campaigns is not None:
+        if args.campaigns < 0:
+            parser.error("--campaigns must not be negative")
+        store = seeded_store(campaigns=args.campaigns, every_days=LONG_HISTORY_EVERY_DAYS)
     elif args.seed:
         store = seeded_store()
     else:
@@ -106,17 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     except TlsUnavailable as problem:
         sys.stderr.write(f"{problem}\n")
         return 2
-    out = sys.stdout
-    out.write(f"Practice sandbox at {sandbox.url} (nothing is sent)\n")
-    if sandbox.ca_file is not None:
-        out.write(f"CA certificate: {sandbox.ca_file} (set REQUESTS_CA_BUNDLE to it)\n")
-    out.write("Practice key pairs (API key / secret key; these are not real secrets):\n")
-    for account in store.accounts.values():
-        out.write(f"  {account.name}: {account.api_key} / {account.secret_key}\n")
-    out.flush()
-    # A plain kill (SIGTERM) ends it as Ctrl-C does: the state is saved on the way out.
+    # A plain kill (SIGTERM) ends it as Ctrl-C does: the state is saved on the way out. The
+    # handler is in place before the address is printed, so whoever reads it may kill at once.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        out = sys.stdout
+        out.write(f"Practice sandbox at {sandbox.url} (nothing is sent)\n")
+        if sandbox.ca_file is not None:
+            out.write(f"CA certificate: {sandbox.ca_file} (set REQUESTS_CA_BUNDLE to it)\n")
+        out.write("Practice key pairs (API key / secret key; these are not real secrets):\n")
+        for account in store.accounts.values():
+            out.write(f"  {account.name}: {account.api_key} / {account.secret_key}\n")
+        out.flush()
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -1,29 +1,27 @@
-"""Deterministic practice data: a department account with lists, ~5,000 contacts, a year of sent
-campaigns whose statistics add up, drafts and templates; and an empty events sub-account.
+"""Deterministic practice data: a department account with lists, ~5,000 contacts, most of a year
+of sent campaigns whose statistics add up, drafts and templates; and an empty events sub-account.
 
-Every counter is derived from per-recipient outcomes, so statcounters, link clicks, mailbox
-providers and the event logs agree with each other.
+Everything is dated relative to the sandbox clock's today: the newest campaigns were sent in the
+last 30 days, and their opens and clicks keep arriving over the following days. Every counter is
+derived from per-message outcomes (resources/outcomes.py), so statcounters, link clicks,
+mailbox providers and the event logs agree with each other.
 """
 
 from __future__ import annotations
 
 import random
 import unicodedata
-from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from mjdesk.sandbox.resources.lists import apply_action, create_list
+from mjdesk.sandbox.resources.outcomes import add_outcomes, draw_outcomes
 from mjdesk.sandbox.resources.properties import define_property
 from mjdesk.sandbox.store import (
     Account,
     Campaign,
     Contact,
     Content,
-    DayStats,
     Draft,
-    EspStats,
-    Event,
-    LinkStats,
     Store,
     Template,
     practice_key,
@@ -190,7 +188,14 @@ DOMAINS = [
     ("hotmail.co.uk", "Outlook", 8),
     ("proton.me", "Proton", 6),
 ]
-USER_AGENTS = ["Mozilla/5.0 (iPhone)", "Mozilla/5.0 (Windows NT 10.0)", "Apple Mail", "Outlook"]
+CAMPAIGNS = 12
+CAMPAIGN_EVERY_DAYS = 25.0
+"""The seed's campaigns: the newest 3 days before today, one every 25 days before it (so two
+fall in the last 30 days, which a statistics refresh reads again)."""
+LONG_HISTORY_EVERY_DAYS = 1.4
+"""Campaigns this many days apart put 20 in the last 30 days (``--campaigns 500``: the
+statistics benchmarks' history)."""
+OPENS_SPREAD = timedelta(days=14)
 UNSUB = "[[UNSUB_LINK_EN]]"
 
 
@@ -228,132 +233,6 @@ def _contacts(account: Account, rng: random.Random, start: datetime, count: int)
         account.contact_data[contact.id] = data
         made.append(contact)
     return made
-
-
-def _campaign_stats(
-    account: Account,
-    rng: random.Random,
-    campaign: Campaign,
-    recipients: list[Contact],
-    sent: datetime,
-) -> None:
-    links = [
-        f"https://dept.example.ac.uk/news/{campaign.id}/{part}"
-        for part in ("story", "events", "apply")
-    ]
-    days: dict[str, DayStats] = {}
-    link_messages: Counter[str] = Counter()
-    link_events: Counter[str] = Counter()
-    esp: dict[str, Counter[str]] = defaultdict(Counter)
-    provider = {d: name for d, name, _ in DOMAINS}
-
-    def day(offset: int) -> DayStats:
-        key = (sent + timedelta(days=offset)).strftime("%Y-%m-%d")
-        if key not in days:
-            days[key] = DayStats(campaign.id, key)
-        return days[key]
-
-    for contact in recipients:
-        message_id = account.new_id()
-        mailbox = provider.get(contact.email.rpartition("@")[2], "Other")
-        first = day(0)
-        first.total += 1
-        roll = rng.random()
-        if roll < 0.012:
-            first.hard_bounced += 1
-            esp[mailbox]["bounced"] += 1
-            account.events.append(
-                Event(
-                    account.new_id(),
-                    "bounce",
-                    campaign.id,
-                    contact.id,
-                    message_id,
-                    rfc3339(sent),
-                    permanent=True,
-                )
-            )
-            continue
-        if roll < 0.02:
-            first.soft_bounced += 1
-            esp[mailbox]["bounced"] += 1
-            account.events.append(
-                Event(
-                    account.new_id(), "bounce", campaign.id, contact.id, message_id, rfc3339(sent)
-                )
-            )
-            continue
-        if roll < 0.023:
-            first.blocked += 1
-            continue
-        first.sent += 1
-        contact.delivered_count += 1
-        esp[mailbox]["delivered"] += 1
-        if rng.random() < 0.38:
-            offset = min(int(rng.expovariate(0.9)), 13)
-            opened_at = sent + timedelta(days=offset, minutes=rng.randrange(1, 600))
-            slot = day(offset)
-            slot.opened += 1
-            slot.event_opened += 1 + (rng.random() < 0.3)
-            esp[mailbox]["opened"] += 1
-            contact.last_activity_at = max(contact.last_activity_at, rfc3339(opened_at))
-            account.events.append(
-                Event(
-                    account.new_id(),
-                    "open",
-                    campaign.id,
-                    contact.id,
-                    message_id,
-                    rfc3339(opened_at),
-                    user_agent=rng.choice(USER_AGENTS),
-                )
-            )
-            if rng.random() < 0.3:
-                slot.clicked += 1
-                esp[mailbox]["clicked"] += 1
-                chosen = rng.sample(links, rng.choice((1, 1, 1, 2)))
-                for url in chosen:
-                    link_messages[url] += 1
-                    clicks = 1 + (rng.random() < 0.2)
-                    link_events[url] += clicks
-                    slot.event_clicked += clicks
-                    account.events.append(
-                        Event(
-                            account.new_id(),
-                            "click",
-                            campaign.id,
-                            contact.id,
-                            message_id,
-                            rfc3339(opened_at + timedelta(minutes=2)),
-                            url=url,
-                            delay=120,
-                        )
-                    )
-            if rng.random() < 0.006:
-                slot.unsubscribed += 1
-                esp[mailbox]["unsubscribed"] += 1
-            if rng.random() < 0.0008:
-                slot.spam += 1
-                esp[mailbox]["spam"] += 1
-    account.day_stats.extend(days[key] for key in sorted(days))
-    for position, url in enumerate(links):
-        account.link_stats.append(
-            LinkStats(campaign.id, url, position, link_messages[url], link_events[url])
-        )
-    for name in sorted(esp):
-        counts = esp[name]
-        account.esp_stats.append(
-            EspStats(
-                campaign.id,
-                name,
-                counts["delivered"],
-                counts["opened"],
-                counts["clicked"],
-                counts["bounced"],
-                counts["spam"],
-                counts["unsubscribed"],
-            )
-        )
 
 
 TEMPLATES = [
@@ -436,8 +315,17 @@ def _senders(account: Account, stamp: str) -> None:
     account.add_sender("old-news@archive.example.net", "Deleted", stamp=stamp)
 
 
-def seed_department(store: Store, account: Account, now: datetime) -> None:
-    """Fill an account with the practice data (deterministic for a given ``now``)."""
+def seed_department(
+    store: Store,
+    account: Account,
+    now: datetime,
+    *,
+    campaigns: int = CAMPAIGNS,
+    every_days: float = CAMPAIGN_EVERY_DAYS,
+    contacts: int = 5000,
+) -> None:
+    """Fill an account with the practice data (deterministic for a given ``now``): ``campaigns``
+    sent ones, the newest 3 days before ``now``, one every ``every_days`` days before it."""
     rng = random.Random(20240901)
     start = now - timedelta(days=400)
     stamp = rfc3339(start)
@@ -447,9 +335,9 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
         create_list(account, name, stamp)
         for name in ("Department newsletter", "Seminar series", "Alumni")
     ]
-    contacts = _contacts(account, rng, start, 5000)
+    people = _contacts(account, rng, start, contacts)
     shares = (0.8, 0.3, 0.25)
-    for contact in contacts:
+    for contact in people:
         for item, share in zip(lists, shares, strict=True):
             if rng.random() < share:
                 apply_action(account, contact, item.id, "addnoforce", contact.created_at)
@@ -466,12 +354,21 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
                     contact.unsubscribed_by = "contact"
         if rng.random() < 0.004:
             contact.is_spam_complaining = True
-    for month in range(12):
-        sent = (now - timedelta(days=365 - month * 30)).replace(
-            hour=9, minute=0, second=0, microsecond=0
-        )
-        target = lists[0] if month % 3 else lists[month % 2 + 1]
-        subject = f"{sent:%B %Y}: news from the department"
+    members = {
+        item.id: [
+            account.contacts[m.contact_id]
+            for m in account.memberships.values()
+            if m.list_id == item.id
+            and not m.is_unsubscribed
+            and not account.contacts[m.contact_id].is_excluded
+        ]
+        for item in lists
+    }
+    for number in range(campaigns):
+        back = timedelta(days=3 + (campaigns - 1 - number) * every_days)
+        sent = (now - back).replace(hour=9, minute=0, second=0, microsecond=0)
+        target = lists[0] if number % 3 else lists[number % 2 + 1]
+        subject = f"{sent:%d %B %Y}: news from the department"
         draft = Draft(
             account.new_id(),
             "en_GB",
@@ -479,7 +376,7 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
             SENDER,
             subject,
             target.id,
-            title=f"Newsletter {sent:%Y-%m}",
+            title=f"Newsletter {sent:%Y-%m-%d}",
             sender_name="Department of Example Studies",
             created_at=rfc3339(sent - timedelta(days=3)),
             modified_at=rfc3339(sent - timedelta(days=1)),
@@ -505,14 +402,8 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
         )
         account.drafts[draft.id] = draft
         account.campaigns[campaign.id] = campaign
-        recipients = [
-            account.contacts[m.contact_id]
-            for m in account.memberships.values()
-            if m.list_id == target.id
-            and not m.is_unsubscribed
-            and not account.contacts[m.contact_id].is_excluded
-        ]
-        _campaign_stats(account, rng, campaign, recipients, sent)
+        outcomes = draw_outcomes(account, rng, campaign, members[target.id], spread=OPENS_SPREAD)
+        add_outcomes(account, outcomes, now)
     for name, description, body in TEMPLATES:
         template = Template(
             account.new_id(),
@@ -553,14 +444,23 @@ def seed_department(store: Store, account: Account, now: datetime) -> None:
     _senders(account, stamp)
 
 
-def seeded_store(now: datetime | None = None) -> Store:
-    """A store with the practice accounts: the seeded department and an empty sub-account."""
-    moment = now or datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+def seeded_store(
+    now: datetime | None = None,
+    *,
+    campaigns: int = CAMPAIGNS,
+    every_days: float = CAMPAIGN_EVERY_DAYS,
+    contacts: int = 5000,
+) -> Store:
+    """A store with the practice accounts: the seeded department and an empty sub-account,
+    dated relative to ``now`` (by default the store's clock: today)."""
     store = Store()
+    moment = now or store.now()
     key, secret = practice_key("department")
     department = store.add_account("Department (practice)", key, secret)
     department.created_at = rfc3339(moment - timedelta(days=800))
-    seed_department(store, department, moment)
+    seed_department(
+        store, department, moment, campaigns=campaigns, every_days=every_days, contacts=contacts
+    )
     sub_key, sub_secret = practice_key("events")
     store.add_account("Events sub-account (practice)", sub_key, sub_secret, is_master=False)
     return store

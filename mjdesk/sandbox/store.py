@@ -208,7 +208,9 @@ class Campaign:
 
 @dataclass
 class DayStats:
-    """One campaign's counters for one day (feeds ``/statcounters``)."""
+    """One campaign's counters for one hour of one day, by the time each thing happened (feeds
+    ``/statcounters``: ``CounterTiming=Event`` reads them as they are, ``Message`` moves each
+    campaign's counts to the hour it was sent)."""
 
     campaign_id: int
     day: str  # YYYY-MM-DD
@@ -225,6 +227,7 @@ class DayStats:
     queued: int = 0
     event_opened: int = 0
     event_clicked: int = 0
+    hour: int = 0  # 0-23, UTC (state files from before hours were kept have everything at 0)
 
 
 @dataclass
@@ -244,12 +247,19 @@ class EspStats:
 
     campaign_id: int
     esp: str
-    delivered: int
-    opened: int
-    clicked: int
-    bounced: int
-    spam: int
-    unsubscribed: int
+    delivered: int = 0
+    opened: int = 0
+    clicked: int = 0
+    bounced: int = 0  # soft plus hard
+    spam: int = 0
+    unsubscribed: int = 0
+    soft_bounced: int = 0
+    hard_bounced: int = 0
+
+    @property
+    def attempted(self) -> int:
+        """Messages handed to the provider at least once (Mailjet: blocked ones excluded)."""
+        return self.delivered + self.bounced
 
 
 @dataclass
@@ -266,6 +276,27 @@ class Event:
     url: str = ""
     delay: int = 0
     permanent: bool = False
+
+
+@dataclass
+class Outcome:
+    """Something that will happen to one message of a sent campaign at ``at`` (RFC 3339): it is
+    counted (statistics, event logs) once the sandbox clock reaches it (resources/outcomes.py).
+
+    ``kind``: sent | hard | soft | blocked | open | click (a message's first clicked link) |
+    click-more (another link of it) | unsub | spam. ``count`` is the
+    number of open or click events (a reader opens twice); ``url`` the link clicked.
+    """
+
+    campaign_id: int
+    contact_id: int
+    message_id: int
+    kind: str
+    at: str
+    esp: str = ""
+    url: str = ""
+    count: int = 1
+    user_agent: str = ""
 
 
 @dataclass
@@ -353,6 +384,7 @@ class Account:
     sent_messages: list[SentMessage] = field(default_factory=list)
     senders: dict[int, Sender] = field(default_factory=dict)
     test_sends: list[SentTest] = field(default_factory=list)
+    pending_outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Indexes, not fields: rebuilt on load, never saved.
@@ -363,6 +395,36 @@ class Account:
                 self._by_email[contact.email.lower()] = contact.id
         for link in self.memberships.values():
             self._links[(link.contact_id, link.list_id)] = link.id
+        self._slices = {(s.campaign_id, s.day, s.hour): s for s in self.day_stats}
+        self._esp = {(e.campaign_id, e.esp): e for e in self.esp_stats}
+        self._link_stats = {(k.campaign_id, k.url): k for k in self.link_stats}
+
+    def slice_at(self, campaign_id: int, moment: datetime) -> DayStats:
+        """A campaign's counters for the hour holding ``moment`` (made when first needed)."""
+        moment = moment.astimezone(UTC)
+        key = (campaign_id, moment.strftime("%Y-%m-%d"), moment.hour)
+        found = self._slices.get(key)
+        if found is None:
+            found = self._slices[key] = DayStats(campaign_id, key[1], hour=key[2])
+            self.day_stats.append(found)
+        return found
+
+    def esp_for(self, campaign_id: int, esp: str) -> EspStats:
+        """A campaign's counters at one mailbox provider (made when first needed)."""
+        found = self._esp.get((campaign_id, esp))
+        if found is None:
+            found = self._esp[(campaign_id, esp)] = EspStats(campaign_id, esp)
+            self.esp_stats.append(found)
+        return found
+
+    def link_for(self, campaign_id: int, url: str, position: int) -> LinkStats:
+        """Clicks on one link of a campaign (made when first clicked)."""
+        found = self._link_stats.get((campaign_id, url))
+        if found is None:
+            found = LinkStats(campaign_id, url, position, 0, 0)
+            self._link_stats[(campaign_id, url)] = found
+            self.link_stats.append(found)
+        return found
 
     def new_id(self) -> int:
         """The next free ID; one counter for all of the account's objects keeps them distinct."""
@@ -479,6 +541,7 @@ _ACCOUNT_LISTS: dict[str, type[Any]] = {
     "events": Event,
     "sent_messages": SentMessage,
     "test_sends": SentTest,
+    "pending_outcomes": Outcome,
 }
 _WITH_CONTENT = (Draft, Template)
 

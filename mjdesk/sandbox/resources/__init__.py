@@ -9,6 +9,7 @@ from mjdesk.sandbox.resources import (
     csvimport,
     jobs,
     lists,
+    outcomes,
     properties,
     send,
     senders,
@@ -35,8 +36,9 @@ def all_routes() -> list[Route]:
 
 
 def settle_jobs(store: Store) -> None:
-    """Do the work of every running job and import, and send every programmed draft, that its
-    clock says is due (hold the lock)."""
+    """Do the work of every running job and import, send every programmed draft, that its
+    clock says is due, then count the sent campaigns' opens and clicks that have happened by
+    now (hold the lock)."""
     moment = store.now()
     now = moment.timestamp()
     for holder in store.accounts.values():
@@ -47,3 +49,4 @@ def settle_jobs(store: Store) -> None:
             if item.status not in jobs.FINISHED:
                 csvimport.settle_import(holder, item, now)
         campaigns.settle_drafts(holder, moment)
+        outcomes.settle_outcomes(holder, moment)

@@ -20,6 +20,7 @@ from mjdesk.sandbox.protocol import (
     value_as_int,
 )
 from mjdesk.sandbox.resources.lists import subscriber_count, valid_email
+from mjdesk.sandbox.resources.outcomes import campaign_sent
 from mjdesk.sandbox.routing import Call, Route
 from mjdesk.sandbox.store import (
     Account,
@@ -300,6 +301,8 @@ def send_draft(account: Account, draft: Draft, stamp: str) -> Campaign:
     draft.delivered_at = stamp
     draft.scheduled_at = ""
     draft.used = True
+    # its statistics, over the minutes after it was sent
+    campaign_sent(account, campaign, datetime.fromisoformat(stamp.replace("Z", "+00:00")))
     return campaign
 
 

@@ -82,13 +82,19 @@ def _row(account: Account, source_id: int, timeslice: str, days: Iterable[DaySta
     }
 
 
-def _day_start(day: str) -> datetime:
-    return datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+def _slice_start(day: str, hour: int, resolution: str) -> datetime:
+    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    return start if resolution == "Day" else start + timedelta(hours=hour)
 
 
 def _statcounters(call: Call) -> Reply:
+    """Counters by time slice. ``CounterTiming=Event`` puts each open, click or bounce in the
+    slice it happened in; ``Message`` puts everything that happened to a message in the slice
+    it was sent in (Mailjet's guide: a campaign sent on day 1 and opened on days 2 and 3 shows
+    all its opens on day 1). ``Hour`` and ``Highest`` give hourly slices (the sandbox keeps
+    nothing finer); slices are kept between ``FromTS`` and ``ToTS`` (now by default)."""
     source = _choice(call, "CounterSource", SOURCES)
-    _choice(call, "CounterTiming", TIMINGS)
+    timing = _choice(call, "CounterTiming", TIMINGS)
     resolution = _choice(call, "CounterResolution", RESOLUTIONS)
     params = call.params
     if resolution == "Lifetime" and (params.has("FromTS") or params.has("ToTS")):
@@ -102,17 +108,26 @@ def _statcounters(call: Call) -> Reply:
         return page([_row(account, shown_id, "", days)], params)
     start = params.get_int("FromTS")
     end = params.get_int("ToTS") or int(call.store.now().timestamp())
-    by_day: dict[str, list[DayStats]] = defaultdict(list)
+    by_slice: dict[datetime, list[DayStats]] = defaultdict(list)
     for day in days:
-        moment = int(_day_start(day.day).timestamp())
-        if (start is None or moment >= start) and moment <= end:
-            by_day[day.day].append(day)
-    # The sandbox keeps day-level counters; Hour and Highest get one slice per day as well.
+        if timing == "Message":
+            moment = _sent_at(account, day.campaign_id)
+            moment = _slice_start(moment.strftime("%Y-%m-%d"), moment.hour, resolution)
+        else:
+            moment = _slice_start(day.day, day.hour, resolution)
+        stamp = int(moment.timestamp())
+        if (start is None or stamp >= start) and stamp <= end:
+            by_slice[moment].append(day)
     rows = [
-        _row(account, shown_id, _day_start(day).strftime("%Y-%m-%dT%H:%M:%SZ"), items)
-        for day, items in sorted(by_day.items())
+        _row(account, shown_id, moment.strftime("%Y-%m-%dT%H:%M:%SZ"), items)
+        for moment, items in sorted(by_slice.items())
     ]
     return page(rows, params)
+
+
+def _sent_at(account: Account, campaign_id: int) -> datetime:
+    campaign = account.campaigns[campaign_id]
+    return datetime.fromtimestamp(unix(campaign.send_start_at), UTC)
 
 
 def _campaign_param(call: Call) -> int:
@@ -131,31 +146,44 @@ def _link_click(call: Call) -> Reply:
             "ClickedMessagesCount": link.clicked_messages,
             "ClickedEventsCount": link.clicked_events,
         }
-        for link in call.account.link_stats
+        for link in sorted(call.account.link_stats, key=lambda k: k.position)
         if link.campaign_id == campaign_id
     ]
     return page(rows, call.params)
 
 
 def _rate(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 2) if whole else 0.0
+    # Mailjet gives these as fractions with four decimals (0.6667), not percentages.
+    return round(part / whole, 4) if whole else 0.0
 
 
 def _recipient_esp(call: Call) -> Reply:
+    """Results per mailbox provider as Mailjet's guide shows them: ``AttemptedMessagesCount``
+    (delivered plus bounced, blocked excluded); ``OpenRate`` = opened / attempted;
+    ``ClickThroughRate`` = clicked / opened (Mailjet's click rate); bounce rates over attempted;
+    unsubscribe and spam rates over delivered."""
     campaign_id = _campaign_param(call)
     rows = [
         {
             "ESPName": esp.esp,
+            "AttemptedMessagesCount": esp.attempted,
             "DeliveredMessagesCount": esp.delivered,
             "OpenedMessagesCount": esp.opened,
             "ClickedMessagesCount": esp.clicked,
-            "BouncedMessagesCount": esp.bounced,
-            "SpamReportsCount": esp.spam,
+            "DeferredMessagesCount": 0,
+            "SoftBouncedMessagesCount": esp.soft_bounced,
+            "HardBouncedMessagesCount": esp.hard_bounced,
             "UnsubscribedMessagesCount": esp.unsubscribed,
-            "OpenRate": _rate(esp.opened, esp.delivered),
-            "ClickThroughRate": _rate(esp.clicked, esp.delivered),
+            "SpamReportsCount": esp.spam,
+            "OpenRate": _rate(esp.opened, esp.attempted),
+            "ClickThroughRate": _rate(esp.clicked, esp.opened),
+            "SoftBouncedRate": _rate(esp.soft_bounced, esp.attempted),
+            "HardBouncedRate": _rate(esp.hard_bounced, esp.attempted),
+            "UnsubscribedRate": _rate(esp.unsubscribed, esp.delivered),
+            "SpamReportsRate": _rate(esp.spam, esp.delivered),
+            "DeferredRate": 0.0,
         }
-        for esp in call.account.esp_stats
+        for esp in sorted(call.account.esp_stats, key=lambda e: e.esp)
         if esp.campaign_id == campaign_id
     ]
     return page(rows, call.params)

@@ -1,0 +1,75 @@
+"""``mjdesk stats`` as a scheduled job runs it, against the seeded sandbox: the first run fetches
+and writes the CSV, a run without keys writes the cached figures with their age, and refusals
+exit with 2 and a sentence."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.workspace import Workspace
+from mjdesk.sandbox.seed import seeded_store
+from mjdesk.sandbox.server import Sandbox
+
+
+@pytest.fixture
+def seeded() -> Iterator[Sandbox]:
+    with Sandbox(seeded_store(contacts=600, campaigns=4)) as sandbox:
+        yield sandbox
+
+
+def stats(
+    tmp_path: Path, *args: str, keys: tuple[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MJ_APIKEY")}
+    if keys:
+        env |= {"MJ_APIKEY_PUBLIC": keys[0], "MJ_APIKEY_PRIVATE": keys[1]}
+    return subprocess.run(
+        [sys.executable, "-m", "mjdesk", "stats", *args,
+         "--data-dir", str(tmp_path / "d"), "--profile", "Dept"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+
+
+def test_fetch_then_offline(tmp_path: Path, seeded: Sandbox) -> None:
+    Workspace.open(AppPaths.under(tmp_path / "d").workspace_file("Dept")).close()
+    account = next(iter(seeded.store.accounts.values()))
+    keys = (account.api_key, account.secret_key)
+
+    nothing = stats(tmp_path, "--csv", str(tmp_path / "a.csv"))
+    assert nothing.returncode == 2
+    assert "no statistics fetched yet" in nothing.stderr
+
+    out = tmp_path / "all.csv"
+    first = stats(tmp_path, "--csv", str(out), "--api-url", seeded.url, keys=keys)
+    assert first.returncode == 0, first.stderr
+    assert "Fetched statistics of 4 campaigns" in first.stdout
+    assert account.secret_key not in first.stdout + first.stderr
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 4
+    newest = max(account.campaigns.values(), key=lambda c: c.send_start_at)
+    assert rows[0]["Campaign ID"] == str(newest.id)
+    opened = sum(d.opened for d in account.day_stats if d.campaign_id == newest.id)
+    assert rows[0]["Opened"] == str(opened)
+
+    seeded.stop()
+    news = tmp_path / "news.xlsx"
+    offline = stats(tmp_path, "--xlsx", str(news), "--list", "Department newsletter",
+                    "--since", "2000-01-01")  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert "Figures fetched just now." in offline.stdout
+    assert news.stat().st_size > 0
+
+    pdf = stats(tmp_path, "--pdf", str(tmp_path / "r.pdf"))
+    assert pdf.returncode == 2
+    assert "not available" in pdf.stderr
+    bad = stats(tmp_path, "--csv", str(out), "--since", "May")
+    assert bad.returncode == 2
