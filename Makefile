@@ -54,7 +54,7 @@ imports: $(VENV)/.installed-dev
 # The frozen-bundle test (tests/frozen) builds with PyInstaller, hence the build extra.
 # Tests marked keyring talk to a real Secret Service: .ci/with-keyring gives them a throw-away one.
 pytest: $(VENV)/.installed-dev $(VENV)/.installed-build
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m 'not keyring' $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m 'not keyring' --hypothesis-profile=repeatable $(PYTEST_ARGS)
 	QT_QPA_PLATFORM=offscreen .ci/with-keyring $(BIN)/pytest -m keyring $(PYTEST_ARGS)
 
 test: lint typecheck imports pytest

@@ -12,7 +12,13 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hypothesis import settings
+
 from mjdesk.core.paths import AppPaths
+
+# `make test` (and so CI) runs the property tests on the same examples every time, so a red
+# run is a regression, not a roll of the dice; pytest run by hand explores new ones.
+settings.register_profile("repeatable", derandomize=True)
 
 # Fixture modules shared across folders: registered here, never imported by the tests.
 pytest_plugins = ["support.sandbox_fixtures"]
