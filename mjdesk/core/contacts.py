@@ -17,7 +17,7 @@ from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
-from mjdesk.core.filters import WITH_CONSENT, ContactFilter, contact_rows, filter_sql
+from mjdesk.core.filters import WITH_CONSENT, ContactFilter, filter_sql
 from mjdesk.core.work import Cancelled, CancelToken
 
 _T = TypeVar("_T")
@@ -61,8 +61,9 @@ class ContactQuery(NamedTuple):
 
     @property
     def rows(self) -> str:
-        """What the query reads FROM (`filters.contact_rows`)."""
-        return contact_rows(consent=self.sort.by_consent or self.filter.by_consent)
+        """What the query reads FROM: the contacts, with their consent summaries when
+        sorted by them (`filters.WITH_CONSENT`)."""
+        return WITH_CONSENT if self.sort.by_consent else "contacts"
 
 
 class ContactRow(NamedTuple):
@@ -279,7 +280,6 @@ def plan_view(
         (int(first), int(last))
         for first, last in con.execute("SELECT first_id, last_id FROM search_backlog")
     )
-    long_terms = any(len(t) >= MIN_SUBSTRING for t in terms)
     if first_page:
         page = (
             f"SELECT id FROM (SELECT id, {{}} AS hit FROM {query.rows} ORDER BY {order} LIMIT ?) "
@@ -290,17 +290,18 @@ def plan_view(
         # A sample of the sort order first, each row checked on its own: a search that
         # matches many contacts finds its first page right there.
         ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, PROBE_ROWS]))
-        if long_terms and all(len(t) >= MIN_SUBSTRING for t in terms):
-            if len(ids) < FIRST_MATCHES:
-                # The index lists the matches; walking the sort order's own index, each
-                # row is looked up among them (no row read), within a budget.
-                where, params = search(unindexed=unindexed, in_order=True)
-                walk = page.format(where)
-                ids = _run_cancellable(
-                    con, cancel, lambda: _collect(con, walk, [*params, IN_ORDER_ROWS])
-                )
-        elif FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
+        if FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
+            # Dense enough: walking on finds the page sooner than the index lists every
+            # match (a common term, such as a university's domain, matches a fifth of all).
             ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
+        elif len(ids) < FIRST_MATCHES and all(len(t) >= MIN_SUBSTRING for t in terms):
+            # Sparse: the index lists the matches; walking the sort order's own index,
+            # each row is looked up among them (no row read), within a budget.
+            where, params = search(unindexed=unindexed, in_order=True)
+            walk = page.format(where)
+            ids = _run_cancellable(
+                con, cancel, lambda: _collect(con, walk, [*params, IN_ORDER_ROWS])
+            )
         if len(ids) == FIRST_MATCHES:
             return ContactView(query, len(ids), ids, complete=False)
     where, params = search(unindexed=unindexed)

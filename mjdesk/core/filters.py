@@ -68,21 +68,11 @@ class ContactFilter(NamedTuple):
     def empty(self) -> bool:
         return not any(self)
 
-    @property
-    def by_consent(self) -> bool:
-        """Whether the filter reads the consent summaries (its consent or source facet)."""
-        return bool(self.consent or self.sources)
-
 
 WITH_CONSENT = "contacts_with_consent AS contacts"
-"""The rows of a query that filters or sorts by consent: the contacts with their consent
-summaries (schema.CONTACTS_WITH_CONSENT), under the contacts' name so the same SQL reads
-them. A query that does neither reads ``contacts`` alone."""
-
-
-def contact_rows(*, consent: bool) -> str:
-    """What a query over contacts reads FROM: `WITH_CONSENT` when it needs ``consent``."""
-    return WITH_CONSENT if consent else "contacts"
+"""The rows of a query that reads or sorts by the consent summaries: the contacts with them
+(schema.CONTACTS_WITH_CONSENT), under the contacts' name so the same SQL reads them. A query
+that does not reads ``contacts`` alone (a filter by consent looks the summaries up itself)."""
 
 
 _FIELDS = {
@@ -142,21 +132,35 @@ def filter_sql(
     time) instead of listed once (for finding every match)."""
     clauses: list[str] = []
     params: list[object] = []
+    # The consent summaries (a table of their own) are looked up the same way as the lists:
+    # per row only for the rows the rest of the condition keeps, else listed once.
+    summary = []
     if wanted.consent:
         arms = []
         for value in sorted(wanted.consent):
             if value == Consent.CURRENT.stored:
-                arms.append("(contacts.consent_status = 'granted' AND contacts.consent_at >= ?)")
+                arms.append("(s.consent_status = 'granted' AND s.consent_at >= ?)")
                 params.append(cutoff)
             elif value == Consent.STALE.stored:
-                arms.append("(contacts.consent_status = 'granted' AND contacts.consent_at < ?)")
+                arms.append("(s.consent_status = 'granted' AND s.consent_at < ?)")
                 params.append(cutoff)
             elif value in (Consent.WITHDRAWN.stored, Consent.NONE.stored):
-                arms.append("contacts.consent_status = ?")
+                arms.append("s.consent_status = ?")
                 params.append(value)
             else:
                 raise ValueError(f"no consent state {value!r}")
-        clauses.append("(" + " OR ".join(arms) + ")")
+        summary.append("(" + " OR ".join(arms) + ")")
+    if wanted.sources:
+        sources = sorted(wanted.sources)
+        summary.append(f"s.consent_source IN ({_marks(sources)})")
+        params += sources
+    if summary:
+        kept = " AND ".join(summary)
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM consent_summaries s WHERE s.contact_id = {column} AND {kept})"
+            if per_row
+            else f"{column} IN (SELECT s.contact_id FROM consent_summaries s WHERE {kept})"
+        )
     if wanted.flags:
         flags = sorted(wanted.flags)
         clauses.append(_among(column, "contact_flags", "flag", flags, per_row))
@@ -165,10 +169,6 @@ def filter_sql(
         lists = sorted(wanted.lists)
         clauses.append(_among(column, "memberships", "list_id", lists, per_row))
         params += lists
-    if wanted.sources:
-        sources = sorted(wanted.sources)
-        clauses.append(f"contacts.consent_source IN ({_marks(sources)})")
-        params += sources
     if wanted.imports:
         imports = sorted(wanted.imports)
         clauses.append(_among(column, "consent_ledger", "batch_id", imports, per_row))
@@ -220,7 +220,6 @@ def count_facet(
     open_ = where == "1"
     if cancel is not None:
         cancel.check()
-    rows_read = contact_rows(consent=wanted.without(facet).by_consent)
     if facet is Facet.CONSENT:
         rows = con.execute(
             "SELECT CASE WHEN consent_status = 'granted' THEN "
@@ -231,7 +230,7 @@ def count_facet(
         counts = dict(rows)
         return [FacetChoice(c.stored, c.label, int(counts.get(c.stored, 0))) for c in Consent]
     # Facets kept in other tables count the contacts the rest of the filter keeps.
-    kept = "" if open_ else f"AND contact_id IN (SELECT contacts.id FROM {rows_read} WHERE {where})"
+    kept = "" if open_ else f"AND contact_id IN (SELECT contacts.id FROM contacts WHERE {where})"
     if facet is Facet.FLAG:
         counts = dict(
             con.execute(
