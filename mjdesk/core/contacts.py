@@ -115,6 +115,9 @@ PROBE_ROWS = 1_000
 IN_ORDER_ROWS = 30_000
 #: walking finds a page faster than the index lists every match above this share of rows
 WALK_DENSITY = 0.02
+#: the same for terms the trigram index answers: its list of a rarer term costs little, and
+#: walking reads each row, so it pays only when a page is a couple of thousand rows away
+INDEXED_WALK_DENSITY = 0.05
 
 
 #: what a search looks in, as the search index holds it
@@ -290,13 +293,15 @@ def plan_view(
         # A sample of the sort order first, each row checked on its own: a search that
         # matches many contacts finds its first page right there.
         ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, PROBE_ROWS]))
-        if FIRST_MATCHES > len(ids) >= PROBE_ROWS * WALK_DENSITY:
-            # Dense enough: walking on finds the page sooner than the index lists every
-            # match (a common term, such as a university's domain, matches a fifth of all).
+        indexed = all(len(t) >= MIN_SUBSTRING for t in terms)
+        dense = len(ids) >= PROBE_ROWS * (INDEXED_WALK_DENSITY if indexed else WALK_DENSITY)
+        if len(ids) < FIRST_MATCHES and dense:
+            # Walking on finds the page sooner than the index lists every match (a common
+            # term, such as a university's domain, matches a fifth of all).
             ids = _run_cancellable(con, cancel, lambda: _collect(con, walk, [*params, WALK_ROWS]))
-        elif len(ids) < FIRST_MATCHES and all(len(t) >= MIN_SUBSTRING for t in terms):
-            # Sparse: the index lists the matches; walking the sort order's own index,
-            # each row is looked up among them (no row read), within a budget.
+        elif len(ids) < FIRST_MATCHES and indexed:
+            # The index lists the matches; walking the sort order's own index, each row is
+            # looked up among them (no row read), within a budget.
             where, params = search(unindexed=unindexed, in_order=True)
             walk = page.format(where)
             ids = _run_cancellable(
