@@ -14,14 +14,13 @@ from PySide6.QtCharts import (
     QBarSeries,
     QBarSet,
     QChart,
-    QChartView,
     QDateTimeAxis,
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QPointF, QSize, Qt
+from PySide6.QtCore import QDateTime, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QCursor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from mjdesk.core.stats.cache import HourCounts
 from mjdesk.core.stats.figures import RATES, CampaignFigures
@@ -215,25 +214,28 @@ def subscribers_over_time(
 
 def save_png(maker: ChartMaker, out: Path, size: QSize) -> Path:
     """The chart, light, as a PNG of ``size`` pixels."""
-    if not render_chart(maker(None), size).save(str(out), b"PNG"):
+    image = render_chart(maker(None), size)
+    # (the stub wants the format as bytes, which PySide refuses at run time)
+    if not image.save(str(out), "PNG"):  # type: ignore[call-overload]
         raise UserError(f"{out} cannot be written.")
     return out
 
 
 def render_chart(chart: QChart, size: QSize) -> QImage:
-    """``chart`` drawn into an image of exactly ``size`` pixels (it is then deleted)."""
-    view = QChartView(chart)
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.resize(size)
-    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    view.show()  # (lays the chart out at this size; never on screen)
-    QApplication.processEvents()
+    """``chart`` drawn into an image of exactly ``size`` pixels, through a scene of its own (no
+    widget, no event processed); the chart is deleted with the scene."""
+    scene = QGraphicsScene()
+    scene.addItem(chart)
+    area = QRectF(0, 0, size.width(), size.height())
+    chart.setGeometry(area)
+    layout = chart.layout()
+    if layout is not None:
+        layout.activate()  # (lays the chart out now, at this size)
     image = QImage(size, QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.white)
     painter = QPainter(image)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.render(painter)
+    scene.render(painter, area, area)
     painter.end()
-    view.close()
-    view.deleteLater()
+    scene.clear()
     return image

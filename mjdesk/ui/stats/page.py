@@ -128,7 +128,7 @@ def _button(
     button = QPushButton(text, parent)
     button.setAccessibleName(name)
     button.setToolTip(tip)
-    button.clicked.connect(slot)
+    button.clicked.connect(lambda: slot())  # (not clicked's `checked` argument)
     return button
 
 
