@@ -108,13 +108,19 @@ def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
     return label
 
 
-def _table(model: QAbstractItemModel, name: str, parent: QWidget) -> QTableView:
+def _table(
+    model: QAbstractItemModel, name: str, parent: QWidget, *, by: int | None = 0
+) -> QTableView:
+    """A read-only table of whole rows, sorted by column ``by`` descending at first (the
+    newest, the most clicked); ``by`` None: not sortable."""
     table = QTableView(parent)
     table.setAccessibleName(name)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSortingEnabled(True)
+    if by is not None:
+        table.setSortingEnabled(True)
+        table.sortByColumn(by, Qt.SortOrder.DescendingOrder)
     table.verticalHeader().hide()
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -305,9 +311,9 @@ class StatisticsPage(QWidget):
         self.links_model = ColumnsModel(LINK_COLUMNS, tab)
         self.providers_model = ColumnsModel(PROVIDER_COLUMNS, tab)
         self.bounces_model = ColumnsModel(BOUNCE_COLUMNS, tab)
-        links = _table(self.links_model, "Links clicked and their share", tab)
-        providers = _table(self.providers_model, "Mailbox providers", tab)
-        bounces = _table(self.bounces_model, "Bounces", tab)
+        links = _table(self.links_model, "Links clicked and their share", tab, by=1)
+        providers = _table(self.providers_model, "Mailbox providers", tab, by=1)
+        bounces = _table(self.bounces_model, "Bounces", tab, by=None)
         links.horizontalHeader().resizeSection(0, 360)
         tables = QTabWidget(tab)
         tables.setAccessibleName("Campaign tables")
@@ -339,6 +345,7 @@ class StatisticsPage(QWidget):
         split.addWidget(self.time_chart)
         split.addWidget(tables)
         split.setChildrenCollapsible(False)
+        split.setSizes([600, 300])  # (the chart gets two thirds)
         layout = QVBoxLayout(tab)
         layout.addWidget(self.detail_title)
         layout.addWidget(self.note)
@@ -391,6 +398,7 @@ class StatisticsPage(QWidget):
         split.addWidget(self.compare_chart)
         split.addWidget(table)
         split.setChildrenCollapsible(False)
+        split.setSizes([600, 300])  # (the chart gets two thirds)
         layout = QVBoxLayout(tab)
         layout.addLayout(controls)
         layout.addWidget(split, 1)
@@ -430,6 +438,7 @@ class StatisticsPage(QWidget):
         split.addWidget(pictures)
         split.addWidget(table)
         split.setChildrenCollapsible(False)
+        split.setSizes([600, 300])  # (the chart gets two thirds)
         layout = QVBoxLayout(tab)
         layout.addLayout(controls)
         layout.addWidget(split, 1)

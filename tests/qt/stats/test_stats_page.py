@@ -225,7 +225,7 @@ def test_open_a_campaign_with_enter_shows_its_detail_clicks_first(
     assert chart.series()[0].count() == len(detail.by_hour)  # type: ignore[attr-defined]
     assert [a.titleText() for a in chart.axes()] == [
         "Time after sending (UTC, per hour)",
-        "Messages per hour",
+        "Messages",
     ]
 
     for model in (page.links_model, page.providers_model, page.bounces_model):
