@@ -431,3 +431,26 @@ def test_a_profile_without_keys_is_told_so(qtbot: QtBot, open_window: OpenWindow
     with qtbot.waitSignal(page.refreshed, timeout=10_000):
         page.refresh_from_mailjet()
     assert "not connected to Mailjet" in page.status.text()
+
+
+def test_charts_follow_a_dark_palette_and_export_light(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path
+) -> None:
+    from PySide6.QtCharts import QChart
+    from PySide6.QtGui import QColor, QPalette
+
+    page = stats_page
+    select_rows(page, [0, 1])
+    qtbot.mouseClick(page.compare_button, Qt.MouseButton.LeftButton)
+    panel = page.compare_chart
+    chart = panel.chart()
+    assert chart is not None and chart.theme() == QChart.ChartTheme.ChartThemeLight
+    dark = QPalette(panel.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#181818"))
+    panel.setPalette(dark)  # (as when the OS switches to dark)
+    chart = panel.chart()
+    assert chart is not None and chart.theme() == QChart.ChartTheme.ChartThemeDark
+    assert chart.backgroundBrush().color() == QColor("#181818")
+    image = QImage(str(panel.save_png(tmp_path / "dark.png")))
+    assert image.pixelColor(5, 5) == QColor("white")  # (exports are light, for paper)
