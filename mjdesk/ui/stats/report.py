@@ -108,14 +108,18 @@ class _Page:
     def columns(
         self, rows: Sequence[Sequence[str]], widths: Sequence[float], points: float
     ) -> None:
-        """A plain table: each row on one line, cells elided to their column's width."""
+        """A plain table: each row on one line, cells elided to their column's width; columns
+        of figures (and their titles) aligned right."""
+        figures = [
+            any(row[col][:1].isdigit() or row[col][:1] == "–" for row in rows[1:])
+            for col in range(len(widths))
+        ]
         for index, row in enumerate(rows):
             metrics = self.font(points, bold=index == 0)
             x = 0.0
-            for cell, share in zip(row, widths, strict=True):
+            for cell, share, right in zip(row, widths, figures, strict=True):
                 width = share * self.width
                 shown = metrics.elidedText(cell, Qt.TextElideMode.ElideRight, width - 20)
-                right = cell[:1].isdigit() or cell[:1] == "–"
                 align = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
                 self.painter.drawText(
                     QRectF(x, self.y, width - 20, metrics.height()),

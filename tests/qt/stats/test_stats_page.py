@@ -444,13 +444,15 @@ def test_charts_follow_a_dark_palette_and_export_light(
     qtbot.mouseClick(page.compare_button, Qt.MouseButton.LeftButton)
     panel = page.compare_chart
     chart = panel.chart()
-    assert chart is not None and chart.theme() == QChart.ChartTheme.ChartThemeLight
+    assert chart is not None
+    assert chart.theme() == QChart.ChartTheme.ChartThemeLight
     dark = QPalette(panel.palette())
     dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
     dark.setColor(QPalette.ColorRole.Base, QColor("#181818"))
     panel.setPalette(dark)  # (as when the OS switches to dark)
     chart = panel.chart()
-    assert chart is not None and chart.theme() == QChart.ChartTheme.ChartThemeDark
+    assert chart is not None
+    assert chart.theme() == QChart.ChartTheme.ChartThemeDark
     assert chart.backgroundBrush().color() == QColor("#181818")
     image = QImage(str(panel.save_png(tmp_path / "dark.png")))
     assert image.pixelColor(5, 5) == QColor("white")  # (exports are light, for paper)
