@@ -4,8 +4,9 @@
 With keys (the profile's keyring entry, or ``MJ_APIKEY_PUBLIC`` and ``MJ_APIKEY_PRIVATE``) the
 statistics are refreshed first (a full fetch the first time); without, or when Mailjet cannot
 be reached, the cached figures are written and their age is said. Exit codes: 0 done; 2 nothing
-done (the reason is printed); 3 an internal error. ``--pdf`` is drawn by the window's code and
-is not available here yet (exit 2)."""
+done (the reason is printed); 3 an internal error. ``--pdf`` is the window's one-page report
+(drawn by mjdesk.ui.stats.report, imported only for it, on an offscreen QApplication): of the
+``--campaign`` given (one, or 2 to 10 compared), else of the newest campaign that matches."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mjdesk import APP_NAME
 from mjdesk.cli_common import (
@@ -30,6 +32,12 @@ from mjdesk.cli_common import (
 )
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from mjdesk.core.stats.cache import CampaignDetail
+    from mjdesk.core.stats.figures import CampaignFigures
 
 log = logging.getLogger("mjdesk.stats")
 
@@ -55,8 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     out = parser.add_mutually_exclusive_group(required=True)
     out.add_argument("--csv", type=Path, metavar="OUT", help="write the table as CSV")
     out.add_argument("--xlsx", type=Path, metavar="OUT", help="write the table as XLSX")
-    out.add_argument("--pdf", type=Path, metavar="OUT", help="a one-page report (not yet)")
-    parser.add_argument("--campaign", type=int, metavar="ID", help="the campaign --pdf reports")
+    out.add_argument(
+        "--pdf", type=Path, metavar="OUT", help="a one-page report (of the newest campaign)"
+    )
+    parser.add_argument(
+        "--campaign",
+        type=int,
+        action="append",
+        metavar="ID",
+        help="the campaign --pdf reports (2 to 10 times: a comparison)",
+    )
     parser.add_argument("--api-url", metavar="URL", help="talk to this Mailjet base instead")
     parser.add_argument(
         "--offline", action="store_true", help="write the cached figures, fetch nothing"
@@ -69,12 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``mjdesk stats`` with ``argv`` (the arguments after "stats")."""
     args = build_parser().parse_args(argv)
     try:
-        if args.pdf is not None:
-            raise UserError(
-                "--pdf is not available from the command line yet; use --csv or --xlsx."
-            )
-        if args.campaign is not None:
+        if args.campaign is not None and args.pdf is None:
             raise UserError("--campaign goes with --pdf.")
+        if args.campaign is not None and len(args.campaign) > 10:
+            raise UserError("--pdf compares at most 10 campaigns.")
         job = existing_workspace(args)
         return _write(args, job)
     except UserError as exc:
@@ -92,11 +106,11 @@ def _write(args: argparse.Namespace, job: JobWorkspace) -> int:
     from mjdesk.core.stats.export import write_table
     from mjdesk.mailjet.errors import MailjetError
 
-    out = (args.csv or args.xlsx).expanduser().absolute()
+    out = (args.csv or args.xlsx or args.pdf).expanduser().absolute()
     with Workspace.open(job.file) as workspace:
         client = None if args.offline else profile_client(job, args.api_url)
         if client is not None:
-            from mjdesk.mailjet.stats_fetch import fetch_statistics
+            from mjdesk.mailjet.stats_fetch import fetch_details, fetch_statistics
 
             with client:
                 with workspace.reading() as con:
@@ -104,6 +118,12 @@ def _write(args: argparse.Namespace, job: JobWorkspace) -> int:
                 try:
                     fetched = fetch_statistics(client, workspace, full=first)
                     sys.stdout.write(fetched.message + "\n")
+                    if args.pdf is not None:
+                        with workspace.reading() as con:
+                            wanted = _reported(con, args)
+                            missing = [c.campaign_id for c in wanted if _stale(con, c)]
+                        if missing:
+                            fetch_details(client, workspace, missing)
                 except MailjetError as exc:
                     sys.stderr.write(
                         f"{APP_NAME} stats: Mailjet could not be read ({exc.user_message}); "
@@ -116,12 +136,56 @@ def _write(args: argparse.Namespace, job: JobWorkspace) -> int:
                     "no statistics fetched yet: give Mailjet keys (the profile's, or "
                     "MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE) to fetch them."
                 )
-            rows = cache.campaigns(con, since=args.since, list_name=args.list)
+            if args.pdf is not None:
+                rows = _reported(con, args)
+                details = [cache.detail(con, row.campaign_id) for row in rows]
+            else:
+                rows = cache.campaigns(con, since=args.since, list_name=args.list)
     if not rows:
         raise UserError("no sent campaign matches; nothing was written.")
     try:
-        write_table(rows, out)
+        if args.pdf is not None:
+            _write_pdf(rows, details, out)
+        else:
+            write_table(rows, out)
     except OSError as exc:
         raise UserError(f"{out} cannot be written ({exc.strerror}).") from exc
-    sys.stdout.write(f"{len(rows):,} campaigns written to {out}. {cache.describe_age(age)}\n")
+    what = f"{len(rows):,} campaigns" if len(rows) > 1 else "1 campaign"
+    sys.stdout.write(f"{what} written to {out}. {cache.describe_age(age)}\n")
     return EXIT_DONE
+
+
+def _reported(con: sqlite3.Connection, args: argparse.Namespace) -> list[CampaignFigures]:
+    """The campaigns --pdf reports: those --campaign names (each must be cached), else the
+    newest that matches --since and --list."""
+    from mjdesk.core.stats import cache
+
+    if not args.campaign:
+        return cache.campaigns(con, since=args.since, list_name=args.list)[:1]
+    found = []
+    for campaign_id in dict.fromkeys(args.campaign):
+        row = cache.campaign(con, campaign_id)
+        if row is None:
+            raise UserError(f"campaign {campaign_id} is not among the sent campaigns fetched.")
+        found.append(row)
+    return found
+
+
+def _stale(con: sqlite3.Connection, row: CampaignFigures) -> bool:
+    """Its detail (links, opens and clicks over time) is missing or older than its figures."""
+    from mjdesk.core.stats import cache
+
+    detail = cache.detail(con, row.campaign_id)
+    return detail is None or detail.fetched_at < row.fetched_at
+
+
+def _write_pdf(
+    rows: list[CampaignFigures], details: list[CampaignDetail | None], out: Path
+) -> None:
+    """The window's report, drawn on an offscreen QApplication (made here unless one runs)."""
+    from PySide6.QtWidgets import QApplication
+
+    from mjdesk.ui.stats.report import write_report
+
+    _app = QApplication.instance() or QApplication([APP_NAME, "-platform", "offscreen"])
+    write_report(rows, details, out)

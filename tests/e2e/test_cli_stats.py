@@ -68,8 +68,19 @@ def test_fetch_then_offline(tmp_path: Path, seeded: Sandbox) -> None:
     assert "Figures fetched just now." in offline.stdout
     assert news.stat().st_size > 0
 
-    pdf = stats(tmp_path, "--pdf", str(tmp_path / "r.pdf"))
-    assert pdf.returncode == 2
-    assert "not available" in pdf.stderr
+    report = tmp_path / "r.pdf"
+    pdf = stats(tmp_path, "--pdf", str(report), "--campaign", str(newest.id))
+    assert pdf.returncode == 0, pdf.stderr
+    assert "1 campaign written to" in pdf.stdout
+    assert report.read_bytes().startswith(b"%PDF-")
+    assert b"%%EOF" in report.read_bytes()[-64:]
+    compared = stats(tmp_path, "--pdf", str(report), *(
+        arg for c in account.campaigns.values() for arg in ("--campaign", str(c.id))
+    ))  # fmt: skip
+    assert compared.returncode == 0, compared.stderr
+    assert "4 campaigns written to" in compared.stdout
+    unknown = stats(tmp_path, "--pdf", str(report), "--campaign", "999999")
+    assert unknown.returncode == 2
+    assert "campaign 999999 is not among" in unknown.stderr
     bad = stats(tmp_path, "--csv", str(out), "--since", "May")
     assert bad.returncode == 2

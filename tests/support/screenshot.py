@@ -3,7 +3,8 @@
 ``xvfb-run -s "-screen 0 1280x800x24" .venv/bin/python tests/support/screenshot.py OUT.png``
 (or with QT_QPA_PLATFORM=offscreen, which renders the same widgets without a screen);
 ``... screenshot.py docs/activity.png --activity`` shows the Activity page after a few
-imports, one of them undone.
+imports, one of them undone; ``--stats`` the Statistics page over figures fetched from a seeded
+sandbox (``--stats-detail``: the newest campaign opened, its chart of clicks and opens).
 """
 
 from __future__ import annotations
@@ -81,6 +82,20 @@ def practise_sync(workspace: Workspace) -> Callable[[], MailjetClient]:
     return lambda: MailjetClient(account.api_key, account.secret_key, api_url=sandbox.url)
 
 
+def fetch_stats(workspace: Workspace) -> None:
+    """The seeded sandbox's campaign statistics, fetched into ``workspace`` (the sandbox is
+    stopped afterwards: the page shows the cache)."""
+    from mjdesk.mailjet.client import MailjetClient
+    from mjdesk.mailjet.stats_fetch import fetch_statistics
+    from mjdesk.sandbox.seed import seeded_store
+    from mjdesk.sandbox.server import Sandbox
+
+    with Sandbox(seeded_store()) as sandbox:
+        account = next(iter(sandbox.store.accounts.values()))
+        with MailjetClient(account.api_key, account.secret_key, api_url=sandbox.url) as client:
+            fetch_statistics(client, workspace, full=True)
+
+
 def main(
     out: Path,
     search: str = "",
@@ -89,11 +104,14 @@ def main(
     activity: bool = False,
     details: bool = False,
     sync: bool = False,
+    stats: bool = False,
+    stats_detail: bool = False,
 ) -> int:
     """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
     ``list=2``, ``flag=role``); ``activity``: show the Activity page instead; ``details``:
     open the details of the first contact shown; ``sync``: the practice workspace, its
-    newsletter pulled from a seeded sandbox, on the Sync page."""
+    newsletter pulled from a seeded sandbox, on the Sync page; ``stats``: the Statistics page
+    (``stats_detail``: with the newest campaign opened)."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
@@ -106,6 +124,8 @@ def main(
             sandbox = practise_sync(workspace)
         if activity:
             add_activity(workspace)
+        if stats or stats_detail:
+            fetch_stats(workspace)
         window = MainWindow(workspace, paths, Settings(), "Department")
         window.resize(1260, 760)
         window.move(10, 10)
@@ -125,6 +145,17 @@ def main(
                 window.contacts_page._run_search()
             if details:
                 QTimer.singleShot(1000, open_first)
+            if stats or stats_detail:
+                page = window.stats_page
+                if stats_detail:
+                    page.opened.connect(lambda _id: QTimer.singleShot(500, grab))
+                    page.loaded.connect(
+                        lambda _n: page.open_campaign(page.model.rows[0].campaign_id)
+                    )
+                else:
+                    page.loaded.connect(lambda _n: QTimer.singleShot(500, grab))
+                window.nav.setCurrentRow(window.pages.indexOf(page))
+                return
             if sync:
                 window.sync_page.client_for = sandbox
                 window.nav.setCurrentRow(window.pages.indexOf(window.sync_page))
@@ -155,7 +186,9 @@ def main(
 
 if __name__ == "__main__":
     # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity] [--details] [--sync]
-    arguments = [a for a in sys.argv[2:] if a not in ("--activity", "--details", "--sync")]
+    #     [--stats] [--stats-detail]
+    flags = ("--activity", "--details", "--sync", "--stats", "--stats-detail")
+    arguments = [a for a in sys.argv[2:] if a not in flags]
     sys.exit(
         main(
             Path(sys.argv[1]),
@@ -164,5 +197,7 @@ if __name__ == "__main__":
             activity="--activity" in sys.argv[2:],
             details="--details" in sys.argv[2:],
             sync="--sync" in sys.argv[2:],
+            stats="--stats" in sys.argv[2:],
+            stats_detail="--stats-detail" in sys.argv[2:],
         )
     )

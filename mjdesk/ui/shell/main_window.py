@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from mjdesk.ui.activity.page import ActivityPage
     from mjdesk.ui.importing.controller import ImportController
     from mjdesk.ui.shell.undo import UndoHistory
+    from mjdesk.ui.stats.page import StatisticsPage
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
     history: UndoHistory
     #: View › Activity: made once the first page is on screen
     activity_page: ActivityPage
+    #: the Statistics page: made once the first page is on screen
+    stats_page: StatisticsPage
 
     #: the first page of contacts is on screen
     ready = Signal()
@@ -280,6 +283,7 @@ class MainWindow(QMainWindow):
             self._add_history()
             self._add_activity()
             self._add_sync()
+            self._add_statistics()
             self._update_counts()
             self.connection.refresh()
 
@@ -372,6 +376,14 @@ class MainWindow(QMainWindow):
         self._add_page("Sync", self.sync_page, "view-refresh")
         if self.practice:  # (its lists pulled from the sandbox once, so they show there)
             self.sync_page.pull_unlinked()
+
+    def _add_statistics(self) -> None:
+        """The Statistics page, last (it reads the cache when first shown)."""
+        from mjdesk.ui.stats.page import StatisticsPage
+
+        self.stats_page = StatisticsPage(self.host, self.host.client_for or (lambda: None), self)
+        self.stats_page.refreshed.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self._add_page("Statistics", self.stats_page, "x-office-spreadsheet")
 
     def show_activity(self) -> None:
         """View › Activity."""

@@ -52,6 +52,7 @@ RUNTIME_MODULES: tuple[str, ...] = (
     "certifi",
     "PySide6.QtWebEngineCore",
     "PySide6.QtWebEngineWidgets",
+    "PySide6.QtCharts",
 )
 WINDOW_TIMEOUT_S = 30.0
 PREVIEW_TIMEOUT_S = 60.0

@@ -1,0 +1,458 @@
+"""The Statistics page over a cache fetched from the seeded sandbox through the real client,
+driven as a user would: each figure in the table equals the cache's (each rate its definition,
+computed here), sort, filter by date and list, open a campaign, compare three, the lists,
+export each format (CSV, XLSX, PNG, PDF), and the page offline once the sandbox is stopped."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCharts import QBarSeries, QLineSeries
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtPdf import QPdfDocument
+from pytestqt.qtbot import QtBot
+
+from mjdesk.core.stats import cache
+from mjdesk.core.stats.export import HEADER
+from mjdesk.core.stats.figures import COUNTS, RATES, CampaignFigures
+from mjdesk.core.workspace import Workspace
+from mjdesk.mailjet.client import MailjetClient
+from mjdesk.mailjet.retry import RetryPolicy
+from mjdesk.mailjet.stats_fetch import fetch_statistics
+from mjdesk.sandbox.seed import seeded_store
+from mjdesk.sandbox.server import Sandbox
+from mjdesk.ui.common import dialogs
+from mjdesk.ui.shell.main_window import MainWindow
+from mjdesk.ui.stats.models import FIRST_RATE_COLUMN, VALUE_ROLE
+from mjdesk.ui.stats.page import COMPARE_SHORTCUT, OPENS_NOTE, StatisticsPage
+
+OpenWindow = Callable[..., MainWindow]
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+DEFINITIONS = {
+    "delivery_rate": ("delivered", "processed"),
+    "open_rate": ("opened", "delivered"),
+    "click_to_open": ("clicked", "opened"),
+    "click_rate": ("clicked", "delivered"),
+    "hard_bounce_rate": ("hard_bounced", "processed"),
+    "soft_bounce_rate": ("soft_bounced", "processed"),
+    "blocked_rate": ("blocked", "processed"),
+    "spam_rate": ("spam", "delivered"),
+    "unsubscribe_rate": ("unsubscribed", "delivered"),
+}
+"""Each rate's definition, written out again here (not read from the code under test)."""
+
+
+def _client_for(sandbox: Sandbox) -> Callable[[], MailjetClient]:
+    account = next(iter(sandbox.store.accounts.values()))
+    return lambda: MailjetClient(
+        account.api_key,
+        account.secret_key,
+        api_url=sandbox.url,
+        retry=RetryPolicy(sleep=lambda s: None),
+    )
+
+
+@pytest.fixture(scope="module")
+def stats_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seeded_store()) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def stats_cache(stats_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace whose statistics were fully fetched from the seeded sandbox."""
+    path = tmp_path_factory.mktemp("stats-ui") / "ws.sqlite3"
+    with _client_for(stats_sandbox)() as client, Workspace.open(path) as workspace:
+        fetch_statistics(client, workspace, full=True)
+    return path
+
+
+def show_stats(qtbot: QtBot, window: MainWindow) -> StatisticsPage:
+    page = window.stats_page
+    with qtbot.waitSignal(page.loaded, timeout=10_000):
+        window.nav.setCurrentRow(window.pages.indexOf(page))
+    assert window.pages.currentWidget() is page
+    return page
+
+
+@pytest.fixture
+def stats_page(
+    qtbot: QtBot, open_window: OpenWindow, stats_cache: Path, stats_sandbox: Sandbox
+) -> StatisticsPage:
+    page = show_stats(qtbot, open_window(stats_cache))
+    page.client_for = _client_for(stats_sandbox)
+    return page
+
+
+def cached(path: Path) -> list[CampaignFigures]:
+    with Workspace.open(path) as workspace, workspace.reading() as con:
+        return cache.campaigns(con)
+
+
+def column(page: StatisticsPage, title: str) -> int:
+    model = page.model
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    return titles.index(title)
+
+
+def subjects(page: StatisticsPage) -> list[str]:
+    return [row.subject for row in page.model.campaigns]
+
+
+def select_rows(page: StatisticsPage, rows: list[int]) -> None:
+    selection = page.table.selectionModel()
+    selection.clearSelection()
+    for row in rows:
+        selection.select(
+            page.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+
+def test_each_figure_in_the_table_equals_the_cache_and_each_rate_its_definition(
+    qtbot: QtBot, qtmodeltester: object, stats_page: StatisticsPage, stats_cache: Path
+) -> None:
+    page, model = stats_page, stats_page.model
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    expected = cached(stats_cache)
+    assert len(expected) == 12
+    assert model.rowCount() == 12 + 1  # (and the totals row)
+    for row, figures in enumerate(expected):
+        assert model.data(model.index(row, 1)) == figures.subject
+        for key, title, _ in COUNTS:
+            value = model.data(model.index(row, column(page, title)), VALUE_ROLE)
+            assert value == getattr(figures, key), (figures.subject, key)
+        for rate in RATES:
+            part, whole = (getattr(figures, name) for name in DEFINITIONS[rate.key])
+            shown = model.data(model.index(row, column(page, rate.label)), VALUE_ROLE)
+            assert shown == (part / whole if whole else None), (figures.subject, rate.key)
+            text = model.data(model.index(row, column(page, rate.label)))
+            assert text == ("–" if not whole else f"{100 * part / whole:.2f} %")
+    total = model.rowCount() - 1
+    assert model.data(model.index(total, 0)) == "Total"
+    assert not model.flags(model.index(total, 0)) & Qt.ItemFlag.ItemIsSelectable
+    for key, title, _ in COUNTS:
+        summed = sum(getattr(f, key) for f in expected)
+        assert model.data(model.index(total, column(page, title)), VALUE_ROLE) == summed
+    clicked, delivered = (sum(getattr(f, k) for f in expected) for k in ("clicked", "delivered"))
+    click_rate = model.data(model.index(total, column(page, "Click rate % (of delivered)")))
+    assert click_rate == f"{100 * clicked / delivered:.2f} %"  # (from the sums, not averaged)
+
+    # Names that cannot be misread, each with its definition as the header's tooltip.
+    tips = {
+        model.headerData(c, Qt.Orientation.Horizontal): model.headerData(
+            c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+        )
+        for c in range(FIRST_RATE_COLUMN, model.columnCount())
+    }
+    assert "Click-to-open % (Mailjet's “% Clicked”)" in tips
+    assert tips["Click-to-open % (Mailjet's “% Clicked”)"].startswith("Clicked ÷ opened")
+    assert tips["Click rate % (of delivered)"].startswith("Clicked ÷ delivered")
+    assert page.age.text().startswith("Figures fetched ")
+    assert " ago" in page.age.text() or "just now" in page.age.text()
+
+
+def test_sort_and_filter_by_date_and_list(qtbot: QtBot, stats_page: StatisticsPage) -> None:
+    page, model = stats_page, stats_page.model
+    header = page.table.horizontalHeader()
+    clicked = column(page, "Clicked")
+    header.setSortIndicator(clicked, Qt.SortOrder.DescendingOrder)
+    values = [model.data(model.index(r, clicked), VALUE_ROLE) for r in range(model.rowCount())]
+    assert values[:-1] == sorted(values[:-1], reverse=True)
+    assert model.data(model.index(model.rowCount() - 1, 0)) == "Total"  # (always last)
+    header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+    assert subjects(page) == sorted(subjects(page), key=str.casefold)
+
+    dates = sorted(row.sent_at[:10] for row in model.campaigns)
+    middle = dates[len(dates) // 2]
+    page.since.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
+    assert model.campaigns
+    assert all(row.sent_at[:10] >= middle for row in model.campaigns)
+    assert len(model.campaigns) == sum(1 for d in dates if d >= middle)
+    page.until.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
+    assert {row.sent_at[:10] for row in model.campaigns} == {middle}
+    page.since.setDate(page.since.minimumDate())
+    page.until.setDate(page.until.minimumDate())
+    assert len(model.campaigns) == 12
+
+    names = [page.list_filter.itemText(i) for i in range(1, page.list_filter.count())]
+    assert names
+    page.list_filter.setCurrentIndex(1)
+    assert model.campaigns
+    assert {row.list_name for row in model.campaigns} == {names[0]}
+    total = model.row_at(model.rowCount() - 1)
+    assert total is not None
+    assert total.processed == sum(row.processed for row in model.campaigns)
+
+
+def test_open_a_campaign_with_enter_shows_its_detail_clicks_first(
+    qtbot: QtBot, qtmodeltester: object, stats_page: StatisticsPage, stats_cache: Path
+) -> None:
+    page = stats_page
+    newest = page.model.campaigns[0]
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 1))
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000) as opened:
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert opened.args == [newest.campaign_id]
+    assert page.tabs.currentIndex() == 1
+    assert page.note.text() == OPENS_NOTE
+    assert page.note.isVisible()
+    summary = page.summary.text()
+    assert summary.index("Clicked") < summary.index("Opened")
+    assert f"Clicked {newest.clicked:,}" in summary
+
+    with Workspace.open(stats_cache) as workspace, workspace.reading() as con:
+        detail = cache.detail(con, newest.campaign_id)
+    assert detail is not None
+    assert detail.links
+    assert detail.providers
+    chart = page.time_chart.chart()
+    assert chart is not None
+    lines = [s for s in chart.series() if isinstance(s, QLineSeries)]
+    assert [s.name() for s in lines] == ["Clicked", "Opened"]
+    assert [int(p.y()) for p in lines[0].points()] == [d.clicked for d in detail.by_day]
+    assert [int(p.y()) for p in lines[1].points()] == [d.opened for d in detail.by_day]
+    page.slicing.setCurrentIndex(1)  # per hour
+    chart = page.time_chart.chart()
+    assert chart is not None
+    assert chart.series()[0].count() == len(detail.by_hour)  # type: ignore[attr-defined]
+    assert [a.titleText() for a in chart.axes()] == [
+        "Time after sending (UTC, per hour)",
+        "Messages",
+    ]
+
+    for model in (page.links_model, page.providers_model, page.bounces_model):
+        qtmodeltester.check(model)  # type: ignore[attr-defined]
+    links = page.links_model
+    assert links.rowCount() == len(detail.links)
+    assert sum(links.data(links.index(r, 2), VALUE_ROLE) for r in range(links.rowCount())) == (
+        pytest.approx(1.0)
+    )
+    providers = page.providers_model
+    shares = [
+        providers.data(providers.index(r, 2), VALUE_ROLE) for r in range(len(detail.providers))
+    ]
+    assert sum(shares) == pytest.approx(1.0)
+    bounces = {
+        page.bounces_model.data(page.bounces_model.index(r, 0)): page.bounces_model.data(
+            page.bounces_model.index(r, 1), VALUE_ROLE
+        )
+        for r in range(3)
+    }
+    assert bounces == {
+        "Hard bounced": newest.hard_bounced,
+        "Soft bounced": newest.soft_bounced,
+        "Blocked": newest.blocked,
+    }
+
+
+def test_compare_three_campaigns(
+    qtbot: QtBot, qtmodeltester: object, stats_page: StatisticsPage
+) -> None:
+    page = stats_page
+    select_rows(page, [0, 2, 4])
+    assert page.compare_button.isEnabled()
+    assert not page.open_button.isEnabled()
+    chosen = [page.model.campaigns[r] for r in (0, 2, 4)]
+    page.table.setFocus()
+    assert COMPARE_SHORTCUT == "Ctrl+Shift+M"
+    qtbot.keyClick(page.table, Qt.Key.Key_M, CTRL_SHIFT)
+    assert page.tabs.currentIndex() == 2
+    qtmodeltester.check(page.compare_model)  # type: ignore[attr-defined]
+    assert [row.campaign_id for row in page.compare_model.campaigns] == [
+        c.campaign_id for c in chosen
+    ]
+    chart = page.compare_chart.chart()
+    assert chart is not None
+    (series,) = chart.series()
+    assert isinstance(series, QBarSeries)
+    sets = series.barSets()
+    assert len(sets) == 3
+    categories = chart.axes(Qt.Orientation.Horizontal)[0].categories()  # type: ignore[attr-defined]
+    assert categories[:2] == ["Click rate %", "Click-to-open %"]  # (click-based first)
+    for bars, figures in zip(sets, chosen, strict=True):
+        assert bars.label().startswith(figures.subject[:20])
+        clicked, delivered, opened = figures.clicked, figures.delivered, figures.opened
+        assert bars.at(0) == pytest.approx(100 * clicked / delivered if delivered else 0)
+        assert bars.at(1) == pytest.approx(100 * clicked / opened if opened else 0)
+
+    select_rows(page, list(range(11)))
+    assert not page.compare_button.isEnabled()  # (more than 10)
+
+
+def test_the_lists_tab_shows_subscribers_over_time_and_unsubscribes(
+    qtbot: QtBot, stats_page: StatisticsPage, stats_cache: Path
+) -> None:
+    page = stats_page
+    with Workspace.open(stats_cache) as workspace, workspace.reading() as con:
+        lists = cache.lists(con)
+    assert page.list_choice.count() == len(lists) == 3
+    page.tabs.setCurrentIndex(3)
+    for index, item in enumerate(lists):
+        page.list_choice.setCurrentIndex(index)
+        assert f"{item.subscribed:,} subscribed, {item.unsubscribed:,} unsubscribed" in (
+            page.list_counts.text()
+        )
+        chart = page.subscribers_chart.chart()
+        assert chart is not None
+        (line,) = chart.series()
+        assert [int(p.y()) for p in line.points()] == [n for _, n in item.subscribers_by_day]  # type: ignore[attr-defined]
+        assert page.unsubscribes_model.rowCount() == len(item.unsubscribes_by_campaign)
+        states = page.states_chart.chart()
+        assert states is not None
+        (bars,) = states.series()[0].barSets()  # type: ignore[attr-defined]
+        assert [bars.at(0), bars.at(1)] == [item.subscribed, item.unsubscribed]
+
+
+def test_export_the_table_a_chart_and_a_pdf_report(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = stats_page
+    answers: list[Path] = []
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *a, **k: answers.pop(0))
+
+    answers.append(tmp_path / "all.csv")
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    with (tmp_path / "all.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert tuple(rows[0]) == HEADER
+    assert [int(r[0]) for r in rows[1:]] == [c.campaign_id for c in page.model.campaigns]
+    assert "saved to" in page.status.text()
+
+    answers.append(tmp_path / "all.xlsx")
+    qtbot.keyClick(page.table, Qt.Key.Key_E, CTRL_SHIFT)
+    with zipfile.ZipFile(tmp_path / "all.xlsx") as book:
+        assert "xl/worksheets/sheet1.xml" in book.namelist()
+
+    first = page.model.campaigns[0]
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    answers.append(tmp_path / "chart")  # (.png added)
+    qtbot.mouseClick(page.detail_png, Qt.MouseButton.LeftButton)
+    image = QImage(str(tmp_path / "chart.png"))
+    assert not image.isNull()
+    assert (image.width(), image.height()) == (1200, 700)
+
+    answers.append(tmp_path / "report.pdf")
+    qtbot.mouseClick(page.detail_pdf, Qt.MouseButton.LeftButton)
+    report = (tmp_path / "report.pdf").read_bytes()
+    assert report.startswith(b"%PDF-")
+    text = pdf_text(tmp_path / "report.pdf")
+    assert first.subject in text
+    assert f"Clicked {first.clicked:,}" in text
+    click_rate = f"{100 * first.clicked / first.delivered:.2f} %"
+    assert click_rate in text
+    assert "Figures fetched from Mailjet" in text
+    assert "Opens are inflated" in text
+
+
+def test_a_comparison_report_holds_each_campaign(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = stats_page
+    select_rows(page, [0, 1, 2])
+    qtbot.mouseClick(page.compare_button, Qt.MouseButton.LeftButton)
+    monkeypatch.setattr(dialogs, "ask_save_file", lambda *a, **k: tmp_path / "three.pdf")
+    qtbot.mouseClick(page.compare_pdf, Qt.MouseButton.LeftButton)
+    text = pdf_text(tmp_path / "three.pdf")
+    assert "3 campaigns compared" in text
+    for figures in page.compare_model.campaigns:
+        assert figures.subject[:30] in text
+
+
+def pdf_text(path: Path) -> str:
+    document = QPdfDocument()
+    assert document.load(str(path)) == QPdfDocument.Error.None_
+    assert document.pageCount() == 1
+    return " ".join(document.getAllText(0).text().split())
+
+
+def test_offline_the_page_opens_from_the_cache_with_its_age(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    sandbox = Sandbox(seeded_store()).start()
+    try:
+        path = tmp_path / "ws.sqlite3"
+        with _client_for(sandbox)() as client, Workspace.open(path) as workspace:
+            fetch_statistics(client, workspace, full=False)  # (no detail: fetched when opened)
+        client_for = _client_for(sandbox)
+    finally:
+        sandbox.stop()
+    window = open_window(path)
+    page = show_stats(qtbot, window)
+    page.client_for = client_for
+    assert page.model.rowCount() == 12 + 1
+    assert page.age.text().startswith("Figures fetched just now.")
+    assert page.age.isVisible()
+
+    with qtbot.waitSignal(page.refreshed, timeout=20_000):
+        qtbot.keyClick(page, Qt.Key.Key_R, CTRL_SHIFT)
+    assert "Offline" in page.age.text()
+    assert page.status.text().startswith("Not refreshed:")
+    assert page.model.rowCount() == 12 + 1  # (the cached figures stay)
+
+    # A campaign whose detail was never fetched opens with its figures, and says so.
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open_selected()
+    assert "not fetched yet" in page.summary.text()
+    qtbot.waitUntil(lambda: not page.strip.busy, timeout=20_000)
+    assert "could not be fetched" in page.status.text()
+
+
+def test_refresh_fetches_in_the_background_and_a_first_open_fetches_the_detail(
+    qtbot: QtBot, open_window: OpenWindow, stats_sandbox: Sandbox
+) -> None:
+    window = open_window()
+    page = show_stats(qtbot, window)
+    assert page.age.text() == "No statistics fetched yet."
+    assert "Refresh from Mailjet" in page.empty.text()
+    page.client_for = _client_for(stats_sandbox)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+        assert page.strip.busy
+        assert not page.refresh_button.isEnabled()
+    assert page.status.text().startswith("Fetched statistics of 12 campaigns")
+    assert page.model.rowCount() == 13
+    assert page.age.text().startswith("Figures fetched just now.")
+
+
+def test_a_profile_without_keys_is_told_so(qtbot: QtBot, open_window: OpenWindow) -> None:
+    page = show_stats(qtbot, open_window())
+    page.client_for = lambda: None
+    with qtbot.waitSignal(page.refreshed, timeout=10_000):
+        page.refresh_from_mailjet()
+    assert "not connected to Mailjet" in page.status.text()
+
+
+def test_charts_follow_a_dark_palette_and_export_light(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path
+) -> None:
+    from PySide6.QtCharts import QChart
+    from PySide6.QtGui import QColor, QPalette
+
+    page = stats_page
+    select_rows(page, [0, 1])
+    qtbot.mouseClick(page.compare_button, Qt.MouseButton.LeftButton)
+    panel = page.compare_chart
+    chart = panel.chart()
+    assert chart is not None
+    assert chart.theme() == QChart.ChartTheme.ChartThemeLight
+    dark = QPalette(panel.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#181818"))
+    panel.setPalette(dark)  # (as when the OS switches to dark)
+    chart = panel.chart()
+    assert chart is not None
+    assert chart.theme() == QChart.ChartTheme.ChartThemeDark
+    assert chart.backgroundBrush().color() == QColor("#181818")
+    image = QImage(str(panel.save_png(tmp_path / "dark.png")))
+    assert image.pixelColor(5, 5) == QColor("white")  # (exports are light, for paper)
