@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
         "backup OUT.sqlite3 copies the workspace safely, mjdesk export OUT.csv writes the "
         "contacts a filter picks, mjdesk consent withdraw ADDRESS --reason TEXT withdraws "
         "consents, mjdesk gdpr access|erase ADDRESS answers a GDPR request, mjdesk sync "
-        "pull|plan|push --list NAME syncs a Mailjet list, mjdesk stats --csv OUT writes campaign "
-        "statistics (each takes --help).",
+        "pull|plan|push --list NAME syncs a Mailjet list, mjdesk preview --draft ID checks a "
+        "mailing before it is sent, mjdesk stats --csv OUT writes campaign statistics (each "
+        "takes --help).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument(
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from mjdesk.cli_sync import main as sync_main
 
         return sync_main(words[1:])
+    if words[:1] == ["preview"]:
+        from mjdesk.cli_preview import main as preview_main
+
+        return preview_main(words[1:])
     if words[:1] == ["stats"]:
         from mjdesk.cli_stats import main as stats_main
 

@@ -1,0 +1,107 @@
+"""``mjdesk preview`` as a scheduled check runs it: drafts fetched from the seeded sandbox, then
+rendered offline for a worst-case recipient, with the checklist's verdict as the exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mjdesk.core.contacts import NewContact, add_contacts
+from mjdesk.core.paths import AppPaths
+from mjdesk.core.workspace import Workspace
+from mjdesk.sandbox.seed import seeded_store
+from mjdesk.sandbox.server import Sandbox
+
+
+@pytest.fixture
+def seeded() -> Iterator[Sandbox]:
+    with Sandbox(seeded_store(contacts=200)) as sandbox:
+        yield sandbox
+
+
+def preview(
+    tmp_path: Path, *args: str, keys: tuple[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MJ_APIKEY")}
+    if keys:
+        env |= {"MJ_APIKEY_PUBLIC": keys[0], "MJ_APIKEY_PRIVATE": keys[1]}
+    return subprocess.run(
+        [sys.executable, "-m", "mjdesk", "preview", *args,
+         "--data-dir", str(tmp_path / "d"), "--profile", "Dept"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
+    )  # fmt: skip
+
+
+def _draft(sandbox: Sandbox, title: str) -> int:
+    account = next(iter(sandbox.store.accounts.values()))
+    return next(d.id for d in account.drafts.values() if d.title == title)
+
+
+def test_fetch_then_check_drafts_offline(tmp_path: Path, seeded: Sandbox) -> None:
+    file = AppPaths.under(tmp_path / "d").workspace_file("Dept")
+    with Workspace.open(file) as ws, ws.transaction() as con:
+        people = [
+            NewContact("ann@example.org", "Ann", "Lee"),
+            NewContact("long@example.org", "Maximiliana-Henrietta", "Featherstonehaugh-Smythe"),
+            NewContact("rtl@example.org", "ليلى", "حداد"),
+        ]
+        add_contacts(con, people, actor="t")
+    account = next(iter(seeded.store.accounts.values()))
+    keys = (account.api_key, account.secret_key)
+    no_unsub = _draft(seeded, "Alumni reunion (no unsubscribe link)")
+    broken = _draft(seeded, "Welcome back (syntax error)")
+
+    first = preview(tmp_path, "--draft", str(no_unsub), "--api-url", seeded.url, keys=keys)
+    assert first.returncode == 1, first.stderr
+    assert "Fetched" in first.stdout
+    assert "FAIL  Unsubscribe" in first.stdout
+    assert account.secret_key not in first.stdout + first.stderr
+
+    seeded.stop()  # from here on, the workspace's copy alone
+    checks, html = tmp_path / "checks.json", tmp_path / "mail.html"
+    worst = preview(tmp_path, "--draft", str(broken), "--worst-case",
+                    "--checks", str(checks), "--html", str(html))  # fmt: skip
+    assert worst.returncode == 1, worst.stderr
+    report = json.loads(checks.read_text(encoding="utf-8"))
+    assert report["status"] == "fail"
+    syntax = next(c for c in report["checks"] if c["key"] == "syntax")
+    assert syntax["status"] == "fail"
+    assert any("line" in case for case in syntax["cases"])
+    assert report["recipient"]["why"]  # each worst case says why it was picked
+    assert report["recipient"]["email"] in worst.stdout
+    written = html.read_text(encoding="utf-8")
+    assert "<script" not in written.lower()
+    assert "[[UNSUB_LINK" not in written  # placeholders are inert links in a preview
+
+
+def test_refusals_say_why_and_exit_2(tmp_path: Path) -> None:
+    Workspace.open(AppPaths.under(tmp_path / "d").workspace_file("Dept")).close()
+    unknown = preview(tmp_path, "--draft", "424242")
+    assert unknown.returncode == 2
+    assert "424242" in unknown.stderr
+    nobody = preview(tmp_path, "--draft", "1", "--contact", "nobody@example.org")
+    assert nobody.returncode == 2
+    missing = preview(tmp_path, str(tmp_path / "nope.html"))
+    assert missing.returncode == 2
+    assert "nope.html" in missing.stderr
+    both = preview(tmp_path, str(tmp_path / "a.html"), "--draft", "1")
+    assert both.returncode == 2
+
+
+def test_a_local_file_needs_no_workspace(tmp_path: Path) -> None:
+    page = tmp_path / "mail.html"
+    page.write_text(
+        '<html><head><title>Hello [[data:firstname:"friend"]]</title></head><body>'
+        '<p>Hi</p><a href="[[UNSUB_LINK_EN]]">Unsubscribe</a></body></html>',
+        encoding="utf-8",
+    )
+    done = preview(tmp_path, str(page))
+    assert done.returncode == 1  # (a file has no sender: the envelope check warns)
+    assert "Subject: Hello friend" in done.stdout
+    assert "PASS  Unsubscribe" in done.stdout
