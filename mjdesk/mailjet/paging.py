@@ -69,6 +69,36 @@ class _Clients:
             client.close()
 
 
+def each(
+    client: MailjetClient,
+    calls: Sequence[Callable[[MailjetClient], T]],
+    *,
+    parallel: int = PARALLEL,
+) -> list[T]:
+    """Every call's result, in order, with at most ``parallel`` in flight (each call given a
+    client of its own); the first error, or a cancel, stops the rest and is raised."""
+    clients = _Clients(client)
+
+    def one(call: Callable[[MailjetClient], T]) -> T:
+        with clients.borrowed() as lent:
+            return call(lent)
+
+    try:
+        with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="mj-each") as pool:
+            futures = [pool.submit(one, call) for call in calls]
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                for future in finished:
+                    if future.exception() is not None:
+                        for other in pending:
+                            other.cancel()
+                        raise future.exception()  # type: ignore[misc]
+            return [future.result() for future in futures]
+    finally:
+        clients.close()
+
+
 def _page(listing: Listing, offset: int) -> Callable[[MailjetClient], list[JsonObject]]:
     query = {**listing.filters, "Limit": PAGE_SIZE, "Offset": offset}
     return lambda client: client.get(listing.resource, filters=query)

@@ -77,6 +77,7 @@ from mjdesk.mailjet.errors import (
     Timeout,
 )
 from mjdesk.mailjet.paging import PARALLEL, Listing, read_all
+from mjdesk.mailjet.suppression import check_unknown_members
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,11 @@ def push_list(
     stops it (push again to resume)."""
     pace = pace or Pace()
     actor = actor or current_user()
+    with workspace.reading() as con:
+        local = con.execute("SELECT id FROM lists WHERE name = ?", (list_name,)).fetchone()
+        fresh = local is not None and journal.unfinished_run(con, int(local[0])) is None
+    if fresh:  # (people added here since the pull: Mailjet may block them)
+        check_unknown_members(client, workspace, int(local[0]))
     with workspace.transaction() as con:
         plan = make_plan(con, list_name)
         run = journal.unfinished_run(con, plan.list_id)

@@ -154,14 +154,17 @@ def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
     assert ws.fetch("SELECT count(*) FROM contact_flags WHERE flag = ?", (never,)) == [(0,)]
     # Each phase with its counts: when a step starts and when it is finished (the job
     # finished at once: no count while it ran), the verification's pages as they are read.
-    assert steps == [
+    assert steps[:5] == [
         ("Defining the consent properties", 0, 1),
         ("Defining the consent properties", 1, 1),
         ("Adding and updating contacts", 0, 3),
         ("Adding and updating contacts", 3, 3),
         ("Verifying: reading the list again (pages)", 0, 0),
-        ("Verifying: reading the list again (pages)", 3, 3),
     ]
+    pages = steps[5:]  # (the three pages read side by side: told as each comes, or together)
+    assert {phase for phase, _n, _t in pages} == {"Verifying: reading the list again (pages)"}
+    assert pages[-1][1:] == (3, 3)
+    assert [n for _p, n, _t in pages] == sorted(n for _p, n, _t in pages)
     assert ws.fetch("SELECT count(*) FROM activity WHERE action = 'push'") == [(1,)]
     assert ws.fetch("SELECT count FROM activity WHERE action = 'push'") == [(3,)]
     assert _runs(ws) == [("done", "Pushed “News” to Mailjet: 3 added")]
@@ -440,8 +443,10 @@ def test_above_the_threshold_the_adds_go_as_one_csv_import_with_addnoforce(
     assert practice.sandbox.count("POST", "CSVData") == 1
     assert practice.sandbox.count("POST", "csvimport") == 1
     assert practice.sandbox.count("POST", "managemanycontacts") == 0
-    # 1 + 6 to define the properties, upload, import, one poll, 3 reads to verify.
-    assert len(practice.sandbox.requests) - before == 13
+    # Dan joined here after the pull, so the four members Mailjet has never shown are
+    # looked up first (its exclusion list, its bounces, each by address); then 1 + 6 to
+    # define the properties, upload, import, one poll, 3 reads to verify.
+    assert len(practice.sandbox.requests) - before == 2 + 4 + 13
     upload = next(b for b in bodies if b.startswith(b"email,"))
     lines = upload.decode().splitlines()
     assert lines[0] == "email," + ",".join(sorted(n for n, _t in props.DEFINITIONS))
