@@ -44,16 +44,18 @@ CSV_THRESHOLD = 5000
 """Above this many adds and updates in one push, they go as one CSV import instead of
 batches. Measured against the sandbox with 50 ms a response (``python
 tests/bench/bench_sync_push.py --crossover``: jobs and imports at the sandbox's default
-pace, polled from 2 s with waits growing by half), writes + polls and seconds:
+pace, polled at once, after 0.5 s with waits growing by half, and once a job is seen
+moving when its pace says it ends), writes + polls and seconds:
 
     contacts   batches of 1,000        one CSV import
-     1,000        1 + 2,    2.2 s        2 + 2,   2.2 s
-     2,000        2 + 4,    4.4 s        2 + 2,   2.3 s
-     5,000        5 + 10,  11.0 s        2 + 2,   2.4 s
-    10,000       10 + 20,  22.1 s        2 + 2,   2.6 s
-    20,000       20 + 40,  44.3 s        2 + 2,   2.9 s
+     1,000        1 + 3,    1.5 s        2 + 3,   1.6 s
+     2,000        2 + 6,    3.1 s        2 + 3,   1.6 s
+     5,000        5 + 15,   7.8 s        2 + 3,   1.9 s
+    10,000       10 + 30,  15.3 s        2 + 3,   1.9 s
+    20,000       20 + 60,  31.1 s        2 + 4,   3.0 s
 
-So the import wins from about 2,000 contacts. The threshold is set higher, at five
+(Polled from 2 s with growing waits, as before, a batch took 2.2 s and 2 polls, an
+import of 20,000 2.9 s.) So the import wins from about 2,000 contacts. The threshold is set higher, at five
 batches, because below it the batches are worth their cost: Mailjet processes them at
 once while an import may queue (mailjet-api.md §5: "a run can take hours"; its real pace
 is UNCONFIRMED), a crash costs a batch of 1,000 read again rather than the whole import,
