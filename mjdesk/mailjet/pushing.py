@@ -9,11 +9,16 @@
   ``managemanycontacts`` jobs with ``unsub`` whatever their number: a withdrawal should
   take effect at once, and an import may wait in Mailjet's queue (mailjet-api.md §5).
   Erasures go one by one through ``DELETE /v4/contacts/{id}``. Jobs are polled with
-  growing waits; their ``Error``/``ErrorFile`` is read.
+  growing waits from half a second, and once seen moving when their pace says they end
+  (`mjdesk.mailjet.bulk.wait_until_finished`); their ``Error``/``ErrorFile`` is read.
 - A ``Completed`` job has proved nothing (mailjet-api.md §9.5): the last step re-reads the
   list (``/contact`` and ``/contactdata`` with ``ContactsList``, ``/listrecipient`` with
-  ``ContactsList`` and ``Unsub``: documented filters only) and only what it shows is
-  recorded as synced; the rest is reported as not applied.
+  ``ContactsList`` and ``Unsub``: documented filters only; four pages at a time,
+  `mjdesk.mailjet.paging`) and only what it shows is recorded as synced; the rest is
+  reported as not applied.
+- Before a new run, members no pull has seen in Mailjet are looked up there
+  (`mjdesk.mailjet.suppression`): whom Mailjet excludes, saw bounce or complain is
+  blocked by the plan, not added.
 - A write whose reply was lost (dropped connection, time-out, a 5xx) may have been
   applied: Mailjet is read again before deciding, and only what it lacks is sent again,
   as a step of its own. A 429 applies nothing: the write waits and goes again.
