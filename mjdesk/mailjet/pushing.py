@@ -104,7 +104,7 @@ PHASES = {
     "update": "Adding and updating contacts",
     "unsubscribe": "Unsubscribing contacts",
     "erase": "Erasing contacts",
-    "verify": "Verifying: reading the list again (pages)",
+    "verify": "Verifying (pages read)",
 }
 """Each kind of step's phase, as progress names it; a phase counts contacts (steps for the
 properties, one contact per erasure, pages read for the verification)."""

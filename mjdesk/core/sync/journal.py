@@ -55,11 +55,11 @@ moving when its pace says it ends), writes + polls and seconds:
     20,000       20 + 60,  31.1 s        2 + 4,   3.0 s
 
 (Polled from 2 s with growing waits, as before, a batch took 2.2 s and 2 polls, an
-import of 20,000 2.9 s.) So the import wins from about 2,000 contacts. The threshold is set higher, at five
-batches, because below it the batches are worth their cost: Mailjet processes them at
-once while an import may queue (mailjet-api.md §5: "a run can take hours"; its real pace
-is UNCONFIRMED), a crash costs a batch of 1,000 read again rather than the whole import,
-and their error file names each contact's problem."""
+import of 20,000 2.9 s.) So the import wins from about 2,000 contacts. The threshold is
+set higher, at five batches, because below it the batches are worth their cost: Mailjet
+processes them at once while an import may queue (mailjet-api.md §5: "a run can take
+hours"; its real pace is UNCONFIRMED), a crash costs a batch of 1,000 read again rather
+than the whole import, and their error file names each contact's problem."""
 
 ROUTE_CSV = "csv"
 """The payload's ``route`` of an add or update step sent as one CSV import."""

@@ -159,10 +159,10 @@ def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
         ("Defining the consent properties", 1, 1),
         ("Adding and updating contacts", 0, 3),
         ("Adding and updating contacts", 3, 3),
-        ("Verifying: reading the list again (pages)", 0, 0),
+        ("Verifying (pages read)", 0, 0),
     ]
     pages = steps[5:]  # (the three pages read side by side: told as each comes, or together)
-    assert {phase for phase, _n, _t in pages} == {"Verifying: reading the list again (pages)"}
+    assert {phase for phase, _n, _t in pages} == {"Verifying (pages read)"}
     assert pages[-1][1:] == (3, 3)
     assert [n for _p, n, _t in pages] == sorted(n for _p, n, _t in pages)
     assert ws.fetch("SELECT count(*) FROM activity WHERE action = 'push'") == [(1,)]
