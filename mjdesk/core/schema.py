@@ -622,6 +622,29 @@ CREATE TABLE stats_fetches (
 """
 
 
+MEMBERSHIP_SUMMARY_GUARD_VERSION = 13
+
+_SUMMARY_INPUTS_CHANGED = """
+    OLD.contact_id IS NOT NEW.contact_id OR OLD.list_id IS NOT NEW.list_id
+    OR (OLD.status = 'unsubscribed' OR coalesce(OLD.mailjet_status, '') = 'unsubscribed')
+        IS NOT (NEW.status = 'unsubscribed' OR coalesce(NEW.mailjet_status, '') = 'unsubscribed')
+"""
+
+# A membership's summaries on its contact (the lists, the subscription) follow only its
+# contact, its list and whether it counts as unsubscribed: a pull or a push that records
+# Mailjet's state and when it was synced (50,000 rows after a first push) changes none of
+# them, so the trigger no longer computes both summaries twice over for each such row.
+MEMBERSHIP_SUMMARY_GUARD = f"""
+DROP TRIGGER memberships_summary_on_update;
+CREATE TRIGGER memberships_summary_on_update AFTER UPDATE ON memberships
+WHEN {_SUMMARY_INPUTS_CHANGED.strip()}
+BEGIN
+    {_refresh_memberships("OLD.contact_id")}
+    {_refresh_memberships("NEW.contact_id")}
+END;
+"""
+
+
 class Migration(NamedTuple):
     """One step forward: from ``version - 1`` to ``version``."""
 
@@ -652,6 +675,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(MAILING_CACHE_VERSION, "drafts, templates and senders for preview", MAILING_CACHE),
     Migration(STATISTICS_CACHE_VERSION, "Mailjet statistics, cached", STATISTICS_CACHE),
+    Migration(
+        MEMBERSHIP_SUMMARY_GUARD_VERSION,
+        "membership summaries kept only when they can change",
+        MEMBERSHIP_SUMMARY_GUARD,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -69,10 +69,13 @@ class ProgressReport:
         self.phase = ""
         self.done = 0
         self.total = 0
+        self.counted = False
+        """Whether the counts are worth saying ("12,000 of 50,000"), not only the bar."""
 
     def __call__(self, done: int, total: int) -> None:
         self.done, self.total = done, total
 
-    def start(self, phase: str, total: int = 0) -> None:
-        """A new phase begins, with ``total`` steps if known."""
-        self.phase, self.done, self.total = phase, 0, total
+    def start(self, phase: str, total: int = 0, *, counted: bool = False) -> None:
+        """A new phase begins, with ``total`` steps if known; ``counted``: its name says
+        what it counts (contacts, pages), so the counts are shown beside it."""
+        self.phase, self.done, self.total, self.counted = phase, 0, total, counted

@@ -251,6 +251,23 @@ def csv_error_kinds(text: str) -> list[str]:
 
 S = TypeVar("S", JobStatus, CsvImportStatus)
 
+SOONEST = 0.25
+"""The shortest wait between two polls, however close the job seems to its end."""
+MARGIN = 1.1
+"""A job's time left, as its pace so far forecasts it, is waited this much longer: a poll a
+little late costs only that, one a little early costs a request and another wait."""
+
+
+def share_done(status: JobStatus | CsvImportStatus, rows: int) -> float:
+    """How far through its rows a running job is (0 to 1): ``Current`` of ``Count`` for an
+    import, ``Count`` (processed so far) of the ``rows`` sent for a ``managemanycontacts``
+    job."""
+    if isinstance(status, CsvImportStatus):
+        done, total = status.current, status.count or rows
+    else:
+        done, total = status.count, rows
+    return 1.0 if status.finished else min(1.0, done / total) if total > 0 else 0.0
+
 
 def wait_until_finished(
     client: MailjetClient,
@@ -262,21 +279,44 @@ def wait_until_finished(
     clock: Callable[[], float] = time.monotonic,
     growth: float = 1.0,
     max_interval: float = 60.0,
+    share: Callable[[S], float] | None = None,
+    on_status: Callable[[S], None] | None = None,
 ) -> S:
     """Poll until the job finishes, honouring the client's cancel token between polls; with
     ``growth`` above 1 each wait is that much longer than the last (up to ``max_interval``),
-    so a long job is not polled needlessly often."""
+    so a long job is not polled needlessly often.
+
+    With ``share`` (how far through its work a status says the job is), a job seen moving
+    at two polls in a row is next polled when its pace between them says it will be done
+    (a queued job, one just started or not moving goes on with the growing waits: the
+    time before it moved says nothing of its pace): a job of a few seconds is polled
+    about when it ends, not a growing wait later, and a long one a few times, not every
+    ``max_interval``.
+    ``on_status`` is told each status polled (progress)."""
     started = clock()
+    last = (started, 0.0)  # (when it was asked, share) of the last poll
     while True:
         client.cancel.check()
+        asked = clock()  # (what a status says is as of when it was asked, not answered)
         status = poll()
+        if on_status is not None:
+            on_status(status)
         if status.finished:
             return status
-        if clock() - started > limit:
+        now = clock()
+        if now - started > limit:
             raise UnexpectedReply(f"The job was still {status.status} after {limit:.0f} s")
-        if sleep is None:
-            client.cancel.wait(interval)
+        since, before = last
+        done = share(status) if share is not None else 0.0
+        last = (asked, done)
+        if before > 0.0 and done > before and asked > since:
+            left = (1.0 - done) * (asked - since) / (done - before)
+            wait = min(max_interval, max(SOONEST, asked + left * MARGIN - now))
         else:
-            sleep(interval)
-        if growth > 1.0:
-            interval = min(max_interval, interval * growth)
+            wait = interval
+            if growth > 1.0:
+                interval = min(max_interval, interval * growth)
+        if sleep is None:
+            client.cancel.wait(wait)
+        else:
+            sleep(wait)

@@ -9,11 +9,16 @@
   ``managemanycontacts`` jobs with ``unsub`` whatever their number: a withdrawal should
   take effect at once, and an import may wait in Mailjet's queue (mailjet-api.md §5).
   Erasures go one by one through ``DELETE /v4/contacts/{id}``. Jobs are polled with
-  growing waits; their ``Error``/``ErrorFile`` is read.
+  growing waits from half a second, and once seen moving when their pace says they end
+  (`mjdesk.mailjet.bulk.wait_until_finished`); their ``Error``/``ErrorFile`` is read.
 - A ``Completed`` job has proved nothing (mailjet-api.md §9.5): the last step re-reads the
   list (``/contact`` and ``/contactdata`` with ``ContactsList``, ``/listrecipient`` with
-  ``ContactsList`` and ``Unsub``: documented filters only) and only what it shows is
-  recorded as synced; the rest is reported as not applied.
+  ``ContactsList`` and ``Unsub``: documented filters only; four pages at a time,
+  `mjdesk.mailjet.paging`) and only what it shows is recorded as synced; the rest is
+  reported as not applied.
+- Before a new run, members no pull has seen in Mailjet are looked up there
+  (`mjdesk.mailjet.suppression`): whom Mailjet excludes, saw bounce or complain is
+  blocked by the plan, not added.
 - A write whose reply was lost (dropped connection, time-out, a 5xx) may have been
   applied: Mailjet is read again before deciding, and only what it lacks is sent again,
   as a step of its own. A 429 applies nothing: the write waits and goes again.
@@ -24,6 +29,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -49,6 +55,7 @@ from mjdesk.mailjet.bulk import (
     csv_import_status,
     job_errors,
     job_status,
+    share_done,
     start_csv_import,
     start_list_job,
     upload_csv,
@@ -56,13 +63,13 @@ from mjdesk.mailjet.bulk import (
 )
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.contacts import (
+    Contact,
     ListAction,
+    Membership,
     check_action,
     create_property,
     erase_contact,
     get_contact,
-    list_contacts,
-    list_memberships,
     list_properties,
 )
 from mjdesk.mailjet.errors import (
@@ -74,10 +81,13 @@ from mjdesk.mailjet.errors import (
     ServerError,
     Timeout,
 )
+from mjdesk.mailjet.paging import PARALLEL, Listing, read_all
+from mjdesk.mailjet.suppression import check_unknown_members
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+S = TypeVar("S", JobStatus, CsvImportStatus)
 
 LOST_REPLY = (Offline, Timeout, ServerError)
 """Errors after which a write may or may not have been applied."""
@@ -90,12 +100,19 @@ READ_AGAIN = "read again"
 
 PHASES = {
     "define_properties": "Defining the consent properties",
-    "add": "Adding and updating",
-    "update": "Adding and updating",
-    "unsubscribe": "Unsubscribing",
-    "erase": "Erasing",
-    "verify": "Verifying",
+    "add": "Adding and updating contacts",
+    "update": "Adding and updating contacts",
+    "unsubscribe": "Unsubscribing contacts",
+    "erase": "Erasing contacts",
+    "verify": "Verifying (pages read)",
 }
+"""Each kind of step's phase, as progress names it; a phase counts contacts (steps for the
+properties, one contact per erasure, pages read for the verification)."""
+
+PushProgress = Callable[[str, int, int], None]
+"""Told the phase, how much of it is done and its total (in the units its name says):
+when a step starts, as a job or the verification moves on, and when a step is finished
+(the journal is committed by then)."""
 
 
 @dataclass
@@ -104,15 +121,19 @@ class Pace:
 
     batch_size: int = journal.BATCH_SIZE
     csv_threshold: int = journal.CSV_THRESHOLD
-    poll_interval: float = 2.0
+    poll_interval: float = 0.5
     poll_growth: float = 1.5
     poll_max: float = 30.0
     job_limit: float = 3600.0
     settle_seconds: float = 10.0
     """How long to wait after a lost reply before reading Mailjet again (a job that did
     start may still be running)."""
+    parallel_reads: int = PARALLEL
+    """Requests in flight at once when Mailjet is read again to verify (1: one by one)."""
     sleep: Callable[[float], None] | None = None
     """Replaces the cancellable waits (tests move the sandbox's clock on instead)."""
+    clock: Callable[[], float] = time.monotonic
+    """What a job's pace is timed with (tests give the sandbox's clock, with ``sleep``)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,14 @@ class PushResult:
     changes: Changes = field(default_factory=Changes)
 
 
+def _units(kind: str, contacts: int) -> int:
+    """What a step counts for in its phase's progress: its contacts (a job), one (an
+    erasure, the properties), none (the verification counts its pages as it reads)."""
+    if kind in journal.JOB_KINDS:
+        return contacts
+    return 0 if kind == "verify" else 1
+
+
 class PushStopped(UserError):
     """Mailjet or the network stopped the push; it resumes where it stopped."""
 
@@ -138,19 +167,24 @@ def push_list(
     workspace: Workspace,
     list_name: str,
     *,
-    progress: Callable[[str, int], None] | None = None,
+    progress: PushProgress | None = None,
     cancel: CancelToken | None = None,
     pace: Pace | None = None,
     actor: str | None = None,
 ) -> PushResult:
     """Push the plan of ``list_name`` to Mailjet, or resume its unfinished push.
 
-    ``progress`` is told the phase and how many steps are finished, after each step (the
-    journal is committed by then). ``cancel`` (the client's token unless given) stops
-    the push between steps; the client's own token also stops a job's polling. Raises
-    `PushStopped` when Mailjet or the network stops it (push again to resume)."""
+    ``progress`` (a `PushProgress`) is told each phase's counts as it goes. ``cancel``
+    (the client's token unless given) stops the push between steps; the client's own
+    token also stops a job's polling. Raises `PushStopped` when Mailjet or the network
+    stops it (push again to resume)."""
     pace = pace or Pace()
     actor = actor or current_user()
+    with workspace.reading() as con:
+        local = con.execute("SELECT id FROM lists WHERE name = ?", (list_name,)).fetchone()
+        fresh = local is not None and journal.unfinished_run(con, int(local[0])) is None
+    if fresh:  # (people added here since the pull: Mailjet may block them)
+        check_unknown_members(client, workspace, int(local[0]))
     with workspace.transaction() as con:
         plan = make_plan(con, list_name)
         run = journal.unfinished_run(con, plan.list_id)
@@ -179,7 +213,7 @@ class _Pusher:
         run: Run,
         pace: Pace,
         cancel: CancelToken,
-        progress: Callable[[str, int], None] | None,
+        progress: PushProgress | None,
         actor: str,
     ) -> None:
         self.client = client
@@ -191,14 +225,19 @@ class _Pusher:
         self.actor = actor
         self.notes: list[str] = []
         self.lost: dict[int, int] = {}
-        self.finished = 0
         self.resumed = False
+        self.totals: dict[str, int] = {}
+        """Each phase's size (`PHASES`), and how much of it is finished."""
+        self.finished: dict[str, int] = {}
 
     def go(self, resumed: bool) -> PushResult:
         self.resumed = resumed
         if resumed:
             started = self.run.started_at.replace("T", " ")[:16]
             self.notes.append(f"resumed the push started {started} UTC")
+        with self.workspace.reading() as con:
+            for kind, finished, size in journal.step_sizes(con, self.run.id):
+                self._count(kind, size, finished=finished)
         try:
             while True:
                 self.cancel.check()
@@ -206,12 +245,15 @@ class _Pusher:
                     step = journal.next_step(con, self.run.id)
                 if step is None:  # (only when verified by another process meanwhile)
                     return PushResult(self.run.list_name, "done", resumed, "Already pushed.")
+                phase = PHASES[step.kind]
+                self._tell(phase)
                 done = self._do(step)
-                self.finished += 1
-                if self.progress is not None:
-                    self.progress(PHASES[step.kind], self.finished)
                 if done is not None:
                     return done
+                with self.workspace.reading() as con:
+                    if journal.step_finished(con, step):
+                        self.finished[phase] += _units(step.kind, len(step.contacts))
+                self._tell(phase)
         except Cancelled:
             so_far = self._so_far()
             with self.workspace.transaction() as con:
@@ -230,6 +272,23 @@ class _Pusher:
                 f"The push of “{self.run.list_name}” stopped: {error.user_message} "
                 f"{self._so_far()} Push again to resume where it stopped."
             ) from error
+
+    # -- progress -------------------------------------------------------------------------------
+
+    def _count(self, kind: str, size: int, *, finished: bool = False) -> None:
+        """A step of the run counted in its phase's total (and as finished)."""
+        phase = PHASES[kind]
+        units = _units(kind, size)
+        self.totals[phase] = self.totals.get(phase, 0) + units
+        self.finished[phase] = self.finished.get(phase, 0) + (units if finished else 0)
+
+    def _tell(self, phase: str, moving: int = 0, total: int | None = None) -> None:
+        """Progress told the phase's finished steps' count (plus ``moving``: contacts a
+        running job has processed, pages read) of its total."""
+        if self.progress is not None:
+            known = self.totals[phase] if total is None else total
+            done = self.finished[phase] + moving
+            self.progress(phase, min(known, done) if known else done, known)
 
     # -- the journal --------------------------------------------------------------------------
 
@@ -341,16 +400,31 @@ class _Pusher:
             self._mark(step, "sent", job_id=job_id)
         assert job_id is not None
         ident = job_id
-        status = wait_until_finished(
+        status = self._poll(step, lambda: job_status(self.client, ident, list_id))
+        self._job_finished(step, status, len(step.contacts))
+
+    def _poll(self, step: Step, poll: Callable[[], S]) -> S:
+        """Poll a step's job until it finishes, next when its pace says it should be done;
+        progress is told the contacts it has processed so far."""
+        rows = len(step.contacts)
+        phase = PHASES[step.kind]
+
+        def moving(status: S) -> None:
+            if not status.finished:  # (the finished step is told once it is marked)
+                self._tell(phase, int(share_done(status, rows) * rows))
+
+        return wait_until_finished(
             self.client,
-            lambda: job_status(self.client, ident, list_id),
+            poll,
             interval=self.pace.poll_interval,
             growth=self.pace.poll_growth,
             max_interval=self.pace.poll_max,
             limit=self.pace.job_limit,
             sleep=self.pace.sleep,
+            clock=self.pace.clock,
+            share=lambda status: share_done(status, rows),
+            on_status=moving,
         )
-        self._job_finished(step, status, len(step.contacts))
 
     def _job_finished(self, step: Step, status: JobStatus, total: int) -> None:
         result = f"{status.status}: {status.count:,} of {total:,} processed"
@@ -430,15 +504,7 @@ class _Pusher:
             import_id = started.import_id
             self._mark(step, "sent", job_id=import_id)
         ident = import_id
-        status = wait_until_finished(
-            self.client,
-            lambda: csv_import_status(self.client, ident),
-            interval=self.pace.poll_interval,
-            growth=self.pace.poll_growth,
-            max_interval=self.pace.poll_max,
-            limit=self.pace.job_limit,
-            sleep=self.pace.sleep,
-        )
+        status = self._poll(step, lambda: csv_import_status(self.client, ident))
         self._import_finished(step, status)
 
     def _import_finished(self, step: Step, status: CsvImportStatus) -> None:
@@ -485,6 +551,7 @@ class _Pusher:
                 seq = journal.add_step(
                     con, self.run.id, step.kind, {**step.payload, "contacts": missing}
                 )
+                self._count(step.kind, len(missing))
                 text = (
                     f"{why}; {READ_AGAIN}: {applied:,} of {len(wanted):,} applied, the "
                     f"other {len(missing):,} sent again (step {seq})"
@@ -528,6 +595,7 @@ class _Pusher:
             self._observe(
                 (str(c["email"]) for c in wanted.values()),
                 properties=any(c["action"] != "unsubscribe" for c in wanted.values()),
+                progress=lambda pages, known: self._tell(PHASES["verify"], pages, known),
             )
             if wanted
             else {}
@@ -556,22 +624,55 @@ class _Pusher:
 
     # -- reading Mailjet again ----------------------------------------------------------------
 
-    def _observe(self, emails: Iterable[str], *, properties: bool) -> dict[str, Seen]:
-        """The list as Mailjet holds it now, for these addresses (by address key)."""
+    def _observe(
+        self,
+        emails: Iterable[str],
+        *,
+        properties: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Seen]:
+        """The list as Mailjet holds it now, for these addresses (by address key): its
+        contacts, its unsubscribed memberships and (``properties``) its contacts' values,
+        read with up to ``pace.parallel_reads`` requests at once (``progress`` is told the
+        pages read and how many there are, 0 while not known)."""
         list_id = self.run.mailjet_list_id
         keys = {email_key(e) for e in emails}
+        listings = [
+            Listing("contact", {"ContactsList": list_id}),
+            Listing("listrecipient", {"ContactsList": list_id, "Unsub": "true"}),
+        ]
+        if properties:
+            listings.append(Listing("contactdata", {"ContactsList": list_id}))
+        if self.pace.parallel_reads > 1:
+            read = read_all(
+                self.client, listings, parallel=self.pace.parallel_reads, progress=progress
+            )
+        else:
+            read, pages = [], 0  # (one by one: how many pages there are is not known)
+
+            def paged(_rows: int) -> None:
+                nonlocal pages
+                pages += 1
+                if progress is not None:
+                    progress(pages, 0)
+
+            for listing in listings:
+                rows = self.client.get_all(
+                    listing.resource, filters=listing.filters, progress=paged
+                )
+                read.append(list(rows))
         contacts = [
-            c for c in list_contacts(self.client, list_id=list_id) if email_key(c.email) in keys
+            contact
+            for contact in map(Contact.from_api, read[0])
+            if email_key(contact.email) in keys
         ]
         unsubscribed = {
-            m.contact_id
-            for m in list_memberships(self.client, list_id=list_id, unsubscribed=True)
-            if m.is_unsubscribed
+            m.contact_id for m in map(Membership.from_api, read[1]) if m.is_unsubscribed
         }
         values: dict[int, dict[str, object]] = {}
         if properties and contacts:
             ids = {c.id for c in contacts}
-            for row in self.client.get_all("contactdata", filters={"ContactsList": list_id}):
+            for row in read[2]:
                 ident = int(row.get("ContactID") or row.get("ID") or 0)
                 if ident in ids:
                     values[ident] = {str(i["Name"]): i.get("Value") for i in row.get("Data", [])}

@@ -38,7 +38,8 @@ from mjdesk.mailjet.contacts import (
     list_lists,
     list_memberships,
 )
-from mjdesk.mailjet.errors import NotAllowed, NotFound
+from mjdesk.mailjet.errors import NotFound
+from mjdesk.mailjet.suppression import check_unknown_members, hard_bounces
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,19 @@ class Pulled:
 
     result: PullResult
     erased: int
+    blocked_elsewhere: int = 0
+    """Members not on the Mailjet list whom Mailjet has excluded, bounced or seen complain
+    (found by `check_unknown_members`): the plan blocks them."""
 
     @property
     def message(self) -> str:
-        return self.result.message
+        if not self.blocked_elsewhere:
+            return self.result.message
+        who = "member" if self.blocked_elsewhere == 1 else "members"
+        return (
+            f"{self.result.message} {self.blocked_elsewhere:,} {who} not on the Mailjet list "
+            "yet are excluded, bounced or complained of spam in Mailjet: blocked in the plan."
+        )
 
 
 def pull_list(
@@ -102,7 +112,7 @@ def pull_list(
     }
     contacts += _gone_from_list(client, workspace, mailjet_list.id, contacts)
     properties, read_all = _properties(client, workspace, mailjet_list.id, contacts, tell)
-    bounced = _hard_bounces(client, mailjet_list.id)
+    bounced = hard_bounces(client, mailjet_list.id)
     pull = ListPull(
         PulledList(mailjet_list.id, mailjet_list.name),
         [
@@ -140,7 +150,8 @@ def pull_list(
     for contact_id in result.erased_elsewhere:
         erase_contact(workspace, contact_id, reason=ERASED_ELSEWHERE)
         erased += 1
-    return Pulled(result, erased)
+    tell("Checking members new to the list", 0)
+    return Pulled(result, erased, check_unknown_members(client, workspace, result.list_id))
 
 
 def _gone_from_list(
@@ -237,19 +248,3 @@ def _properties(
         result[ident] = get_contact_data(client, ident)
         tell("Reading properties", done)
     return result, read_all
-
-
-def _hard_bounces(client: MailjetClient, list_id: int) -> dict[int, str]:
-    """The members whose mail bounced for good, with when (Mailjet's event log)."""
-    try:
-        rows = list(
-            client.get_all("bouncestatistics", filters={"ContactsList": list_id, "FromTS": 0})
-        )
-    except (NotFound, NotAllowed) as problem:  # (a key without statistics: none to add)
-        log.info("bounces not read: %s", type(problem).__name__)
-        return {}
-    return {
-        int(row["ContactID"]): str(row.get("BouncedAt") or "")
-        for row in rows
-        if row.get("IsStatePermanent") in (True, "true", 1)
-    }

@@ -28,7 +28,7 @@ from mjdesk.core.contacts import ConsentRecord, NewContact, add_contacts  # noqa
 from mjdesk.core.edits import add_to_list  # noqa: E402
 from mjdesk.core.workspace import Workspace  # noqa: E402
 from mjdesk.mailjet.client import MailjetClient  # noqa: E402
-from mjdesk.mailjet.pushing import Pace, push_list  # noqa: E402
+from mjdesk.mailjet.pushing import PHASES, Pace, push_list  # noqa: E402
 from mjdesk.mailjet.syncing import pull_list  # noqa: E402
 from mjdesk.sandbox.server import Sandbox  # noqa: E402
 from mjdesk.sandbox.store import ContactsList  # noqa: E402
@@ -70,8 +70,8 @@ class Tally:
         self.start = len(sandbox.requests)
         self.before_verify = self.start
 
-    def progress(self, phase: str, _done: int) -> None:
-        if phase != "Verifying":
+    def progress(self, phase: str, _done: int, _total: int) -> None:
+        if phase != PHASES["verify"]:
             self.before_verify = len(self.sandbox.requests)
 
     def figures(self) -> tuple[int, int, int, int]:
@@ -157,10 +157,17 @@ def crossover(args: argparse.Namespace) -> int:
                     stamps: list[float] = []
 
                     def progress(
-                        phase: str, done: int, tally: Tally = tally, stamps: list[float] = stamps
+                        phase: str,
+                        done: int,
+                        total: int,
+                        tally: Tally = tally,
+                        stamps: list[float] = stamps,
                     ) -> None:
-                        tally.progress(phase, done)
-                        stamps.append(time.perf_counter())
+                        tally.progress(phase, done, total)
+                        if phase == PHASES["define_properties"] and done == total:
+                            stamps[:] = [time.perf_counter()]
+                        elif phase != PHASES["verify"]:
+                            stamps.append(time.perf_counter())
 
                     push_list(
                         client,
@@ -171,7 +178,7 @@ def crossover(args: argparse.Namespace) -> int:
                     )
                     writes, polls, _, _ = tally.figures()
                     # From the properties defined to the last write's step done.
-                    seconds = stamps[-2] - stamps[0]
+                    seconds = stamps[-1] - stamps[0]
                     line += f"   {route} {writes - 6:>3} + {polls:>3} polls {seconds:6.1f} s"
         print(line)
     return 0

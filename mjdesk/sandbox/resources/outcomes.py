@@ -42,6 +42,10 @@ def campaign_links(campaign: Campaign) -> list[str]:
     return [f"https://dept.example.ac.uk/news/{campaign.id}/{part}" for part in LINK_PARTS]
 
 
+def _provider(email: str) -> str:
+    return PROVIDERS.get(email.rpartition("@")[2], "Other")
+
+
 def draw_outcomes(
     account: Account,
     rng: random.Random,
@@ -59,7 +63,7 @@ def draw_outcomes(
     stamp = rfc3339(sent)
     for contact in recipients:
         message = account.new_id()
-        esp = PROVIDERS.get(contact.email.rpartition("@")[2], "Other")
+        esp = _provider(contact.email)
 
         made = partial(Outcome, campaign.id, contact.id, message)
         roll = rng.random()
@@ -120,16 +124,27 @@ def settle_outcomes(account: Account, now: datetime) -> None:
 
 def campaign_sent(account: Account, campaign: Campaign, now: datetime) -> None:
     """Statistics for a draft just sent in the sandbox: its list's subscribed members receive
-    it; deliveries count at once, opens and clicks over the following 30 minutes."""
-    recipients = [
+    it, but those excluded from campaigns (not sent at all), and those who complained of
+    spam or bounced for good before, whose message Mailjet blocks ("blocked": its help
+    centre names a spam report and a hard bounce history as the usual reasons); deliveries
+    count at once, opens and clicks over the following 30 minutes."""
+    bounced = {e.contact_id for e in account.events if e.kind == "bounce" and e.permanent}
+    members = [
         account.contacts[m.contact_id]
         for m in account.memberships.values()
         if m.list_id == campaign.list_id
         and not m.is_unsubscribed
         and not account.contacts[m.contact_id].is_excluded
     ]
+    blocked = [c for c in members if c.is_spam_complaining or c.id in bounced]
+    recipients = [c for c in members if not (c.is_spam_complaining or c.id in bounced)]
     rng = random.Random(campaign.id)
     outcomes = draw_outcomes(account, rng, campaign, recipients, spread=timedelta(minutes=30))
+    stamp = rfc3339(_when(campaign.send_start_at))
+    outcomes += [
+        Outcome(campaign.id, c.id, account.new_id(), "blocked", stamp, _provider(c.email))
+        for c in blocked
+    ]
     add_outcomes(account, outcomes, now)
 
 

@@ -135,7 +135,10 @@ class JobStrip(QWidget):
             self._phase, self._phase_began = progress.phase, time.monotonic()
         if self._cancel is not None and not self._cancel.cancelled:
             left = time_left(progress.done, progress.total, time.monotonic() - self._phase_began)
-            self.label.setText(f"{progress.phase} ({left})" if left else progress.phase)
+            said = progress.phase
+            if progress.counted and progress.total > 0:
+                said += f": {progress.done:,} of {progress.total:,}"
+            self.label.setText(f"{said} ({left})" if left else said)
         if progress.total > 0:
             self.bar.setRange(0, 1000)
             self.bar.setValue(min(1000, progress.done * 1000 // progress.total))

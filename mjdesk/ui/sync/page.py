@@ -488,7 +488,7 @@ class SyncPage(QWidget):
                     workspace,
                     name,
                     cancel=cancel,
-                    progress=lambda phase, n: _tell(progress, phase, n),
+                    progress=lambda phase, done, total: _count(progress, phase, done, total),
                 )
 
         self._last_pull = ""
@@ -568,3 +568,10 @@ def _tell(progress: ProgressReport, phase: str, done: int) -> None:
     if progress.phase != phase:
         progress.start(phase)
     progress(done, 0)
+
+
+def _count(progress: ProgressReport, phase: str, done: int, total: int) -> None:
+    """A push's progress: each phase with its counts (so the strip says the time left)."""
+    if progress.phase != phase:
+        progress.start(phase, total, counted=True)
+    progress(done, total)

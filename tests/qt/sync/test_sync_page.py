@@ -201,3 +201,45 @@ def test_a_push_stopped_while_mailjet_works_is_resumed_and_sends_nothing_twice(
     qtbot.waitUntil(lambda: page.status.text().startswith("Pushed “News”"), timeout=20_000)
     assert practice.sandbox.count("POST", "managemanycontacts") == 1  # (not sent again)
     qtbot.waitUntil(lambda: page.push_button.text() == "Pus&h to Mailjet…", timeout=5_000)
+
+
+def test_a_push_shows_each_phase_with_its_counts_and_the_time_left(
+    qtbot: QtBot, open_window: OpenWindow, practice: Practice, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 people to add, in a job Mailjet takes 100 s over (on the sandbox's clock, moved
+    on by hand): half-way, the strip says how many of them are done and how long is left."""
+    from mjdesk.core.edits import add_to_list as add_here
+
+    news_in_mailjet(practice)
+    window = open_window()
+    page = sync_page(qtbot, window, practice)
+    with window.workspace.transaction() as con:
+        add_contacts(
+            con,
+            [NewContact(f"new{n}@york.ac.uk", consent=PROOF) for n in range(20)],
+            actor="t",
+        )
+    add_here(window.workspace, range(3, 23), "News")
+    with qtbot.waitSignal(page.planned, timeout=10_000):
+        pull(qtbot, page, "News")
+    monkeypatch.setattr(dialogs, "ask_confirm", lambda *_a: True)
+    store = practice.sandbox.store
+    store.options.job_seconds = 100
+    qtbot.mouseClick(page.push_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: practice.sandbox.count("POST", "managemanycontacts") == 1, timeout=10_000
+    )
+    store.advance(60)  # (queued for 20 s, then half of its contacts done)
+    qtbot.waitUntil(
+        lambda: page.strip.label.text().startswith("Adding and updating contacts: 10 of 21 ("),
+        timeout=10_000,
+    )
+    said = page.strip.label.text()
+    assert said.endswith(" s left)"), said
+    assert page.strip.bar.maximum() == 1000
+    assert page.strip.bar.value() == 10 * 1000 // 21
+
+    store.advance(60)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Pushed “News”"), timeout=20_000)
+    assert page.status.text().startswith("Pushed “News” to Mailjet: 20 added; 1 updated.")
+    assert not page.strip.isVisible()

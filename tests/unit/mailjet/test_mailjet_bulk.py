@@ -201,3 +201,50 @@ def test_waiting_is_cancellable(client: MailjetClient, practice: Practice) -> No
         bulk.wait_until_finished(
             client, lambda: bulk.job_status(client, job, newsletter.id), sleep=cancel
         )
+
+
+def test_a_moving_job_is_next_polled_when_its_pace_says_it_ends(client: MailjetClient) -> None:
+    """A job of 10,000 rows, queued for 2 s then 1,000 rows a second (done at 12 s): polled
+    with growing waits while queued, then at the end its pace forecasts, not a growing wait
+    after it; each status is handed on (progress)."""
+    now = [0.0]
+    told: list[int] = []
+
+    def poll() -> bulk.CsvImportStatus:
+        current = min(10_000, max(0, int((now[0] - 2.0) * 1_000)))
+        status = "Completed" if current == 10_000 else "Importing"
+        return bulk.CsvImportStatus(7, status, 10_000, current, 0, "addnoforce")
+
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    done = bulk.wait_until_finished(
+        client,
+        poll,
+        interval=0.5,
+        growth=1.5,
+        max_interval=30.0,
+        sleep=sleep,
+        clock=lambda: now[0],
+        share=lambda status: bulk.share_done(status, 10_000),
+        on_status=lambda status: told.append(status.current),
+    )
+    assert done.status == "Completed"
+    # Queued at 0, 0.5 and 1.25 s; moving at 2.375 s (375 rows) and 4.0625 s (2,062): the
+    # pace between those two says 7.9 s more, and a tenth is added.
+    assert waits == pytest.approx([0.5, 0.75, 1.125, 1.6875, 7.94 * bulk.MARGIN], abs=0.01)
+    assert 12.0 <= now[0] <= 12.0 * bulk.MARGIN
+    assert told[0] == 0
+    assert told[-1] == 10_000
+    assert told == sorted(told)
+
+
+def test_share_done_counts_rows_processed_of_rows_sent() -> None:
+    job = bulk.JobStatus(1, "Importing", 250, "", "")
+    assert bulk.share_done(job, 1_000) == 0.25
+    assert bulk.share_done(bulk.JobStatus(1, "Completed", 0, "", ""), 1_000) == 1.0
+    assert bulk.share_done(bulk.CsvImportStatus(2, "Importing", 400, 100, 0, "x"), 999) == 0.25
+    assert bulk.share_done(bulk.JobStatus(1, "Allocated", 0, "", ""), 0) == 0.0

@@ -10,7 +10,9 @@ Every request body the sandbox receives here is checked for ``addforce``."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from mjdesk.core.sync import consent_properties as props
 from mjdesk.core.sync.plan import Action, make_plan
 from mjdesk.core.work import CancelToken
 from mjdesk.core.workspace import Workspace
+from mjdesk.mailjet import client as client_module
+from mjdesk.mailjet import paging
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.contacts import (
     add_to_list,
@@ -36,7 +40,7 @@ from mjdesk.mailjet.contacts import (
     list_memberships,
     unsubscribe_membership,
 )
-from mjdesk.mailjet.pushing import Pace, PushStopped, push_list
+from mjdesk.mailjet.pushing import PHASES, Pace, PushStopped, push_list
 from mjdesk.mailjet.retry import RetryPolicy
 from mjdesk.mailjet.syncing import pull_list
 from mjdesk.sandbox.store import Account
@@ -131,8 +135,10 @@ def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
     never = Flag.NEVER_SYNCED.stored
     assert ws.fetch("SELECT count(*) FROM contact_flags WHERE flag = ?", (never,)) == [(3,)]
     before = len(practice.sandbox.requests)
-    steps: list[tuple[str, int]] = []
-    result = push_list(client, ws, "News", pace=FAST, progress=lambda p, n: steps.append((p, n)))
+    steps: list[tuple[str, int, int]] = []
+    result = push_list(
+        client, ws, "News", pace=FAST, progress=lambda p, n, t: steps.append((p, n, t))
+    )
     assert result.state == "done", result.message
     # Requests of a first push of 3: 1 + 6 to define the properties, 1 job and 1 poll, 3
     # reads to verify (the list's contacts, its unsubscribed members, their properties).
@@ -146,11 +152,19 @@ def test_a_first_push_adds_the_consented_members_and_a_second_sends_nothing(
     assert ann[props.WORDING] == "Yes to news"
     assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
     assert ws.fetch("SELECT count(*) FROM contact_flags WHERE flag = ?", (never,)) == [(0,)]
-    assert [p for p, _n in steps] == [
-        "Defining the consent properties",
-        "Adding and updating",
-        "Verifying",
+    # Each phase with its counts: when a step starts and when it is finished (the job
+    # finished at once: no count while it ran), the verification's pages as they are read.
+    assert steps[:5] == [
+        ("Defining the consent properties", 0, 1),
+        ("Defining the consent properties", 1, 1),
+        ("Adding and updating contacts", 0, 3),
+        ("Adding and updating contacts", 3, 3),
+        ("Verifying (pages read)", 0, 0),
     ]
+    pages = steps[5:]  # (the three pages read side by side: told as each comes, or together)
+    assert {phase for phase, _n, _t in pages} == {"Verifying (pages read)"}
+    assert pages[-1][1:] == (3, 3)
+    assert [n for _p, n, _t in pages] == sorted(n for _p, n, _t in pages)
     assert ws.fetch("SELECT count(*) FROM activity WHERE action = 'push'") == [(1,)]
     assert ws.fetch("SELECT count FROM activity WHERE action = 'push'") == [(3,)]
     assert _runs(ws) == [("done", "Pushed “News” to Mailjet: 3 added")]
@@ -297,8 +311,8 @@ def test_a_job_that_applied_nothing_is_reported_and_the_next_push_sends_it(
 def test_a_crash_between_steps_resumes_from_the_first_step_not_done(
     practice: Practice, client: MailjetClient, ws: Workspace
 ) -> None:
-    def crash_after_first_batch(phase: str, done: int) -> None:
-        if phase == "Adding and updating":
+    def crash_after_first_batch(phase: str, done: int, _total: int) -> None:
+        if phase == "Adding and updating contacts" and done == 2:  # (the first batch done)
             raise RuntimeError("killed")
 
     small = Pace(batch_size=2, poll_interval=0.01, settle_seconds=0, sleep=lambda _s: None)
@@ -322,8 +336,8 @@ def test_cancel_stops_between_steps_says_what_was_done_and_resumes(
 ) -> None:
     token = CancelToken()
 
-    def cancel_after_properties(phase: str, done: int) -> None:
-        if done == 1:
+    def cancel_after_properties(phase: str, done: int, total: int) -> None:
+        if phase == "Defining the consent properties" and done == total:
             token.cancel()
 
     result = push_list(
@@ -349,8 +363,16 @@ def test_a_running_job_is_polled_with_growing_waits(
         waits.append(seconds)
         store.advance(seconds)
 
-    pace = Pace(poll_interval=1.0, poll_growth=2.0, poll_max=8.0, settle_seconds=0, sleep=sleep)
+    pace = Pace(
+        poll_interval=1.0,
+        poll_growth=2.0,
+        poll_max=8.0,
+        settle_seconds=0,
+        sleep=sleep,
+        clock=store.seconds,
+    )
     assert push_list(client, ws, "News", pace=pace).state == "done"
+    # (moving at 15 s only: one poll that saw it move says nothing of its pace)
     assert waits == [1.0, 2.0, 4.0, 8.0, 8.0]
     assert practice.sandbox.count("GET", "managemanycontacts/") == len(waits) + 1
     steps = ws.fetch("SELECT result FROM sync_steps WHERE kind = 'add'")
@@ -421,8 +443,10 @@ def test_above_the_threshold_the_adds_go_as_one_csv_import_with_addnoforce(
     assert practice.sandbox.count("POST", "CSVData") == 1
     assert practice.sandbox.count("POST", "csvimport") == 1
     assert practice.sandbox.count("POST", "managemanycontacts") == 0
-    # 1 + 6 to define the properties, upload, import, one poll, 3 reads to verify.
-    assert len(practice.sandbox.requests) - before == 13
+    # Dan joined here after the pull, so the four members Mailjet has never shown are
+    # looked up first (its exclusion list, its bounces, each by address); then 1 + 6 to
+    # define the properties, upload, import, one poll, 3 reads to verify.
+    assert len(practice.sandbox.requests) - before == 2 + 4 + 13
     upload = next(b for b in bodies if b.startswith(b"email,"))
     lines = upload.decode().splitlines()
     assert lines[0] == "email," + ",".join(sorted(n for n, _t in props.DEFINITIONS))
@@ -551,7 +575,120 @@ def test_a_running_import_is_polled_with_growing_waits(
         waits.append(seconds)
         store.advance(seconds)
 
-    pace = Pace(csv_threshold=2, poll_interval=1.0, poll_growth=2.0, settle_seconds=0, sleep=sleep)
+    pace = Pace(
+        csv_threshold=2,
+        poll_interval=1.0,
+        poll_growth=2.0,
+        settle_seconds=0,
+        sleep=sleep,
+        clock=store.seconds,
+    )
     assert push_list(client, ws, "News", pace=pace).state == "done"
     assert waits == [1.0, 2.0, 4.0, 8.0]
     assert practice.sandbox.count("GET", "csvimport/") == len(waits) + 1
+
+
+VERIFYING = PHASES["verify"]
+
+
+def _stop_at_verification(phase: str, _done: int, _total: int) -> None:
+    if phase == VERIFYING:
+        raise RuntimeError("killed before verifying")
+
+
+def _recorded(ws: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    """What a verification leaves in the workspace (but when it was pulled)."""
+    return {
+        "local": sorted(_local(ws).items()),
+        "mailjet": ws.fetch(
+            "SELECT mailjet_id, email, is_excluded, is_spam, properties, updated_at "
+            "FROM mailjet_contacts ORDER BY mailjet_id"
+        ),
+        "flags": ws.fetch("SELECT contact_id, flag FROM contact_flags ORDER BY 1, 2"),
+        "runs": ws.fetch("SELECT state, summary FROM sync_runs ORDER BY id"),
+        "activity": ws.fetch("SELECT summary, count, details FROM activity ORDER BY id"),
+    }
+
+
+def test_verification_read_side_by_side_records_what_reading_page_by_page_does(
+    practice: Practice,
+    client: MailjetClient,
+    ws: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One push stopped before its verification, copied: verified reading one page at a
+    time in one copy and four at a time in the other, both record the same thing. Pages of
+    one row, so every listing has several; Mailjet has applied one job and not the other,
+    and Cat unsubscribed there meanwhile."""
+    monkeypatch.setattr(client_module, "PAGE_SIZE", 1)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
+    add_here(ws, [4], "News")
+    practice.sandbox.faults.set("job_noop")  # (the first job: Ann and Bob)
+    small = Pace(batch_size=2, poll_interval=0.01, settle_seconds=0, sleep=lambda _s: None)
+    with pytest.raises(RuntimeError, match="killed"):
+        push_list(client, ws, "News", pace=small, progress=_stop_at_verification)
+    news = next(m.list_id for m in list_memberships(client, contact="cat@york.ac.uk"))
+    unsubscribe_membership(
+        client, next(m.id for m in list_memberships(client, list_id=news, contact="cat@york.ac.uk"))
+    )
+    copy = tmp_path / "copy.sqlite3"
+    with ws.reading() as con, sqlite3.connect(copy) as target:
+        con.backup(target)
+    before = len(practice.sandbox.requests)
+    one_by_one = push_list(client, ws, "News", pace=replace(small, parallel_reads=1))
+    reads_one_by_one = len(practice.sandbox.requests) - before
+    with Workspace.open(copy) as twin:
+        before = len(practice.sandbox.requests)
+        side_by_side = push_list(client, twin, "News", pace=small)
+        reads_side_by_side = len(practice.sandbox.requests) - before
+        recorded = _recorded(twin)
+    assert one_by_one.outcome is not None
+    assert side_by_side.outcome is not None
+    assert (one_by_one.state, one_by_one.message) == (side_by_side.state, side_by_side.message)
+    assert replace(one_by_one.outcome, run_id=0, activity_id=0) == replace(
+        side_by_side.outcome, run_id=0, activity_id=0
+    )
+    assert recorded == _recorded(ws)
+    assert one_by_one.state == "failed"
+    assert one_by_one.message.startswith(
+        "Pushed “News” to Mailjet: 1 added; 1 left unsubscribed (they unsubscribed in "
+        "Mailjet); 2 not applied by Mailjet"
+    )
+    # Page by page: 2 contacts + 1 unsubscribed + 2 with properties, each listing ending on
+    # an empty page; side by side, a count more for each listing (and the same pages).
+    assert (reads_one_by_one, reads_side_by_side) == (8, 11)
+
+
+def test_a_push_cancelled_while_verifying_resumes_with_its_verification(
+    practice: Practice, client: MailjetClient, ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "PAGE_SIZE", 1)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 1)
+    token = CancelToken()
+    client.cancel = token
+    told: list[tuple[int, int]] = []
+
+    def cancel_after_two_pages(phase: str, done: int, total: int) -> None:
+        if phase == VERIFYING:
+            told.append((done, total))
+            if done >= 2:
+                token.cancel()
+
+    result = push_list(client, ws, "News", pace=FAST, progress=cancel_after_two_pages)
+    assert result.state == "cancelled", result.message
+    assert "Done so far: 2 of 2 steps (3 contacts sent, 0 erased)" in result.message
+    assert ws.fetch("SELECT kind, state FROM sync_steps ORDER BY seq")[-1] == ("verify", "pending")
+    assert _local(ws) == {e: ("subscribed", None, None) for e in PEOPLE[:3]}  # (not yet)
+    # (stopped after the first page of each of its three listings, before their counts)
+    assert told[0] == (0, 0)
+    assert told[-1][1] == 3
+    assert told[-1][0] >= 2
+    writes = _writes(practice)
+
+    client.cancel = CancelToken()
+    result = push_list(client, ws, "News", pace=FAST)
+    assert (result.state, result.resumed) == ("done", True)
+    assert result.message.startswith("Pushed “News” to Mailjet: 3 added")
+    assert _writes(practice) == writes  # (a verification only reads)
+    assert _local(ws) == {e: ("subscribed", "subscribed", "subscribed") for e in PEOPLE[:3]}
