@@ -74,9 +74,12 @@ def each(
     calls: Sequence[Callable[[MailjetClient], T]],
     *,
     parallel: int = PARALLEL,
+    finished: Callable[[int], None] | None = None,
 ) -> list[T]:
     """Every call's result, in order, with at most ``parallel`` in flight (each call given a
-    client of its own); the first error, or a cancel, stops the rest and is raised."""
+    client of its own, its requests counted on ``client`` at the end); ``finished`` is told
+    how many calls are done as they finish. The first error, or a cancel, stops the rest and
+    is raised."""
     clients = _Clients(client)
 
     def one(call: Callable[[MailjetClient], T]) -> T:
@@ -88,10 +91,12 @@ def each(
             futures = [pool.submit(one, call) for call in calls]
             pending = set(futures)
             while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-                for future in finished:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+                if finished is not None and done:
+                    finished(len(futures) - len(pending))
+                for future in done:
                     if future.exception() is not None:
-                        for other in pending:
+                        for other in pending:  # (those running finish their one call)
                             other.cancel()
                         raise future.exception()  # type: ignore[misc]
             return [future.result() for future in futures]

@@ -13,15 +13,12 @@ written in one transaction at the end, so a cancelled fetch leaves the cache as 
 
 from __future__ import annotations
 
-import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from mjdesk.core.clock import to_iso
 from mjdesk.core.stats.cache import (
@@ -40,18 +37,16 @@ from mjdesk.core.work import Progress
 from mjdesk.mailjet import statistics as ms
 from mjdesk.mailjet.campaigns import Campaign, list_campaigns
 from mjdesk.mailjet.contacts import list_lists, list_memberships
+from mjdesk.mailjet.paging import each
 
 if TYPE_CHECKING:
     from mjdesk.core.workspace import Workspace
     from mjdesk.mailjet.client import MailjetClient
 
-PARALLEL = 4
 RECENT = timedelta(days=30)
 """Campaigns sent this recently can still gain opens and clicks: a refresh reads them again."""
 DETAIL_WINDOW = timedelta(days=30)
 """Opens and clicks over time are read for this long after sending (one page of hours)."""
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,66 +78,6 @@ def _hour_key(timeslice: str) -> str:
     if timeslice.isdigit():
         return datetime.fromtimestamp(int(timeslice), UTC).strftime("%Y-%m-%dT%H")
     return timeslice[:13]
-
-
-class _Pool:
-    """Runs calls on at most `PARALLEL` threads, each call with a client nobody else is using."""
-
-    def __init__(self, client: MailjetClient) -> None:
-        self.client = client
-        self._before = client.requests  # (a client may have been used before this fetch)
-        self._spare: queue.SimpleQueue[MailjetClient] = queue.SimpleQueue()
-        self._made: list[MailjetClient] = []
-
-    @contextmanager
-    def _borrowed(self) -> Iterator[MailjetClient]:
-        try:
-            client = self._spare.get_nowait()
-        except queue.Empty:
-            client = self.client.sibling()
-            self._made.append(client)
-        try:
-            yield client
-        finally:
-            self._spare.put(client)
-
-    def run(
-        self,
-        calls: Sequence[Callable[[MailjetClient], T]],
-        progress: Progress | None,
-        done_before: int,
-        total: int,
-    ) -> list[T]:
-        """Every call's result, in order; the first error (or `Cancelled`) stops the rest."""
-
-        def one(call: Callable[[MailjetClient], T]) -> T:
-            with self._borrowed() as client:
-                return call(client)
-
-        results: list[Future[T]] = []
-        with ThreadPoolExecutor(PARALLEL, thread_name_prefix="mj-stats") as pool:
-            results = [pool.submit(one, call) for call in calls]
-            pending = set(results)
-            done = 0
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
-                done += len(finished)
-                if progress is not None and finished:
-                    progress(done_before + done, total)
-                for future in finished:
-                    if future.exception() is not None:
-                        for other in pending:  # (those running finish their one call)
-                            other.cancel()
-                        raise future.exception()  # type: ignore[misc]
-        return [future.result() for future in results]
-
-    @property
-    def requests(self) -> int:
-        return self.client.requests - self._before + sum(client.requests for client in self._made)
-
-    def close(self) -> None:
-        for client in self._made:
-            client.close()
 
 
 def _figures(
@@ -261,56 +196,50 @@ def fetch_statistics(
     began = time.monotonic()
     moment = now or datetime.now(UTC)
     fetched_at = to_iso(moment)
-    pool = _Pool(client)
-    try:
-        names = {item.id: item.name for item in list_lists(client)}
-        sent = list_campaigns(client)
+    before = client.requests  # (a client may have been used before this fetch)
+    names = {item.id: item.name for item in list_lists(client)}
+    sent = list_campaigns(client)
+    if full:
+        wanted = sent
+    else:
+        with workspace.reading() as con:
+            known = {row.campaign_id for row in cached_campaigns(con)}
+        recent = to_iso(moment - RECENT)
+        wanted = [c for c in sent if c.id not in known or c.send_start_at >= recent]
+    calls: list[Callable[[MailjetClient], object]] = []
+    for campaign in wanted:
+        name = names.get(campaign.list_id, "")
+        calls.append(partial(_figures, campaign=campaign, list_name=name, fetched_at=fetched_at))
         if full:
-            wanted = sent
-        else:
-            with workspace.reading() as con:
-                known = {row.campaign_id for row in cached_campaigns(con)}
-            recent = to_iso(moment - RECENT)
-            wanted = [c for c in sent if c.id not in known or c.send_start_at >= recent]
-        calls: list[Callable[[MailjetClient], object]] = []
-        for campaign in wanted:
-            name = names.get(campaign.list_id, "")
-            calls.append(
-                partial(_figures, campaign=campaign, list_name=name, fetched_at=fetched_at)
-            )
-            if full:
-                calls.append(
-                    partial(_detail, campaign_id=campaign.id, sent_at=campaign.send_start_at)
-                )
-        for list_id, name in names.items():
-            calls.append(partial(_list_snapshot, list_id=list_id, name=name))
-        results = pool.run(calls, progress, 0, len(calls))
-        figures = [r for r in results if isinstance(r, CampaignFigures)]
-        details = [r for r in results if isinstance(r, Detail)]
-        snapshots = [r for r in results if isinstance(r, ListSnapshot)]
-        with workspace.transaction() as con:
-            save_figures(con, figures)
-            for item in details:
-                save_detail(con, item, fetched_at)
-            save_lists(con, snapshots, fetched_at)
-            record_fetch(
-                con,
-                "full" if full else "refresh",
-                fetched_at,
-                to_iso(datetime.now(UTC)),
-                campaigns=len(figures),
-                requests=pool.requests,
-            )
-        return FetchSummary(
+            calls.append(partial(_detail, campaign_id=campaign.id, sent_at=campaign.send_start_at))
+    for list_id, name in names.items():
+        calls.append(partial(_list_snapshot, list_id=list_id, name=name))
+    results = each(client, calls, finished=_told(progress, len(calls)))
+    requests = client.requests - before
+    figures = [r for r in results if isinstance(r, CampaignFigures)]
+    details = [r for r in results if isinstance(r, Detail)]
+    snapshots = [r for r in results if isinstance(r, ListSnapshot)]
+    with workspace.transaction() as con:
+        save_figures(con, figures)
+        for item in details:
+            save_detail(con, item, fetched_at)
+        save_lists(con, snapshots, fetched_at)
+        record_fetch(
+            con,
             "full" if full else "refresh",
-            len(figures),
-            len(details),
-            len(snapshots),
-            pool.requests,
-            time.monotonic() - began,
+            fetched_at,
+            to_iso(datetime.now(UTC)),
+            campaigns=len(figures),
+            requests=requests,
         )
-    finally:
-        pool.close()
+    return FetchSummary(
+        "full" if full else "refresh",
+        len(figures),
+        len(details),
+        len(snapshots),
+        requests,
+        time.monotonic() - began,
+    )
 
 
 def fetch_details(
@@ -327,13 +256,16 @@ def fetch_details(
     fetched_at = to_iso(datetime.now(UTC))
     with workspace.reading() as con:
         known = [f for f in (cached_campaign(con, cid) for cid in campaign_ids) if f is not None]
-    pool = _Pool(client)
-    try:
-        calls = [partial(_detail, campaign_id=f.campaign_id, sent_at=f.sent_at) for f in known]
-        details = pool.run(calls, progress, 0, len(calls))
-        with workspace.transaction() as con:
-            for item in details:
-                save_detail(con, item, fetched_at)
-        return FetchSummary("details", 0, len(details), 0, pool.requests, time.monotonic() - began)
-    finally:
-        pool.close()
+    before = client.requests
+    calls = [partial(_detail, campaign_id=f.campaign_id, sent_at=f.sent_at) for f in known]
+    details = each(client, calls, finished=_told(progress, len(calls)))
+    with workspace.transaction() as con:
+        for item in details:
+            save_detail(con, item, fetched_at)
+    requests = client.requests - before
+    return FetchSummary("details", 0, len(details), 0, requests, time.monotonic() - began)
+
+
+def _told(progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    """``progress`` told (calls done, ``total``) as the calls finish."""
+    return None if progress is None else (lambda done: progress(done, total))

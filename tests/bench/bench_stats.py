@@ -29,7 +29,8 @@ from mjdesk.core.stats.export import table_rows  # noqa: E402
 from mjdesk.core.stats.figures import totals  # noqa: E402
 from mjdesk.core.workspace import Workspace  # noqa: E402
 from mjdesk.mailjet import client as mj_client  # noqa: E402
-from mjdesk.mailjet.stats_fetch import PARALLEL, fetch_statistics  # noqa: E402
+from mjdesk.mailjet.paging import PARALLEL  # noqa: E402
+from mjdesk.mailjet.stats_fetch import fetch_statistics  # noqa: E402
 from mjdesk.sandbox.seed import LONG_HISTORY_EVERY_DAYS, seeded_store  # noqa: E402
 from mjdesk.sandbox.server import Sandbox  # noqa: E402
 
