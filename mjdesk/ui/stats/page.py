@@ -125,7 +125,21 @@ def _table(
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    fit_headers(table)
     return table
+
+
+def fit_headers(table: QTableView, least: int = 72) -> None:
+    """Each column as wide as its header's text (long names are on two lines), and at least
+    ``least`` pixels (room for a count or a rate), a date as wide as a date and time: no
+    column's name is cut off."""
+    header = table.horizontalHeader()
+    model = table.model()
+    stamp = table.fontMetrics().horizontalAdvance("2026-12-31 23:59") + 24
+    for section in range(header.count()):
+        dated = isinstance(model, ColumnsModel) and model.columns[section].newest_first
+        width = max(least, header.sectionSizeHint(section), stamp if dated else 0)
+        header.resizeSection(section, width)
 
 
 def _button(
@@ -260,7 +274,6 @@ class StatisticsPage(QWidget):
         filters.addWidget(self.export_button)
         self.table = _table(self.model, "Sent campaigns and their figures", tab)
         self.table.setObjectName("campaignsTable")
-        self.table.horizontalHeader().resizeSection(0, 130)
         self.table.horizontalHeader().resizeSection(1, 260)
         self.table.doubleClicked.connect(lambda index: self.open_campaign(self._id_at(index)))
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
@@ -313,6 +326,7 @@ class StatisticsPage(QWidget):
         self.bounces_model = ColumnsModel(BOUNCE_COLUMNS, tab)
         links = _table(self.links_model, "Links clicked and their share", tab, by=1)
         providers = _table(self.providers_model, "Mailbox providers", tab, by=1)
+        providers.setObjectName("providersTable")
         bounces = _table(self.bounces_model, "Bounces", tab, by=None)
         links.horizontalHeader().resizeSection(0, 360)
         tables = QTabWidget(tab)
@@ -367,6 +381,7 @@ class StatisticsPage(QWidget):
         self.compare_hint.setWordWrap(True)
         self.compare_chart = ChartPanel("Rates of the compared campaigns", tab)
         table = _table(self.compare_model, "Compared campaigns", tab)
+        table.setObjectName("comparedTable")
         table.horizontalHeader().resizeSection(1, 240)
         self.compare_png = _button(
             "Save Chart as P&NG…",

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCharts import QBarSeries, QLineSeries
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QDate, QItemSelectionModel, QPoint, Qt
+from PySide6.QtWidgets import QTableView
+from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
 
@@ -28,7 +29,7 @@ from mjdesk.sandbox.seed import seeded_store
 from mjdesk.sandbox.server import Sandbox
 from mjdesk.ui.common import dialogs
 from mjdesk.ui.shell.main_window import MainWindow
-from mjdesk.ui.stats.models import FIRST_RATE_COLUMN, VALUE_ROLE
+from mjdesk.ui.stats.models import FIRST_RATE_COLUMN, VALUE_ROLE, one_line
 from mjdesk.ui.stats.page import COMPARE_SHORTCUT, OPENS_NOTE, StatisticsPage
 
 OpenWindow = Callable[..., MainWindow]
@@ -95,9 +96,10 @@ def cached(path: Path) -> list[CampaignFigures]:
 
 
 def column(page: StatisticsPage, title: str) -> int:
+    """The column named ``title`` (a long name is shown on two lines)."""
     model = page.model
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    return titles.index(title)
+    return [one_line(t) for t in titles].index(title)
 
 
 def subjects(page: StatisticsPage) -> list[str]:
@@ -145,7 +147,7 @@ def test_each_figure_in_the_table_equals_the_cache_and_each_rate_its_definition(
 
     # Names that cannot be misread, each with its definition as the header's tooltip.
     tips = {
-        model.headerData(c, Qt.Orientation.Horizontal): model.headerData(
+        one_line(model.headerData(c, Qt.Orientation.Horizontal)): model.headerData(
             c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
         )
         for c in range(FIRST_RATE_COLUMN, model.columnCount())
@@ -456,3 +458,65 @@ def test_charts_follow_a_dark_palette_and_export_light(
     assert chart.backgroundBrush().color() == QColor("#181818")
     image = QImage(str(panel.save_png(tmp_path / "dark.png")))
     assert image.pixelColor(5, 5) == QColor("white")  # (exports are light, for paper)
+
+
+def header_cut_offs(table: QTableView) -> list[str]:
+    """The header names of ``table`` wider (in the header's bold font) than their column, or
+    with more lines than the header is tall."""
+    header = table.horizontalHeader()
+    model = table.model()
+    font = QFont(header.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    cut = []
+    for section in range(header.count()):
+        text = model.headerData(section, Qt.Orientation.Horizontal)
+        lines = text.split("\n")
+        widest = max(metrics.horizontalAdvance(line) for line in lines)
+        if widest + 8 > header.sectionSize(section):
+            cut.append(text)
+        if len(lines) * metrics.lineSpacing() > header.height():
+            cut.append(text)
+    return cut
+
+
+def test_every_column_name_shows_whole_at_the_default_window_size(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page = stats_page
+    window = page.window()
+    assert (window.width(), window.height()) == (1200, 760)  # (the shell's default size)
+    assert header_cut_offs(page.table) == []
+    titles = [one_line(page.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(
+        page.model.columnCount())]  # fmt: skip
+    assert "Click-to-open % (Mailjet's “% Clicked”)" in titles
+    providers = page.findChild(QTableView, "providersTable")
+    assert providers is not None
+    assert header_cut_offs(providers) == []
+    compared = page.findChild(QTableView, "comparedTable")
+    assert compared is not None
+    assert header_cut_offs(compared) == []
+
+
+def test_a_first_click_on_a_count_sorts_the_largest_first(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page, model = stats_page, stats_page.model
+    header = page.table.horizontalHeader()
+    clicked = column(page, "Clicked")
+
+    def click(section: int) -> None:
+        middle = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+        qtbot.mouseClick(
+            header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(middle, header.height() // 2)
+        )
+
+    page.table.scrollTo(model.index(0, clicked))
+    click(clicked)
+    assert header.sortIndicatorSection() == clicked
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    values = [model.data(model.index(r, clicked), VALUE_ROLE) for r in range(len(model.rows))]
+    assert values == sorted(values, reverse=True)
+    page.table.scrollTo(model.index(0, 1))
+    click(1)  # (a subject: A to Z first)
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
