@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCharts import QBarSeries, QLineSeries
 from PySide6.QtCore import QDate, QItemSelectionModel, QPoint, Qt
-from PySide6.QtWidgets import QTableView
 from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.stats import cache
