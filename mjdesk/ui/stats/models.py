@@ -195,7 +195,8 @@ class CampaignsModel(ColumnsModel[CampaignFigures]):
         self.beginResetModel()
         self.rows = shown
         self._sorted()
-        self.total = totals(shown) if self.with_totals and shown else None
+        # (kept when nothing matches, saying "0 campaigns": the filter emptied the table)
+        self.total = totals(shown) if self.with_totals and self.everything else None
         self.endResetModel()
 
     @property

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, Qt, QTimer, S
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -224,16 +225,8 @@ class StatisticsPage(QWidget):
     def _campaigns_tab(self) -> QWidget:
         tab = QWidget(self)
         self.model = CampaignsModel(tab)
-        self.since = QDateEdit(tab)
-        self.until = QDateEdit(tab)
-        for edit, name in ((self.since, "Sent from"), (self.until, "Sent until")):
-            edit.setAccessibleName(name)
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setMinimumDate(QDate(2000, 1, 1))
-            edit.setSpecialValueText("any day")  # (the minimum date: no limit)
-            edit.setDate(edit.minimumDate())
-            edit.dateChanged.connect(self._filter)
+        self.since, self.since_on = self._day_field("Sent &from:", "Sent from", tab)
+        self.until, self.until_on = self._day_field("&until:", "Sent until", tab)
         self.list_filter = QComboBox(tab)
         self.list_filter.setAccessibleName("Sent to list")
         self.list_filter.addItem("Every list", "")
@@ -262,9 +255,9 @@ class StatisticsPage(QWidget):
         )
         QShortcut(QKeySequence(EXPORT_SHORTCUT), self, self.export_table)
         filters = QHBoxLayout()
-        filters.addWidget(_buddy("Sent &from:", self.since, tab))
+        filters.addWidget(self.since_on)
         filters.addWidget(self.since)
-        filters.addWidget(_buddy("&until:", self.until, tab))
+        filters.addWidget(self.until_on)
         filters.addWidget(self.until)
         filters.addWidget(_buddy("&To list:", self.list_filter, tab))
         filters.addWidget(self.list_filter)
@@ -291,6 +284,45 @@ class StatisticsPage(QWidget):
         layout.addWidget(self.empty)
         self._selection_changed()
         return tab
+
+    def _day_field(self, text: str, name: str, parent: QWidget) -> tuple[QDateEdit, QCheckBox]:
+        """A day the filter starts or ends on, used while its box is ticked; unticked it says
+        "any day". Ticking it starts at the campaigns' first (or last) day, where the calendar
+        then opens, and the day can be typed over."""
+        edit = QDateEdit(parent)
+        edit.setAccessibleName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(QDate(2000, 1, 1))
+        edit.setSpecialValueText("any day")  # (the minimum date, shown while unticked)
+        edit.setDate(edit.minimumDate())
+        edit.setEnabled(False)
+        edit.dateChanged.connect(self._filter)
+        box = QCheckBox(text, parent)
+        box.setAccessibleName(f"Filter by {name.lower()}")
+        box.setToolTip("Tick to choose a day; untick for any day.")
+        box.toggled.connect(lambda on: self._day_ticked(edit, on))
+        return edit, box
+
+    def _day_ticked(self, edit: QDateEdit, on: bool) -> None:
+        if on:
+            edit.setSpecialValueText("")
+            edit.setDate(self._range_day(first=edit is self.since))
+            edit.setEnabled(True)
+            edit.setFocus()
+            edit.setSelectedSection(QDateEdit.Section.YearSection)
+        else:
+            edit.setEnabled(False)
+            edit.setSpecialValueText("any day")
+            edit.setDate(edit.minimumDate())
+        self._filter()
+
+    def _range_day(self, *, first: bool) -> QDate:
+        """The first (or last) day a cached campaign was sent, today when there is none."""
+        days = sorted(row.sent_at[:10] for row in self.model.everything)
+        if not days:
+            return QDate.currentDate()
+        return QDate.fromString(days[0] if first else days[-1], "yyyy-MM-dd")
 
     def _detail_tab(self) -> QWidget:
         tab = QWidget(self)
@@ -491,12 +523,6 @@ class StatisticsPage(QWidget):
         self.list_filter.blockSignals(False)
         self.model.set_campaigns(found.campaigns)
         self._filter()
-        self.empty.setText(
-            "No sent campaign in the cache: Refresh from Mailjet to fetch them."
-            if not found.campaigns
-            else ""
-        )
-        self.empty.setVisible(not found.campaigns)
         self.lists = found.lists
         shown_list = self.list_choice.currentText()
         self.list_choice.blockSignals(True)
@@ -532,13 +558,24 @@ class StatisticsPage(QWidget):
     # -- the campaigns table -----------------------------------------------------------------
 
     def _filter(self) -> None:
-        def day(edit: QDateEdit) -> str:
-            date = edit.date()
-            return "" if date == edit.minimumDate() else date.toString("yyyy-MM-dd")
+        def day(edit: QDateEdit, box: QCheckBox) -> str:
+            return edit.date().toString("yyyy-MM-dd") if box.isChecked() else ""
 
-        self.model.set_filter(
-            day(self.since), day(self.until), self.list_filter.currentData() or ""
-        )
+        since, until = day(self.since, self.since_on), day(self.until, self.until_on)
+        self.model.set_filter(since, until, self.list_filter.currentData() or "")
+        if not self.model.everything:
+            text = "No sent campaign saved yet: Refresh from Mailjet to fetch them."
+        elif since and until and until < since:
+            text = (
+                f"“Until” ({until}) is before “from” ({since}): no campaign can match. "
+                "Change one of the days, or untick it."
+            )
+        elif not self.model.campaigns:
+            text = "No campaign matches these days and this list."
+        else:
+            text = ""
+        self.empty.setText(text)
+        self.empty.setVisible(bool(text))
 
     def _id_at(self, index: QModelIndex) -> int:
         found = self.model.data(index, CAMPAIGN_ROLE) if index.isValid() else None

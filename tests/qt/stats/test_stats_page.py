@@ -172,14 +172,16 @@ def test_sort_and_filter_by_date_and_list(qtbot: QtBot, stats_page: StatisticsPa
 
     dates = sorted(row.sent_at[:10] for row in model.campaigns)
     middle = dates[len(dates) // 2]
+    page.since_on.setChecked(True)
     page.since.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
     assert model.campaigns
     assert all(row.sent_at[:10] >= middle for row in model.campaigns)
     assert len(model.campaigns) == sum(1 for d in dates if d >= middle)
+    page.until_on.setChecked(True)
     page.until.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
     assert {row.sent_at[:10] for row in model.campaigns} == {middle}
-    page.since.setDate(page.since.minimumDate())
-    page.until.setDate(page.until.minimumDate())
+    page.since_on.setChecked(False)
+    page.until_on.setChecked(False)
     assert len(model.campaigns) == 12
 
     names = [page.list_filter.itemText(i) for i in range(1, page.list_filter.count())]
@@ -520,3 +522,52 @@ def test_a_first_click_on_a_count_sorts_the_largest_first(
     page.table.scrollTo(model.index(0, 1))
     click(1)  # (a subject: A to Z first)
     assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # (offscreen popup)
+def test_a_day_can_be_picked_typed_cleared_and_an_inverted_range_is_explained(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page, model = stats_page, stats_page.model
+    days = sorted(row.sent_at[:10] for row in model.campaigns)
+    assert page.since.text() == "any day"
+    assert not page.since.isEnabled()
+
+    # Ticked, the day starts at the first campaign's, and the calendar opens on its month.
+    qtbot.mouseClick(page.since_on, Qt.MouseButton.LeftButton)
+    assert page.since.date().toString("yyyy-MM-dd") == days[0]
+    arrow = QPoint(page.since.width() - 6, page.since.height() // 2)
+    qtbot.mouseClick(page.since, Qt.MouseButton.LeftButton, pos=arrow)  # (opens the calendar)
+    calendar = page.since.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible)
+    assert (calendar.yearShown(), calendar.monthShown()) == (
+        int(days[0][:4]),
+        int(days[0][5:7]),
+    )
+    qtbot.keyClick(calendar, Qt.Key.Key_Escape)
+
+    # A day typed over the shown one filters.
+    middle = days[len(days) // 2]
+    page.since.setFocus()
+    qtbot.keyClick(page.since, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.since, middle)
+    assert page.since.date().toString("yyyy-MM-dd") == middle
+    assert all(row.sent_at[:10] >= middle for row in model.campaigns)
+    assert len(model.campaigns) == sum(1 for d in days if d >= middle)
+
+    # "until" before "from": said, and the totals row stays with no campaign.
+    qtbot.mouseClick(page.until_on, Qt.MouseButton.LeftButton)
+    page.until.setDate(QDate.fromString(middle, "yyyy-MM-dd").addDays(-1))
+    assert model.campaigns == []
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 0)) == "Total"
+    assert model.data(model.index(0, 1)) == "0 campaigns"
+    assert page.empty.isVisible()
+    assert "is before" in page.empty.text()
+
+    # Unticked: any day again.
+    qtbot.mouseClick(page.since_on, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.until_on, Qt.MouseButton.LeftButton)
+    assert page.since.text() == "any day"
+    assert len(model.campaigns) == 12
+    assert not page.empty.isVisible()
