@@ -13,6 +13,7 @@ from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QDateTimeAxis,
     QLineSeries,
@@ -32,6 +33,8 @@ each chart it shows, to draw it again when the palette changes and for exports."
 
 COMPARED_RATES = ("click_rate", "click_to_open", "open_rate", "delivery_rate", "unsubscribe_rate")
 """The rates a comparison's bars show, click-based first (opens are inflated)."""
+MOST_LABELS = 14
+"""At most this many day (hour) labels on a time axis: more would overlap."""
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -61,31 +64,44 @@ def _epoch_ms(stamp: str) -> float:
 def over_time(
     slices: Sequence[HourCounts], *, by_day: bool, title: str = "", palette: QPalette | None = None
 ) -> QChart:
-    """Messages clicked and opened per hour (or day) after sending: clicks first (opens are
-    inflated by privacy proxies and scanners)."""
+    """Messages clicked and opened per day (or hour), clicks first (opens are inflated by privacy
+    proxies and scanners). Each point is at its day's (hour's) distance from the first, and the
+    axis labels each one on its point (one in so many when there are too many to read)."""
     chart = follow_palette(QChart(), palette)
     chart.setTitle(title or ("Clicks and opens per day" if by_day else "Clicks and opens per hour"))
-    unit = "day" if by_day else "hour"
+    unit_ms = (24 if by_day else 1) * 3_600_000
+    first = _epoch_ms(slices[0].hour) if slices else 0.0
+    places = [round((_epoch_ms(item.hour) - first) / unit_ms) for item in slices]
+    stamps = {place: item.hour for place, item in zip(places, slices, strict=True)}
+
+    def moment(place: float) -> str:
+        stamp = stamps.get(round(place), "")
+        return stamp if by_day else stamp.replace("T", " ") + ":00"
+
     for name, attribute in (("Clicked", "clicked"), ("Opened", "opened")):
         series = QLineSeries(chart)
         series.setName(name)
         series.setPointsVisible(by_day or len(slices) < 60)
-        for item in slices:
-            series.append(_epoch_ms(item.hour), getattr(item, attribute))
+        for place, item in zip(places, slices, strict=True):
+            series.append(place, getattr(item, attribute))
 
         def tell(point: QPointF, state: bool, what: str = name) -> None:
             if state:
-                moment = QDateTime.fromMSecsSinceEpoch(int(point.x()), Qt.TimeSpec.UTC)
-                when = moment.toString("yyyy-MM-dd" if by_day else "yyyy-MM-dd HH:00")
-                _say(f"{what}: {int(point.y()):,} messages ({when} UTC)")
+                _say(f"{what}: {int(point.y()):,} messages ({moment(point.x())} UTC)")
 
         series.hovered.connect(tell)
         chart.addSeries(series)
-    time_axis = QDateTimeAxis(chart)
-    time_axis.setFormat("d MMM" if by_day else "d MMM HH'h'")
+    time_axis = QCategoryAxis(chart)
+    time_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    last = places[-1] if places else 1
+    every = max(1, -(-(last + 1) // MOST_LABELS))
+    for place in range(0, last + 1, every):
+        when = datetime.fromtimestamp((first + place * unit_ms) / 1000, UTC)
+        label = f"{when.day} {when:%b}" + ("" if by_day else f" {when:%H}h")
+        time_axis.append(label, place)
+    time_axis.setRange(-0.3 if by_day else 0, max(1, last) + (0.3 if by_day else 0))
     time_axis.setLabelsAngle(-30)
-    time_axis.setTitleText(f"Time after sending (UTC, per {unit})")
-    time_axis.setTickCount(max(2, min(7, len(slices))))  # (no day labelled twice)
+    time_axis.setTitleText("Day (UTC)" if by_day else "Hour (UTC)")
     counts = QValueAxis(chart)
     counts.setTitleText("Messages")
     counts.setLabelFormat("%d")

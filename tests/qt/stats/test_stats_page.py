@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarSeries, QLineSeries
-from PySide6.QtCore import QDate, QItemSelectionModel, QPoint, Qt
+from PySide6.QtCharts import QBarSeries, QCategoryAxis, QLineSeries
+from PySide6.QtCore import QDate, QItemSelectionModel, QLocale, QPoint, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QTableView
@@ -223,12 +223,22 @@ def test_open_a_campaign_with_enter_shows_its_detail_clicks_first(
     assert [s.name() for s in lines] == ["Clicked", "Opened"]
     assert [int(p.y()) for p in lines[0].points()] == [d.clicked for d in detail.by_day]
     assert [int(p.y()) for p in lines[1].points()] == [d.opened for d in detail.by_day]
+    (days,) = chart.axes(Qt.Orientation.Horizontal)
+    assert isinstance(days, QCategoryAxis)
+    assert days.titleText() == "Day (UTC)"
+    on_value = {days.endValue(label): label for label in days.categoriesLabels()}
+    for point, item in zip(lines[0].points(), detail.by_day, strict=True):
+        day = QDate.fromString(item.hour[:10], "yyyy-MM-dd")
+        assert (
+            on_value[point.x()]
+            == f"{day.day()} {QLocale.c().monthName(day.month(), QLocale.FormatType.ShortFormat)}"
+        )
     page.slicing.setCurrentIndex(1)  # per hour
     chart = page.time_chart.chart()
     assert chart is not None
     assert chart.series()[0].count() == len(detail.by_hour)  # type: ignore[attr-defined]
     assert [a.titleText() for a in chart.axes()] == [
-        "Time after sending (UTC, per hour)",
+        "Hour (UTC)",
         "Messages",
     ]
 
