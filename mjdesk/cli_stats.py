@@ -1,5 +1,6 @@
 """``mjdesk stats [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--list NAME] (--csv OUT |
---xlsx OUT | --pdf OUT [--campaign ID])``: the campaigns table for reports and scheduled jobs, without Qt.
+--xlsx OUT | --pdf OUT [--campaign ID])``: the campaigns table for reports and scheduled
+jobs, without Qt.
 
 With keys (the profile's keyring entry, or ``MJ_APIKEY_PUBLIC`` and ``MJ_APIKEY_PRIVATE``) the
 statistics are refreshed first (a full fetch the first time); without, or when Mailjet cannot
