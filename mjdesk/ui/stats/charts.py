@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCharts import (
+    QAbstractBarSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -20,7 +21,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDateTime, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QCursor, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from mjdesk.core.stats.cache import HourCounts
@@ -31,8 +32,14 @@ ChartMaker = Callable[[QPalette | None], QChart]
 """Makes one chart afresh in a palette (None: light, for paper); the page keeps the maker of
 each chart it shows, to draw it again when the palette changes and for exports."""
 
-COMPARED_RATES = ("click_rate", "click_to_open", "open_rate", "delivery_rate", "unsubscribe_rate")
-"""The rates a comparison's bars show, click-based first (opens are inflated)."""
+COMPARED_RATES = ("click_rate", "click_to_open", "open_rate")
+"""The rates a comparison's bars show, click-based first (opens are inflated); on one scale
+that fits them (the others are near 0 or 100 % and would squash them)."""
+DISTINCT = (
+    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+)  # fmt: skip
+"""Ten colours told apart at a glance (Tableau 10), one per compared campaign."""
 MOST_LABELS = 14
 """At most this many day (hour) labels on a time axis: more would overlap."""
 
@@ -126,19 +133,32 @@ def grouped_bars(
     percent: bool,
     palette: QPalette | None = None,
     names: Sequence[str] = (),
+    group_tips: Sequence[str] = (),
 ) -> QChart:
-    """One bar set per group (a campaign, a state), one bar per category in each; ``names``:
-    the categories' full names for the hover text (the axis shows ``categories``)."""
+    """One bar set per group (a campaign, a state), one bar per category in each, each bar
+    labelled with its value, each group in a colour of its own; ``names``: the categories'
+    full names for the hover text (the axis shows ``categories``); ``group_tips``: the groups'
+    full names, said on hovering their legend entry."""
     chart = follow_palette(QChart(), palette)
     chart.setTitle(title)
+    ink = QColor("black") if palette is None or not is_dark(palette) else QColor("white")
     series = QBarSeries(chart)
     most = 0.0
-    for name, values in groups:
+    for index, (name, values) in enumerate(groups):
         bars = QBarSet(name, series)
+        if len(groups) > 1:
+            bars.setColor(QColor(DISTINCT[index % len(DISTINCT)]))
+        bars.setLabelColor(ink)
         for value in values:
             bars.append(value)
             most = max(most, value)
         series.append(bars)
+    series.setLabelsVisible(True)
+    series.setLabelsPosition(QAbstractBarSeries.LabelsPosition.LabelsOutsideEnd)
+    series.setLabelsFormat("@value %" if percent else "@value")
+    series.setLabelsPrecision(3 if percent else 9)
+    if len(groups) * len(categories) > 12:
+        series.setLabelsAngle(-90)  # (upright, they would overlap)
 
     def tell(state: bool, index: int, bars: QBarSet) -> None:
         if state:
@@ -153,15 +173,20 @@ def grouped_bars(
     scale = QValueAxis(chart)
     scale.setTitleText(value_title)
     scale.setMin(0)
-    scale.setMax(max(1.0, most))
+    scale.setMax(max(1.0, most * 1.15))  # (room for the labels above the bars)
     scale.setLabelFormat("%.0f %%" if percent else "%d")
     scale.applyNiceNumbers()
     chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(scale, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(axis)
     series.attachAxis(scale)
-    chart.legend().setVisible(len(groups) > 1)
-    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+    legend = chart.legend()
+    legend.setVisible(len(groups) > 1)
+    legend.setAlignment(
+        Qt.AlignmentFlag.AlignRight if len(groups) > 3 else Qt.AlignmentFlag.AlignBottom
+    )
+    for marker, tip in zip(legend.markers(series), group_tips, strict=False):
+        marker.hovered.connect(lambda state, tip=tip: _say(tip) if state else None)
     return chart
 
 
@@ -172,15 +197,17 @@ def short(subject: str, limit: int = 32) -> str:
 def compared_rates(
     campaigns: Sequence[CampaignFigures], palette: QPalette | None = None, title: str = ""
 ) -> QChart:
-    """A campaign's (or 2 to 10 campaigns') main rates, as grouped bars."""
+    """A campaign's (or 2 to 10 campaigns') click and open rates as grouped bars, on a scale
+    fitted to them (delivered % is near 100 % and unsubscribed % near 0: they are in the
+    table); each campaign named by its send date and subject."""
     rates = [rate for rate in RATES if rate.key in COMPARED_RATES]
     rates.sort(key=lambda rate: COMPARED_RATES.index(rate.key))
     return grouped_bars(
-        title or ("Rates compared" if len(campaigns) > 1 else "Rates"),
+        title or ("Click and open rates compared" if len(campaigns) > 1 else "Rates"),
         [rate.label.split(" (")[0] for rate in rates],
         [
             (
-                f"{short(c.subject)} ({c.sent_at[:10]})",
+                f"{c.sent_at[:10]} {short(c.subject, 26)}",
                 [100 * (c.rate(rate.key) or 0.0) for rate in rates],
             )
             for c in campaigns
@@ -189,6 +216,10 @@ def compared_rates(
         percent=True,
         palette=palette,
         names=[rate.label for rate in rates],
+        group_tips=[
+            f"{c.subject}\nsent {c.sent_at.replace('T', ' ')[:16]} UTC to “{c.list_name}”"
+            for c in campaigns
+        ],
     )
 
 

@@ -290,9 +290,14 @@ def test_compare_three_campaigns(
     sets = series.barSets()
     assert len(sets) == 3
     categories = chart.axes(Qt.Orientation.Horizontal)[0].categories()  # type: ignore[attr-defined]
-    assert categories[:2] == ["Click rate %", "Click-to-open %"]  # (click-based first)
+    assert categories == ["Click rate %", "Click-to-open %", "Opened %"]  # (click-based first)
+    assert series.isLabelsVisible()  # (each bar says its value)
+    assert len({bars.color().name() for bars in sets}) == 3
+    (scale,) = chart.axes(Qt.Orientation.Vertical)
+    highest = max(bars.at(i) for bars in sets for i in range(bars.count()))
+    assert highest < scale.max() < 100  # type: ignore[attr-defined]  # (fitted, not 0-100 %)
     for bars, figures in zip(sets, chosen, strict=True):
-        assert bars.label().startswith(figures.subject[:20])
+        assert bars.label().startswith(f"{figures.sent_at[:10]} {figures.subject[:20]}")
         clicked, delivered, opened = figures.clicked, figures.delivered, figures.opened
         assert bars.at(0) == pytest.approx(100 * clicked / delivered if delivered else 0)
         assert bars.at(1) == pytest.approx(100 * clicked / opened if opened else 0)
