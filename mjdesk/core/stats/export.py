@@ -110,7 +110,9 @@ class ReportData:
     title: str
     campaigns: list[CampaignFigures]
     totals: CampaignFigures
-    top_links: list[LinkClicks]
+    top_links: list[tuple[CampaignFigures, LinkClicks]]
+    """The most clicked links, each with the campaign it is from (its share is of that
+    campaign's clicks)."""
     fetched_at: str
     note: str = (
         "Opens are inflated by mail-privacy proxies and security scanners, which open messages "
@@ -119,12 +121,20 @@ class ReportData:
 
     def summary(self) -> list[tuple[str, str, str]]:
         """``(label, value, definition)`` for the totals: counts, then rates."""
+        return self.counts() + self.rates()
+
+    def counts(self) -> list[tuple[str, str, str]]:
+        """``(label, value, definition)`` of each count of the totals."""
         from mjdesk.core.stats.figures import COUNTS
 
         f = self.totals
-        lines = [(title, f"{getattr(f, key):,}", text) for key, title, text in COUNTS]
+        return [(title, f"{getattr(f, key):,}", text) for key, title, text in COUNTS]
+
+    def rates(self) -> list[tuple[str, str, str]]:
+        """``(label, value, definition)`` of each rate of the totals."""
+        lines = []
         for rate in RATES:
-            value = f.rate(rate.key)
+            value = self.totals.rate(rate.key)
             lines.append(
                 (rate.label, "–" if value is None else f"{100 * value:.2f} %", rate.definition)
             )
@@ -141,8 +151,8 @@ def report_data(
     if not campaigns:
         raise UserError("No campaign to report on.")
     links = sorted(
-        (link for item in details if item is not None for link in item.links),
-        key=lambda link: -link.clicked_events,
+        ((item.figures, link) for item in details if item is not None for link in item.links),
+        key=lambda pair: -pair[1].clicked_events,
     )[:top]
     title = campaigns[0].subject if len(campaigns) == 1 else f"{len(campaigns)} campaigns compared"
     fetched = min((c.fetched_at for c in campaigns if c.fetched_at), default="")

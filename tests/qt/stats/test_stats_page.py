@@ -374,7 +374,11 @@ def test_export_the_table_a_chart_and_a_pdf_report(
 
 
 def test_a_comparison_report_holds_each_campaign(
-    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    stats_page: StatisticsPage,
+    stats_cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     page = stats_page
     select_rows(page, [0, 1, 2])
@@ -383,8 +387,32 @@ def test_a_comparison_report_holds_each_campaign(
     qtbot.mouseClick(page.compare_pdf, Qt.MouseButton.LeftButton)
     text = pdf_text(tmp_path / "three.pdf")
     assert "3 campaigns compared" in text
+    assert "Sent on List Delivered" in text
     for figures in page.compare_model.campaigns:
         assert figures.subject[:30] in text
+        assert figures.list_name in text
+    # Each link says which campaign it is from (its share is of that campaign's clicks).
+    assert "Most clicked links Campaign Clicks Share of its clicks" in text
+    top = max(
+        (
+            (link.clicked_events, figures)
+            for figures in page.compare_model.campaigns
+            if (detail := cached_detail(stats_cache, figures.campaign_id)) is not None
+            for link in detail.links
+        ),
+        key=lambda pair: pair[0],
+    )
+    assert f"{top[1].sent_at[:10]} {top[1].subject[:20]}" in text
+    # The footnote defines every rate the report shows.
+    for rate in RATES:
+        name = rate.label.split(" %")[0].casefold()
+        assert f"{name} % =" in text.casefold() or f"{name} =" in text.casefold(), name
+    assert "Counts Messages Rates Value" in text or "Totals Messages Rates Value" in text
+
+
+def cached_detail(path: Path, campaign_id: int) -> cache.CampaignDetail | None:
+    with Workspace.open(path) as workspace, workspace.reading() as con:
+        return cache.detail(con, campaign_id)
 
 
 def pdf_text(path: Path) -> str:
