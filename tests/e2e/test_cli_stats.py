@@ -54,7 +54,9 @@ def test_fetch_then_offline(tmp_path: Path, seeded: Sandbox) -> None:
     assert account.secret_key not in first.stdout + first.stderr
     with out.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 4
+    assert len(rows) == 4 + 1
+    assert rows[-1]["Campaign ID"] == "Total"
+    assert rows[-1]["Sent"] == str(sum(int(row["Sent"]) for row in rows[:-1]))
     newest = max(account.campaigns.values(), key=lambda c: c.send_start_at)
     assert rows[0]["Campaign ID"] == str(newest.id)
     opened = sum(d.opened for d in account.day_stats if d.campaign_id == newest.id)

@@ -103,6 +103,17 @@ def read_cache(workspace: Workspace) -> Cached:
         )
 
 
+def table_file(chosen: Path) -> Path:
+    """The file a table is written to: a name without an ending gets ``.csv``, an old Excel
+    ``.xls`` becomes ``.xlsx`` (what is written); any other ending is kept, and refused."""
+    suffix = chosen.suffix.lower()
+    if not suffix:
+        return chosen.with_suffix(".csv")
+    if suffix == ".xls":
+        return chosen.with_suffix(".xlsx")
+    return chosen
+
+
 def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setBuddy(widget)
@@ -610,8 +621,7 @@ class StatisticsPage(QWidget):
         )
         if target is None:
             return None
-        if target.suffix.lower() not in (".csv", ".xlsx"):
-            target = target.with_suffix(".csv")
+        target = table_file(target)
         return self._saved(
             lambda: write_table(chosen, target),
             "Export the Statistics",
