@@ -20,7 +20,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QDateTime, QMargins, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QCursor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
@@ -121,6 +121,8 @@ def over_time(
     for line in chart.series():
         line.attachAxis(time_axis)
         line.attachAxis(counts)
+    chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)  # (the height is for the lines)
+    chart.setMargins(QMargins(6, 4, 6, 4))
     return chart
 
 

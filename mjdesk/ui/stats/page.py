@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -69,6 +70,10 @@ COMPARE_SHORTCUT = "Ctrl+Shift+M"
 EXPORT_SHORTCUT = "Ctrl+Shift+E"
 REPORT_SHORTCUT = "Ctrl+Shift+F"
 COMPARE_MOST = 10
+DETAIL_CHART_LEAST = 270
+"""The campaign's chart is never less tall than this (its axis labels stay whole)."""
+DETAIL_TABLES_LEAST = 190
+"""Nor its tables (five rows of links, providers or bounces show)."""
 
 OPENS_NOTE = (
     "Opens are inflated: mail-privacy proxies (Apple Mail's among them) and security scanners "
@@ -134,6 +139,7 @@ def _table(
         table.setSortingEnabled(True)
         table.sortByColumn(by, Qt.SortOrder.DescendingOrder)
     table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
@@ -398,17 +404,33 @@ class StatisticsPage(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.detail_png)
         controls.addWidget(self.detail_pdf)
+        # The chart and the tables share what is left, 3 to 2, neither below what keeps it
+        # readable (axis labels whole, five rows): in a smaller window the tab scrolls.
+        self.time_chart.setMinimumHeight(DETAIL_CHART_LEAST)
+        self.detail_tables = tables
+        tables.setMinimumHeight(DETAIL_TABLES_LEAST)
         split = QSplitter(Qt.Orientation.Vertical, tab)
+        split.setObjectName("detailSplitter")
         split.addWidget(self.time_chart)
         split.addWidget(tables)
         split.setChildrenCollapsible(False)
-        split.setSizes([600, 300])  # (the chart gets two thirds)
-        layout = QVBoxLayout(tab)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        inner = QWidget(tab)
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.detail_title)
         layout.addWidget(self.note)
         layout.addWidget(self.summary)
         layout.addLayout(controls)
         layout.addWidget(split, 1)
+        self.detail_scroll = QScrollArea(tab)
+        self.detail_scroll.setAccessibleName("Campaign detail")
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.detail_scroll.setWidget(inner)
+        outer = QVBoxLayout(tab)
+        outer.addWidget(self.detail_scroll)
         self._detail_enabled(False)
         return tab
 

@@ -620,3 +620,26 @@ def test_a_day_can_be_picked_typed_cleared_and_an_inverted_range_is_explained(
     assert page.since.text() == "any day"
     assert len(model.campaigns) == 12
     assert not page.empty.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 640)])
+def test_a_small_window_keeps_the_detail_chart_and_tables_usable(
+    qtbot: QtBot, stats_page: StatisticsPage, size: tuple[int, int]
+) -> None:
+    page = stats_page
+    window = page.window()
+    window.resize(*size)
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open_selected()
+    qtbot.waitUntil(lambda: page.links_model.rowCount() > 0)
+    qtbot.wait(50)  # (laid out)
+    chart, tables = page.time_chart, page.detail_tables
+    assert chart.height() >= 270  # (its axis labels whole)
+    assert tables.geometry().top() >= chart.geometry().bottom()  # (not drawn over)
+    links = tables.currentWidget()
+    assert isinstance(links, QTableView)
+    rows = links.viewport().height() // links.verticalHeader().defaultSectionSize()
+    assert rows >= 5
+    if size == (1366, 768):  # (there, everything shows without scrolling)
+        assert not page.detail_scroll.verticalScrollBar().isVisible()
