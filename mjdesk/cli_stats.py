@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the statistics of sent campaigns to a file.",
         epilog=(
             "Keys: the profile's, or MJ_APIKEY_PUBLIC and MJ_APIKEY_PRIVATE when both are set; "
-            "without keys the cached figures are written. Exit codes: 0 done; 2 nothing done "
+            "without keys the saved figures are written. Exit codes: 0 done; 2 nothing done "
             "(the reason is printed); 3 internal error."
         ),
     )
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--api-url", metavar="URL", help="talk to this Mailjet base instead")
     parser.add_argument(
-        "--offline", action="store_true", help="write the cached figures, fetch nothing"
+        "--offline", action="store_true", help="write the saved figures, fetch nothing"
     )
     add_workspace_options(parser)
     return parser
@@ -110,7 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{APP_NAME} stats: {exc.user_message}\n")
         return EXIT_NOTHING_DONE
     except KeyboardInterrupt:
-        sys.stderr.write(f"{APP_NAME} stats: stopped (Ctrl-C); the cache is as it was.\n")
+        sys.stderr.write(
+            f"{APP_NAME} stats: stopped (Ctrl-C); the saved figures are as they were.\n"
+        )
         return EXIT_NOTHING_DONE
     except Exception as exc:  # noqa: BLE001  (a bug: reported in one line)
         return internal_error(log, "stats", exc)
@@ -148,7 +150,7 @@ def _write(args: argparse.Namespace, job: JobWorkspace) -> int:
                 except MailjetError as exc:
                     sys.stderr.write(
                         f"{APP_NAME} stats: Mailjet could not be read ({exc.user_message}); "
-                        "writing the cached figures.\n"
+                        "writing the saved figures.\n"
                     )
         with workspace.reading() as con:
             age = cache.cache_age(con, datetime.now(UTC))

@@ -80,7 +80,7 @@ OPENS_NOTE = (
     "open messages nobody read. Click-based figures come first and are the ones to trust."
 )
 NO_ACCOUNT = (
-    "This profile is not connected to Mailjet (Settings › Accounts): the cached figures are "
+    "This profile is not connected to Mailjet (Settings › Accounts): the saved figures are "
     "shown, and cannot be refreshed."
 )
 TABLE_FILTERS = "CSV files (*.csv);;Excel workbooks (*.xlsx)"
@@ -212,7 +212,9 @@ class StatisticsPage(QWidget):
         top.addWidget(self.refresh_button)
         self.strip = JobStrip(host.runner, self)
         self.strip.busyChanged.connect(lambda busy: self.refresh_button.setEnabled(not busy))
-        self.strip.cancelled.connect(lambda: self._say("Stopped: the cache is as it was."))
+        self.strip.cancelled.connect(
+            lambda: self._say("Stopped: the saved figures are as they were.")
+        )
         self.status = QLabel(self)
         self.status.setObjectName("statsStatus")
         self.status.setAccessibleName("Statistics status")
@@ -224,6 +226,8 @@ class StatisticsPage(QWidget):
         self.tabs.addTab(self._detail_tab(), "C&ampaign")
         self.tabs.addTab(self._compare_tab(), "Com&pare")
         self.tabs.addTab(self._lists_tab(), "&Lists")
+        # (the status line speaks of what was just done on one tab: not left over another)
+        self.tabs.currentChanged.connect(lambda _index: self._say(""))
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -565,8 +569,8 @@ class StatisticsPage(QWidget):
         self.list_choice.setCurrentIndex(max(0, self.list_choice.findText(shown_list)))
         self.list_choice.blockSignals(False)
         self._show_list()
-        if self.detail is not None:
-            self.open_campaign(self.detail.figures.campaign_id, fetch=False)
+        if self.detail is not None:  # (its figures again, where it is: the tab stays)
+            self.open_campaign(self.detail.figures.campaign_id, fetch=False, turn=False)
         self.loaded.emit(len(found.campaigns))
 
     def _failed(self, exc: Exception) -> None:
@@ -699,7 +703,7 @@ class StatisticsPage(QWidget):
         self.reload()
 
     def _refresh_failed(self, exc: Exception) -> None:
-        self.offline_reason = "Offline: the cached figures are shown."
+        self.offline_reason = "Offline: the saved figures are shown."
         self._show_age()
         text = error_text(exc)
         self._say(f"Not refreshed: {text}")
@@ -712,9 +716,10 @@ class StatisticsPage(QWidget):
         current = self._id_at(self.table.currentIndex())
         self.open_campaign(chosen[0] if len(chosen) == 1 else current)
 
-    def open_campaign(self, campaign_id: int, *, fetch: bool = True) -> None:
-        """Show a campaign's detail from the cache; fetch it first when it is missing or
-        older than its figures (and Mailjet can be reached)."""
+    def open_campaign(self, campaign_id: int, *, fetch: bool = True, turn: bool = True) -> None:
+        """Show a campaign's detail from the cache (``turn``: on its tab, brought forward);
+        fetch it first when it is missing or older than its figures (and Mailjet can be
+        reached)."""
         if not campaign_id:
             return
         reading = self.host.workspace.reading
@@ -732,7 +737,8 @@ class StatisticsPage(QWidget):
             if fetch and old and campaign_id not in self._details_asked:
                 self._fetch_detail(campaign_id)
 
-        self.tabs.setCurrentIndex(1)
+        if turn:
+            self.tabs.setCurrentIndex(1)
         self.host.runner.submit(work, show, self._failed)
 
     def _fetch_detail(self, campaign_id: int) -> None:
@@ -754,10 +760,10 @@ class StatisticsPage(QWidget):
 
         def done(summary: FetchSummary | None) -> None:
             if summary is not None:
-                self.open_campaign(campaign_id, fetch=False)
+                self.open_campaign(campaign_id, fetch=False, turn=False)
 
         def failed(exc: Exception) -> None:
-            self.offline_reason = "Offline: the cached figures are shown."
+            self.offline_reason = "Offline: the saved figures are shown."
             self._show_age()
             self._say(f"The campaign's detail could not be fetched: {error_text(exc)}")
 
@@ -887,10 +893,17 @@ class StatisticsPage(QWidget):
         )
 
     def report_current(self) -> None:
-        if self.tabs.currentIndex() == 2 and self.compare_model.campaigns:
-            self.report_comparison()
-        elif self.detail is not None:
+        """The PDF report of what the tab shows: the campaign, or the comparison."""
+        shown = self.tabs.currentIndex()
+        if shown == 1 and self.detail is not None:
             self.report_detail()
+        elif shown == 2 and self.compare_model.campaigns:
+            self.report_comparison()
+        else:
+            self._say(
+                f"A PDF report ({REPORT_SHORTCUT}) is of the campaign on the Campaign tab or "
+                "of the campaigns on the Compare tab: open one first."
+            )
 
     def report_detail(self) -> Path | None:
         detail = self.detail

@@ -643,3 +643,42 @@ def test_a_small_window_keeps_the_detail_chart_and_tables_usable(
     assert rows >= 5
     if size == (1366, 768):  # (there, everything shows without scrolling)
         assert not page.detail_scroll.verticalScrollBar().isVisible()
+
+
+def test_the_status_line_goes_with_its_tab_and_a_report_is_of_what_is_shown(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = stats_page
+    asked: list[str] = []
+
+    def ask(*args: object, **kwargs: object) -> Path:
+        asked.append(str(args[2]))
+        return tmp_path / f"{len(asked)}.csv"
+
+    monkeypatch.setattr(dialogs, "ask_save_file", ask)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert "saved to" in page.status.text()
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open_selected()
+    assert page.status.text() == ""  # (the export's line is not left over the campaign)
+
+    # On the Lists tab, Ctrl+Shift+F does not report the campaign opened before.
+    page.tabs.setCurrentIndex(3)
+    asked.clear()
+    qtbot.keyClick(page.tabs, Qt.Key.Key_F, CTRL_SHIFT)
+    assert asked == []
+    assert "open one first" in page.status.text()
+    page.tabs.setCurrentIndex(1)
+    qtbot.keyClick(page.tabs, Qt.Key.Key_F, CTRL_SHIFT)
+    assert len(asked) == 1
+    assert asked[0].endswith(".pdf")
+
+    # A refresh does not turn the page to the campaign opened before.
+    page.tabs.setCurrentIndex(0)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    assert page.tabs.currentIndex() == 0
+    assert page.status.text().startswith("Refreshed statistics of ")
+    assert "request" not in page.status.text()
+    assert "cache" not in (page.status.text() + page.age.text()).casefold()
