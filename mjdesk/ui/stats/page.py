@@ -70,9 +70,9 @@ COMPARE_SHORTCUT = "Ctrl+Shift+M"
 EXPORT_SHORTCUT = "Ctrl+Shift+E"
 REPORT_SHORTCUT = "Ctrl+Shift+F"
 COMPARE_MOST = 10
-DETAIL_CHART_LEAST = 270
+DETAIL_CHART_LEAST = 250
 """The campaign's chart is never less tall than this (its axis labels stay whole)."""
-DETAIL_TABLES_LEAST = 190
+DETAIL_TABLES_LEAST = 175
 """Nor its tables (five rows of links, providers or bounces show)."""
 
 OPENS_NOTE = (
@@ -147,17 +147,22 @@ def _table(
     return table
 
 
-def fit_headers(table: QTableView, least: int = 72) -> None:
+def fit_headers(table: QTableView, least: int = 72, least_text: int = 170) -> None:
     """Each column as wide as its header's text (long names are on two lines), and at least
-    ``least`` pixels (room for a count or a rate), a date as wide as a date and time: no
-    column's name is cut off."""
+    ``least`` pixels (room for a count or a rate), ``least_text`` for words (a list's name),
+    a date as wide as a date and time: no column's name is cut off."""
     header = table.horizontalHeader()
     model = table.model()
     stamp = table.fontMetrics().horizontalAdvance("2026-12-31 23:59") + 24
     for section in range(header.count()):
-        dated = isinstance(model, ColumnsModel) and model.columns[section].newest_first
-        width = max(least, header.sectionSizeHint(section), stamp if dated else 0)
-        header.resizeSection(section, width)
+        column = model.columns[section] if isinstance(model, ColumnsModel) else None
+        if column is not None and column.newest_first:
+            floor = stamp
+        elif column is not None and not column.numeric:
+            floor = least_text
+        else:
+            floor = least
+        header.resizeSection(section, max(floor, header.sectionSizeHint(section)))
 
 
 def _button(
