@@ -119,6 +119,8 @@ def test_impossible_days_unknown_lists_and_mixed_options_are_refused_saying_why(
     assert unknown.returncode == 2
     assert "no campaign was sent to a list named “No such list”" in unknown.stderr
     assert "“Department newsletter”" in unknown.stderr  # (the lists that exist)
+    any_case = stats(tmp_path, "--csv", str(out), "--list", "department NEWSLETTER")
+    assert any_case.returncode == 0, any_case.stderr
 
     no_keys = stats(tmp_path, "--csv", str(out), "--api-url", "http://127.0.0.1:9")
     assert no_keys.returncode == 0, no_keys.stderr
