@@ -65,7 +65,7 @@ class FetchSummary:
         what = "Fetched" if self.kind == "full" else "Refreshed"
         return (
             f"{what} statistics of {self.campaigns:,} campaigns and {self.lists:,} lists "
-            f"({self.requests:,} requests, {self.seconds:.1f} s)."
+            f"in {self.seconds:.1f} s."
         )
 
 

@@ -54,7 +54,9 @@ def test_fetch_then_offline(tmp_path: Path, seeded: Sandbox) -> None:
     assert account.secret_key not in first.stdout + first.stderr
     with out.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 4
+    assert len(rows) == 4 + 1
+    assert rows[-1]["Campaign ID"] == "Total"
+    assert rows[-1]["Sent"] == str(sum(int(row["Sent"]) for row in rows[:-1]))
     newest = max(account.campaigns.values(), key=lambda c: c.send_start_at)
     assert rows[0]["Campaign ID"] == str(newest.id)
     opened = sum(d.opened for d in account.day_stats if d.campaign_id == newest.id)
@@ -84,3 +86,54 @@ def test_fetch_then_offline(tmp_path: Path, seeded: Sandbox) -> None:
     assert "campaign 999999 is not among" in unknown.stderr
     bad = stats(tmp_path, "--csv", str(out), "--since", "May")
     assert bad.returncode == 2
+
+
+def test_impossible_days_unknown_lists_and_mixed_options_are_refused_saying_why(
+    tmp_path: Path, seeded: Sandbox
+) -> None:
+    Workspace.open(AppPaths.under(tmp_path / "d").workspace_file("Dept")).close()
+    account = next(iter(seeded.store.accounts.values()))
+    out = tmp_path / "all.csv"
+    first = stats(tmp_path, "--csv", str(out), "--api-url", seeded.url,
+                  keys=(account.api_key, account.secret_key))  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    seeded.stop()
+
+    for day in ("2026-13-01", "2026-02-30", "0000-00-00"):
+        bad = stats(tmp_path, "--csv", str(out), "--since", day)
+        assert bad.returncode == 2, day
+        assert f"'{day}' is not a day of the calendar" in bad.stderr
+        assert stats(tmp_path, "--csv", str(out), "--until", day).returncode == 2
+
+    days = sorted(c.send_start_at[:10] for c in account.campaigns.values())
+    until = stats(tmp_path, "--csv", str(out), "--until", days[1])
+    assert until.returncode == 0, until.stderr
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["Campaign ID"] != "Total"]
+    assert sorted(row["Sent at"][:10] for row in rows) == [d for d in days if d <= days[1]]
+    inverted = stats(tmp_path, "--csv", str(out), "--since", "2026-06-02", "--until", "2026-06-01")
+    assert inverted.returncode == 2
+    assert "is before --since" in inverted.stderr
+
+    unknown = stats(tmp_path, "--csv", str(out), "--list", "No such list")
+    assert unknown.returncode == 2
+    assert "no campaign was sent to a list named “No such list”" in unknown.stderr
+    assert "“Department newsletter”" in unknown.stderr  # (the lists that exist)
+    any_case = stats(tmp_path, "--csv", str(out), "--list", "department NEWSLETTER")
+    assert any_case.returncode == 0, any_case.stderr
+
+    no_keys = stats(tmp_path, "--csv", str(out), "--api-url", "http://127.0.0.1:9")
+    assert no_keys.returncode == 0, no_keys.stderr
+    assert "--api-url was not used and nothing was refreshed" in no_keys.stderr
+
+    mixed = stats(tmp_path, "--pdf", str(tmp_path / "r.pdf"), "--campaign", "1", "--list", "x")
+    assert mixed.returncode == 2
+    assert "give one or the other" in mixed.stderr
+
+    wrong = stats(tmp_path, "--xlsx", str(tmp_path / "y.csv"))
+    assert wrong.returncode == 2
+    assert "--xlsx writes a .xlsx file" in wrong.stderr
+    assert not (tmp_path / "y.csv").exists()
+    old = stats(tmp_path, "--xlsx", str(tmp_path / "y.xls"))
+    assert old.returncode == 2
+    assert not (tmp_path / "y.xls").exists()

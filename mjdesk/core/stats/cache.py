@@ -267,7 +267,7 @@ def campaigns(
         where.append("sent_at < ?")
         args.append(until + "T24")  # the whole of that day
     if list_name:
-        where.append("list_name = ?")
+        where.append("list_name = ? COLLATE NOCASE")
         args.append(list_name)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     rows = con.execute(

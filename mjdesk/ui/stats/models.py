@@ -45,18 +45,38 @@ class Column(NamedTuple, Generic[Row]):
     value: Callable[[Row], object]
     text: Callable[[object], str] = str
     numeric: bool = True
+    newest_first: bool = False
+    """A date: sorted newest first on a first click (as numbers are, largest first)."""
 
 
 def _count_column(key: str, title: str, text: str) -> Column[CampaignFigures]:
     return Column(title, text, lambda row: getattr(row, key), count_text)
 
 
+def header_text(label: str) -> str:
+    """A long column name on two lines, its parenthesis on the second (so a column need not
+    be as wide as "Click-to-open % (Mailjet's “% Clicked”)" to show it whole)."""
+    return label.replace(" (", "\n(", 1)
+
+
+def one_line(title: str) -> str:
+    """A header's text as one line: the name a rate has everywhere else (exports, reports)."""
+    return " ".join(title.split())
+
+
 def _rate_column(key: str, label: str, text: str) -> Column[CampaignFigures]:
-    return Column(label, text, lambda row: row.rate(key), percent_text)
+    return Column(header_text(label), text, lambda row: row.rate(key), percent_text)
 
 
 CAMPAIGN_COLUMNS: tuple[Column[CampaignFigures], ...] = (
-    Column("Sent at (UTC)", "When Mailjet started sending.", lambda r: r.sent_at, when_text, False),
+    Column(
+        "Sent at (UTC)",
+        "When Mailjet started sending.",
+        lambda r: r.sent_at,
+        when_text,
+        numeric=False,
+        newest_first=True,
+    ),
     Column("Subject", "The campaign's subject line.", lambda r: r.subject, str, False),
     Column("List", "The Mailjet list it was sent to.", lambda r: r.list_name, str, False),
     *(_count_column(key, title, text) for key, title, text in COUNTS),
@@ -113,6 +133,11 @@ class ColumnsModel(QAbstractTableModel, Generic[Row]):
             return self.columns[section].title
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.columns[section].tooltip
+        if role == Qt.ItemDataRole.InitialSortOrderRole:
+            # Counts, rates and dates: the largest (the newest) first on a first click.
+            column = self.columns[section]
+            first_down = column.numeric or column.newest_first
+            return Qt.SortOrder.DescendingOrder if first_down else Qt.SortOrder.AscendingOrder
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -170,7 +195,8 @@ class CampaignsModel(ColumnsModel[CampaignFigures]):
         self.beginResetModel()
         self.rows = shown
         self._sorted()
-        self.total = totals(shown) if self.with_totals and shown else None
+        # (kept when nothing matches, saying "0 campaigns": the filter emptied the table)
+        self.total = totals(shown) if self.with_totals and self.everything else None
         self.endResetModel()
 
     @property
@@ -285,7 +311,14 @@ def bounce_rows(detail: CampaignDetail) -> list[tuple[str, int, str]]:
 
 
 UNSUBSCRIBE_COLUMNS: tuple[Column[tuple[CampaignFigures, int]], ...] = (
-    Column("Sent at (UTC)", "When it was sent.", lambda u: u[0].sent_at, when_text, False),
+    Column(
+        "Sent at (UTC)",
+        "When it was sent.",
+        lambda u: u[0].sent_at,
+        when_text,
+        numeric=False,
+        newest_first=True,
+    ),
     Column("Campaign", "The campaign's subject.", lambda u: u[0].subject, str, False),
     Column(
         "Unsubscribed",

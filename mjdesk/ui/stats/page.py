@@ -15,12 +15,14 @@ from PySide6.QtCore import QAbstractItemModel, QDate, QModelIndex, Qt, QTimer, S
 from PySide6.QtGui import QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -68,13 +70,17 @@ COMPARE_SHORTCUT = "Ctrl+Shift+M"
 EXPORT_SHORTCUT = "Ctrl+Shift+E"
 REPORT_SHORTCUT = "Ctrl+Shift+F"
 COMPARE_MOST = 10
+DETAIL_CHART_LEAST = 250
+"""The campaign's chart is never less tall than this (its axis labels stay whole)."""
+DETAIL_TABLES_LEAST = 175
+"""Nor its tables (five rows of links, providers or bounces show)."""
 
 OPENS_NOTE = (
     "Opens are inflated: mail-privacy proxies (Apple Mail's among them) and security scanners "
     "open messages nobody read. Click-based figures come first and are the ones to trust."
 )
 NO_ACCOUNT = (
-    "This profile is not connected to Mailjet (Settings › Accounts): the cached figures are "
+    "This profile is not connected to Mailjet (Settings › Accounts): the saved figures are "
     "shown, and cannot be refreshed."
 )
 TABLE_FILTERS = "CSV files (*.csv);;Excel workbooks (*.xlsx)"
@@ -102,6 +108,17 @@ def read_cache(workspace: Workspace) -> Cached:
         )
 
 
+def table_file(chosen: Path) -> Path:
+    """The file a table is written to: a name without an ending gets ``.csv``, an old Excel
+    ``.xls`` becomes ``.xlsx`` (what is written); any other ending is kept, and refused."""
+    suffix = chosen.suffix.lower()
+    if not suffix:
+        return chosen.with_suffix(".csv")
+    if suffix == ".xls":
+        return chosen.with_suffix(".xlsx")
+    return chosen
+
+
 def _buddy(text: str, widget: QWidget, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setBuddy(widget)
@@ -122,10 +139,30 @@ def _table(
         table.setSortingEnabled(True)
         table.sortByColumn(by, Qt.SortOrder.DescendingOrder)
     table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    fit_headers(table)
     return table
+
+
+def fit_headers(table: QTableView, least: int = 72, least_text: int = 170) -> None:
+    """Each column as wide as its header's text (long names are on two lines), and at least
+    ``least`` pixels (room for a count or a rate), ``least_text`` for words (a list's name),
+    a date as wide as a date and time: no column's name is cut off."""
+    header = table.horizontalHeader()
+    model = table.model()
+    stamp = table.fontMetrics().horizontalAdvance("2026-12-31 23:59") + 24
+    for section in range(header.count()):
+        column = model.columns[section] if isinstance(model, ColumnsModel) else None
+        if column is not None and column.newest_first:
+            floor = stamp
+        elif column is not None and not column.numeric:
+            floor = least_text
+        else:
+            floor = least
+        header.resizeSection(section, max(floor, header.sectionSizeHint(section)))
 
 
 def _button(
@@ -180,7 +217,9 @@ class StatisticsPage(QWidget):
         top.addWidget(self.refresh_button)
         self.strip = JobStrip(host.runner, self)
         self.strip.busyChanged.connect(lambda busy: self.refresh_button.setEnabled(not busy))
-        self.strip.cancelled.connect(lambda: self._say("Stopped: the cache is as it was."))
+        self.strip.cancelled.connect(
+            lambda: self._say("Stopped: the saved figures are as they were.")
+        )
         self.status = QLabel(self)
         self.status.setObjectName("statsStatus")
         self.status.setAccessibleName("Statistics status")
@@ -192,6 +231,8 @@ class StatisticsPage(QWidget):
         self.tabs.addTab(self._detail_tab(), "C&ampaign")
         self.tabs.addTab(self._compare_tab(), "Com&pare")
         self.tabs.addTab(self._lists_tab(), "&Lists")
+        # (the status line speaks of what was just done on one tab: not left over another)
+        self.tabs.currentChanged.connect(lambda _index: self._say(""))
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -210,16 +251,8 @@ class StatisticsPage(QWidget):
     def _campaigns_tab(self) -> QWidget:
         tab = QWidget(self)
         self.model = CampaignsModel(tab)
-        self.since = QDateEdit(tab)
-        self.until = QDateEdit(tab)
-        for edit, name in ((self.since, "Sent from"), (self.until, "Sent until")):
-            edit.setAccessibleName(name)
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            edit.setMinimumDate(QDate(2000, 1, 1))
-            edit.setSpecialValueText("any day")  # (the minimum date: no limit)
-            edit.setDate(edit.minimumDate())
-            edit.dateChanged.connect(self._filter)
+        self.since, self.since_on = self._day_field("Sent &from:", "Sent from", tab)
+        self.until, self.until_on = self._day_field("&until:", "Sent until", tab)
         self.list_filter = QComboBox(tab)
         self.list_filter.setAccessibleName("Sent to list")
         self.list_filter.addItem("Every list", "")
@@ -248,9 +281,9 @@ class StatisticsPage(QWidget):
         )
         QShortcut(QKeySequence(EXPORT_SHORTCUT), self, self.export_table)
         filters = QHBoxLayout()
-        filters.addWidget(_buddy("Sent &from:", self.since, tab))
+        filters.addWidget(self.since_on)
         filters.addWidget(self.since)
-        filters.addWidget(_buddy("&until:", self.until, tab))
+        filters.addWidget(self.until_on)
         filters.addWidget(self.until)
         filters.addWidget(_buddy("&To list:", self.list_filter, tab))
         filters.addWidget(self.list_filter)
@@ -260,7 +293,6 @@ class StatisticsPage(QWidget):
         filters.addWidget(self.export_button)
         self.table = _table(self.model, "Sent campaigns and their figures", tab)
         self.table.setObjectName("campaignsTable")
-        self.table.horizontalHeader().resizeSection(0, 130)
         self.table.horizontalHeader().resizeSection(1, 260)
         self.table.doubleClicked.connect(lambda index: self.open_campaign(self._id_at(index)))
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, self.open_selected)
@@ -278,6 +310,45 @@ class StatisticsPage(QWidget):
         layout.addWidget(self.empty)
         self._selection_changed()
         return tab
+
+    def _day_field(self, text: str, name: str, parent: QWidget) -> tuple[QDateEdit, QCheckBox]:
+        """A day the filter starts or ends on, used while its box is ticked; unticked it says
+        "any day". Ticking it starts at the campaigns' first (or last) day, where the calendar
+        then opens, and the day can be typed over."""
+        edit = QDateEdit(parent)
+        edit.setAccessibleName(name)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(QDate(2000, 1, 1))
+        edit.setSpecialValueText("any day")  # (the minimum date, shown while unticked)
+        edit.setDate(edit.minimumDate())
+        edit.setEnabled(False)
+        edit.dateChanged.connect(self._filter)
+        box = QCheckBox(text, parent)
+        box.setAccessibleName(f"Filter by {name.lower()}")
+        box.setToolTip("Tick to choose a day; untick for any day.")
+        box.toggled.connect(lambda on: self._day_ticked(edit, on))
+        return edit, box
+
+    def _day_ticked(self, edit: QDateEdit, on: bool) -> None:
+        if on:
+            edit.setSpecialValueText("")
+            edit.setDate(self._range_day(first=edit is self.since))
+            edit.setEnabled(True)
+            edit.setFocus()
+            edit.setSelectedSection(QDateEdit.Section.YearSection)
+        else:
+            edit.setEnabled(False)
+            edit.setSpecialValueText("any day")
+            edit.setDate(edit.minimumDate())
+        self._filter()
+
+    def _range_day(self, *, first: bool) -> QDate:
+        """The first (or last) day a cached campaign was sent, today when there is none."""
+        days = sorted(row.sent_at[:10] for row in self.model.everything)
+        if not days:
+            return QDate.currentDate()
+        return QDate.fromString(days[0] if first else days[-1], "yyyy-MM-dd")
 
     def _detail_tab(self) -> QWidget:
         tab = QWidget(self)
@@ -313,6 +384,7 @@ class StatisticsPage(QWidget):
         self.bounces_model = ColumnsModel(BOUNCE_COLUMNS, tab)
         links = _table(self.links_model, "Links clicked and their share", tab, by=1)
         providers = _table(self.providers_model, "Mailbox providers", tab, by=1)
+        providers.setObjectName("providersTable")
         bounces = _table(self.bounces_model, "Bounces", tab, by=None)
         links.horizontalHeader().resizeSection(0, 360)
         tables = QTabWidget(tab)
@@ -341,17 +413,33 @@ class StatisticsPage(QWidget):
         controls.addStretch(1)
         controls.addWidget(self.detail_png)
         controls.addWidget(self.detail_pdf)
+        # The chart and the tables share what is left, 3 to 2, neither below what keeps it
+        # readable (axis labels whole, five rows): in a smaller window the tab scrolls.
+        self.time_chart.setMinimumHeight(DETAIL_CHART_LEAST)
+        self.detail_tables = tables
+        tables.setMinimumHeight(DETAIL_TABLES_LEAST)
         split = QSplitter(Qt.Orientation.Vertical, tab)
+        split.setObjectName("detailSplitter")
         split.addWidget(self.time_chart)
         split.addWidget(tables)
         split.setChildrenCollapsible(False)
-        split.setSizes([600, 300])  # (the chart gets two thirds)
-        layout = QVBoxLayout(tab)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        inner = QWidget(tab)
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.detail_title)
         layout.addWidget(self.note)
         layout.addWidget(self.summary)
         layout.addLayout(controls)
         layout.addWidget(split, 1)
+        self.detail_scroll = QScrollArea(tab)
+        self.detail_scroll.setAccessibleName("Campaign detail")
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.detail_scroll.setWidget(inner)
+        outer = QVBoxLayout(tab)
+        outer.addWidget(self.detail_scroll)
         self._detail_enabled(False)
         return tab
 
@@ -367,6 +455,7 @@ class StatisticsPage(QWidget):
         self.compare_hint.setWordWrap(True)
         self.compare_chart = ChartPanel("Rates of the compared campaigns", tab)
         table = _table(self.compare_model, "Compared campaigns", tab)
+        table.setObjectName("comparedTable")
         table.horizontalHeader().resizeSection(1, 240)
         self.compare_png = _button(
             "Save Chart as P&NG…",
@@ -476,12 +565,6 @@ class StatisticsPage(QWidget):
         self.list_filter.blockSignals(False)
         self.model.set_campaigns(found.campaigns)
         self._filter()
-        self.empty.setText(
-            "No sent campaign in the cache: Refresh from Mailjet to fetch them."
-            if not found.campaigns
-            else ""
-        )
-        self.empty.setVisible(not found.campaigns)
         self.lists = found.lists
         shown_list = self.list_choice.currentText()
         self.list_choice.blockSignals(True)
@@ -491,8 +574,8 @@ class StatisticsPage(QWidget):
         self.list_choice.setCurrentIndex(max(0, self.list_choice.findText(shown_list)))
         self.list_choice.blockSignals(False)
         self._show_list()
-        if self.detail is not None:
-            self.open_campaign(self.detail.figures.campaign_id, fetch=False)
+        if self.detail is not None:  # (its figures again, where it is: the tab stays)
+            self.open_campaign(self.detail.figures.campaign_id, fetch=False, turn=False)
         self.loaded.emit(len(found.campaigns))
 
     def _failed(self, exc: Exception) -> None:
@@ -517,13 +600,24 @@ class StatisticsPage(QWidget):
     # -- the campaigns table -----------------------------------------------------------------
 
     def _filter(self) -> None:
-        def day(edit: QDateEdit) -> str:
-            date = edit.date()
-            return "" if date == edit.minimumDate() else date.toString("yyyy-MM-dd")
+        def day(edit: QDateEdit, box: QCheckBox) -> str:
+            return edit.date().toString("yyyy-MM-dd") if box.isChecked() else ""
 
-        self.model.set_filter(
-            day(self.since), day(self.until), self.list_filter.currentData() or ""
-        )
+        since, until = day(self.since, self.since_on), day(self.until, self.until_on)
+        self.model.set_filter(since, until, self.list_filter.currentData() or "")
+        if not self.model.everything:
+            text = "No sent campaign saved yet: Refresh from Mailjet to fetch them."
+        elif since and until and until < since:
+            text = (
+                f"“Until” ({until}) is before “from” ({since}): no campaign can match. "
+                "Change one of the days, or untick it."
+            )
+        elif not self.model.campaigns:
+            text = "No campaign matches these days and this list."
+        else:
+            text = ""
+        self.empty.setText(text)
+        self.empty.setVisible(bool(text))
 
     def _id_at(self, index: QModelIndex) -> int:
         found = self.model.data(index, CAMPAIGN_ROLE) if index.isValid() else None
@@ -558,8 +652,7 @@ class StatisticsPage(QWidget):
         )
         if target is None:
             return None
-        if target.suffix.lower() not in (".csv", ".xlsx"):
-            target = target.with_suffix(".csv")
+        target = table_file(target)
         return self._saved(
             lambda: write_table(chosen, target),
             "Export the Statistics",
@@ -615,7 +708,7 @@ class StatisticsPage(QWidget):
         self.reload()
 
     def _refresh_failed(self, exc: Exception) -> None:
-        self.offline_reason = "Offline: the cached figures are shown."
+        self.offline_reason = "Offline: the saved figures are shown."
         self._show_age()
         text = error_text(exc)
         self._say(f"Not refreshed: {text}")
@@ -628,9 +721,10 @@ class StatisticsPage(QWidget):
         current = self._id_at(self.table.currentIndex())
         self.open_campaign(chosen[0] if len(chosen) == 1 else current)
 
-    def open_campaign(self, campaign_id: int, *, fetch: bool = True) -> None:
-        """Show a campaign's detail from the cache; fetch it first when it is missing or
-        older than its figures (and Mailjet can be reached)."""
+    def open_campaign(self, campaign_id: int, *, fetch: bool = True, turn: bool = True) -> None:
+        """Show a campaign's detail from the cache (``turn``: on its tab, brought forward);
+        fetch it first when it is missing or older than its figures (and Mailjet can be
+        reached)."""
         if not campaign_id:
             return
         reading = self.host.workspace.reading
@@ -648,7 +742,8 @@ class StatisticsPage(QWidget):
             if fetch and old and campaign_id not in self._details_asked:
                 self._fetch_detail(campaign_id)
 
-        self.tabs.setCurrentIndex(1)
+        if turn:
+            self.tabs.setCurrentIndex(1)
         self.host.runner.submit(work, show, self._failed)
 
     def _fetch_detail(self, campaign_id: int) -> None:
@@ -670,10 +765,10 @@ class StatisticsPage(QWidget):
 
         def done(summary: FetchSummary | None) -> None:
             if summary is not None:
-                self.open_campaign(campaign_id, fetch=False)
+                self.open_campaign(campaign_id, fetch=False, turn=False)
 
         def failed(exc: Exception) -> None:
-            self.offline_reason = "Offline: the cached figures are shown."
+            self.offline_reason = "Offline: the saved figures are shown."
             self._show_age()
             self._say(f"The campaign's detail could not be fetched: {error_text(exc)}")
 
@@ -803,10 +898,17 @@ class StatisticsPage(QWidget):
         )
 
     def report_current(self) -> None:
-        if self.tabs.currentIndex() == 2 and self.compare_model.campaigns:
-            self.report_comparison()
-        elif self.detail is not None:
+        """The PDF report of what the tab shows: the campaign, or the comparison."""
+        shown = self.tabs.currentIndex()
+        if shown == 1 and self.detail is not None:
             self.report_detail()
+        elif shown == 2 and self.compare_model.campaigns:
+            self.report_comparison()
+        else:
+            self._say(
+                f"A PDF report ({REPORT_SHORTCUT}) is of the campaign on the Campaign tab or "
+                "of the campaigns on the Compare tab: open one first."
+            )
 
     def report_detail(self) -> Path | None:
         detail = self.detail

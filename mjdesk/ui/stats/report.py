@@ -6,6 +6,7 @@ needs a QApplication (the chart is a widget), which the command line makes offsc
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from mjdesk.core.work import UserError
 from mjdesk.ui.stats.charts import compared_rates, over_time, render_chart
 
 _DPI = 300
+_FIGURE = re.compile(r"–|[\d,.]+( %)?")
+"""A cell holding a count or a rate (aligned right), not a subject that starts with a digit."""
 _FIRST = ("Clicked", "Click rate", "Click-to-open")
 """Summary lines that come first: click-based figures are the trustworthy ones."""
 
@@ -111,7 +114,8 @@ class _Page:
         """A plain table: each row on one line, cells elided to their column's width; columns
         of figures (and their titles) aligned right."""
         figures = [
-            any(row[col][:1].isdigit() or row[col][:1] == "–" for row in rows[1:])
+            all(_FIGURE.fullmatch(row[col]) for row in rows[1:] if row[col])
+            and any(row[col] for row in rows[1:])
             for col in range(len(widths))
         ]
         for index, row in enumerate(rows):
@@ -137,18 +141,28 @@ class _Page:
             9,
         )
         if len(data.campaigns) > 1:
-            rows = [["Campaign", "Sent at (UTC)", "Delivered", "Click rate %", "Click-to-open %"]]
+            rows = [
+                [
+                    "Campaign",
+                    "Sent on",
+                    "List",
+                    "Delivered",
+                    "Click rate %",
+                    "Click-to-open %",
+                ]
+            ]
             for c in data.campaigns:
                 rows.append(
                     [
                         c.subject,
-                        c.sent_at.replace("T", " ")[:16],
+                        c.sent_at[:10],
+                        c.list_name,
                         f"{c.delivered:,}",
                         _percent(c.click_rate),
                         _percent(c.click_to_open),
                     ]
                 )
-            self.columns(rows, (0.40, 0.18, 0.12, 0.15, 0.15), 8)
+            self.columns(rows, (0.32, 0.10, 0.22, 0.09, 0.12, 0.15), 7.5)
             self.y += 20
         else:
             c = data.campaigns[0]
@@ -158,26 +172,36 @@ class _Page:
                 9,
             )
         self.text(data.note, 8.5, gap=0.6)
-        summary = data.summary()
-        summary.sort(key=lambda line: not line[0].startswith(_FIRST))
-        label = "Totals" if len(data.campaigns) > 1 else "Figures"
-        half = (len(summary) + 1) // 2
-        left, right = summary[:half], summary[half:]
-        rows = [[label, "", "", ""]]
-        for index, (name, value, _definition) in enumerate(left):
-            other = right[index] if index < len(right) else ("", "", "")
-            rows.append([name, value, other[0], other[1]])
-        self.columns(rows, (0.34, 0.14, 0.38, 0.14), 8.5)
+        # Counts on the left, rates on the right, click-based first in each, a gap between.
+        counts = sorted(data.counts(), key=_clicks_first)
+        rates = sorted(data.rates(), key=_clicks_first)
+        which = "Totals" if len(data.campaigns) > 1 else "Counts"
+        rows = [[which, "Messages", "", "Rates", "Value"]]
+        for (name, value, _), (rate, share, _) in zip(counts, rates, strict=True):
+            rows.append([name, value, "", rate, share])
+        self.columns(rows, (0.27, 0.13, 0.08, 0.38, 0.14), 8.5)
         self.y += 30
         height = self.width * 0.55
         image = render_chart(chart, QSize(900, int(900 * 0.55)))
         self.painter.drawImage(QRectF(0, self.y, self.width, height), image)
         self.y += height + 30
-        if data.top_links:
+        if data.top_links and len(data.campaigns) > 1:
+            rows = [["Most clicked links", "Campaign", "Clicks", "Share of its clicks"]]
+            rows += [
+                [
+                    link.url,
+                    f"{c.sent_at[:10]} {c.subject}",
+                    f"{link.clicked_events:,}",
+                    _percent(link.share),
+                ]
+                for c, link in data.top_links
+            ]
+            self.columns(rows, (0.37, 0.32, 0.09, 0.22), 8.5)
+        elif data.top_links:
             rows = [["Most clicked links", "Clicks", "Share of clicks"]]
             rows += [
                 [link.url, f"{link.clicked_events:,}", _percent(link.share)]
-                for link in data.top_links
+                for _, link in data.top_links
             ]
             self.columns(rows, (0.66, 0.14, 0.20), 8.5)
         else:
@@ -186,9 +210,17 @@ class _Page:
         self.text(
             "Definitions: click rate = clicked ÷ delivered; click-to-open = clicked ÷ opened "
             "(Mailjet's dashboard calls it “% Clicked”); opened % = opened ÷ delivered; "
-            "bounces and blocked ÷ sent.",
+            "delivered % = delivered ÷ sent; hard bounced % = hard bounced ÷ sent; soft "
+            "bounced % = soft bounced ÷ sent; blocked % = blocked ÷ sent; spam % = spam "
+            "complaints ÷ delivered; unsubscribed % = unsubscribed ÷ delivered. Sent = every "
+            "message Mailjet processed.",
             7.5,
         )
+
+
+def _clicks_first(line: tuple[str, str, str]) -> int:
+    """Where a summary line goes: click-based figures first, in `_FIRST`'s order."""
+    return next((at for at, name in enumerate(_FIRST) if line[0].startswith(name)), len(_FIRST))
 
 
 def _percent(value: float | None) -> str:

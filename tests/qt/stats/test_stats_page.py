@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCharts import QBarSeries, QLineSeries
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCharts import QBarSeries, QCategoryAxis, QLineSeries
+from PySide6.QtCore import QDate, QItemSelectionModel, QLocale, QPoint, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QImage
 from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.stats import cache
@@ -28,7 +29,7 @@ from mjdesk.sandbox.seed import seeded_store
 from mjdesk.sandbox.server import Sandbox
 from mjdesk.ui.common import dialogs
 from mjdesk.ui.shell.main_window import MainWindow
-from mjdesk.ui.stats.models import FIRST_RATE_COLUMN, VALUE_ROLE
+from mjdesk.ui.stats.models import FIRST_RATE_COLUMN, VALUE_ROLE, one_line
 from mjdesk.ui.stats.page import COMPARE_SHORTCUT, OPENS_NOTE, StatisticsPage
 
 OpenWindow = Callable[..., MainWindow]
@@ -95,9 +96,10 @@ def cached(path: Path) -> list[CampaignFigures]:
 
 
 def column(page: StatisticsPage, title: str) -> int:
+    """The column named ``title`` (a long name is shown on two lines)."""
     model = page.model
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    return titles.index(title)
+    return [one_line(t) for t in titles].index(title)
 
 
 def subjects(page: StatisticsPage) -> list[str]:
@@ -145,7 +147,7 @@ def test_each_figure_in_the_table_equals_the_cache_and_each_rate_its_definition(
 
     # Names that cannot be misread, each with its definition as the header's tooltip.
     tips = {
-        model.headerData(c, Qt.Orientation.Horizontal): model.headerData(
+        one_line(model.headerData(c, Qt.Orientation.Horizontal)): model.headerData(
             c, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
         )
         for c in range(FIRST_RATE_COLUMN, model.columnCount())
@@ -170,14 +172,16 @@ def test_sort_and_filter_by_date_and_list(qtbot: QtBot, stats_page: StatisticsPa
 
     dates = sorted(row.sent_at[:10] for row in model.campaigns)
     middle = dates[len(dates) // 2]
+    page.since_on.setChecked(True)
     page.since.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
     assert model.campaigns
     assert all(row.sent_at[:10] >= middle for row in model.campaigns)
     assert len(model.campaigns) == sum(1 for d in dates if d >= middle)
+    page.until_on.setChecked(True)
     page.until.setDate(QDate.fromString(middle, "yyyy-MM-dd"))
     assert {row.sent_at[:10] for row in model.campaigns} == {middle}
-    page.since.setDate(page.since.minimumDate())
-    page.until.setDate(page.until.minimumDate())
+    page.since_on.setChecked(False)
+    page.until_on.setChecked(False)
     assert len(model.campaigns) == 12
 
     names = [page.list_filter.itemText(i) for i in range(1, page.list_filter.count())]
@@ -219,12 +223,22 @@ def test_open_a_campaign_with_enter_shows_its_detail_clicks_first(
     assert [s.name() for s in lines] == ["Clicked", "Opened"]
     assert [int(p.y()) for p in lines[0].points()] == [d.clicked for d in detail.by_day]
     assert [int(p.y()) for p in lines[1].points()] == [d.opened for d in detail.by_day]
+    (days,) = chart.axes(Qt.Orientation.Horizontal)
+    assert isinstance(days, QCategoryAxis)
+    assert days.titleText() == "Day (UTC)"
+    on_value = {days.endValue(label): label for label in days.categoriesLabels()}
+    for point, item in zip(lines[0].points(), detail.by_day, strict=True):
+        day = QDate.fromString(item.hour[:10], "yyyy-MM-dd")
+        assert (
+            on_value[point.x()]
+            == f"{day.day()} {QLocale.c().monthName(day.month(), QLocale.FormatType.ShortFormat)}"
+        )
     page.slicing.setCurrentIndex(1)  # per hour
     chart = page.time_chart.chart()
     assert chart is not None
     assert chart.series()[0].count() == len(detail.by_hour)  # type: ignore[attr-defined]
     assert [a.titleText() for a in chart.axes()] == [
-        "Time after sending (UTC, per hour)",
+        "Hour (UTC)",
         "Messages",
     ]
 
@@ -276,9 +290,14 @@ def test_compare_three_campaigns(
     sets = series.barSets()
     assert len(sets) == 3
     categories = chart.axes(Qt.Orientation.Horizontal)[0].categories()  # type: ignore[attr-defined]
-    assert categories[:2] == ["Click rate %", "Click-to-open %"]  # (click-based first)
+    assert categories == ["Click rate %", "Click-to-open %", "Opened %"]  # (click-based first)
+    assert series.isLabelsVisible()  # (each bar says its value)
+    assert len({bars.color().name() for bars in sets}) == 3
+    (scale,) = chart.axes(Qt.Orientation.Vertical)
+    highest = max(bars.at(i) for bars in sets for i in range(bars.count()))
+    assert highest < scale.max() < 100  # type: ignore[attr-defined]  # (fitted, not 0-100 %)
     for bars, figures in zip(sets, chosen, strict=True):
-        assert bars.label().startswith(figures.subject[:20])
+        assert bars.label().startswith(f"{figures.sent_at[:10]} {figures.subject[:20]}")
         clicked, delivered, opened = figures.clicked, figures.delivered, figures.opened
         assert bars.at(0) == pytest.approx(100 * clicked / delivered if delivered else 0)
         assert bars.at(1) == pytest.approx(100 * clicked / opened if opened else 0)
@@ -323,8 +342,14 @@ def test_export_the_table_a_chart_and_a_pdf_report(
     with (tmp_path / "all.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == HEADER
-    assert [int(r[0]) for r in rows[1:]] == [c.campaign_id for c in page.model.campaigns]
+    assert [int(r[0]) for r in rows[1:-1]] == [c.campaign_id for c in page.model.campaigns]
+    assert rows[-1][:2] == ["Total", f"{len(page.model.campaigns)} campaigns"]
     assert "saved to" in page.status.text()
+
+    answers.append(tmp_path / "old.xls")  # (written as what it is: .xlsx)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert not (tmp_path / "old.xls").exists()
+    assert zipfile.is_zipfile(tmp_path / "old.xlsx")
 
     answers.append(tmp_path / "all.xlsx")
     qtbot.keyClick(page.table, Qt.Key.Key_E, CTRL_SHIFT)
@@ -355,7 +380,11 @@ def test_export_the_table_a_chart_and_a_pdf_report(
 
 
 def test_a_comparison_report_holds_each_campaign(
-    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    stats_page: StatisticsPage,
+    stats_cache: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     page = stats_page
     select_rows(page, [0, 1, 2])
@@ -364,8 +393,32 @@ def test_a_comparison_report_holds_each_campaign(
     qtbot.mouseClick(page.compare_pdf, Qt.MouseButton.LeftButton)
     text = pdf_text(tmp_path / "three.pdf")
     assert "3 campaigns compared" in text
+    assert "Sent on List Delivered" in text
     for figures in page.compare_model.campaigns:
         assert figures.subject[:30] in text
+        assert figures.list_name in text
+    # Each link says which campaign it is from (its share is of that campaign's clicks).
+    assert "Most clicked links Campaign Clicks Share of its clicks" in text
+    top = max(
+        (
+            (link.clicked_events, figures)
+            for figures in page.compare_model.campaigns
+            if (detail := cached_detail(stats_cache, figures.campaign_id)) is not None
+            for link in detail.links
+        ),
+        key=lambda pair: pair[0],
+    )
+    assert f"{top[1].sent_at[:10]} {top[1].subject[:20]}" in text
+    # The footnote defines every rate the report shows.
+    for rate in RATES:
+        name = rate.label.split(" %")[0].casefold()
+        assert f"{name} % =" in text.casefold() or f"{name} =" in text.casefold(), name
+    assert "Counts Messages Rates Value" in text or "Totals Messages Rates Value" in text
+
+
+def cached_detail(path: Path, campaign_id: int) -> cache.CampaignDetail | None:
+    with Workspace.open(path) as workspace, workspace.reading() as con:
+        return cache.detail(con, campaign_id)
 
 
 def pdf_text(path: Path) -> str:
@@ -456,3 +509,181 @@ def test_charts_follow_a_dark_palette_and_export_light(
     assert chart.backgroundBrush().color() == QColor("#181818")
     image = QImage(str(panel.save_png(tmp_path / "dark.png")))
     assert image.pixelColor(5, 5) == QColor("white")  # (exports are light, for paper)
+
+
+def header_cut_offs(table: QTableView) -> list[str]:
+    """The header names of ``table`` wider (in the header's bold font) than their column, or
+    with more lines than the header is tall."""
+    header = table.horizontalHeader()
+    model = table.model()
+    font = QFont(header.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    cut = []
+    for section in range(header.count()):
+        text = model.headerData(section, Qt.Orientation.Horizontal)
+        lines = text.split("\n")
+        widest = max(metrics.horizontalAdvance(line) for line in lines)
+        if widest + 8 > header.sectionSize(section):
+            cut.append(text)
+        if len(lines) * metrics.lineSpacing() > header.height():
+            cut.append(text)
+    return cut
+
+
+def test_every_column_name_shows_whole_at_the_default_window_size(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page = stats_page
+    window = page.window()
+    assert (window.width(), window.height()) == (1200, 760)  # (the shell's default size)
+    assert header_cut_offs(page.table) == []
+    titles = [one_line(page.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(
+        page.model.columnCount())]  # fmt: skip
+    assert "Click-to-open % (Mailjet's “% Clicked”)" in titles
+    words = page.table.fontMetrics()
+    assert page.table.columnWidth(column(page, "List")) > words.horizontalAdvance(
+        "Department newsletter"
+    )
+    assert page.table.columnWidth(0) > words.horizontalAdvance("2026-11-30 09:00")
+    providers = page.findChild(QTableView, "providersTable")
+    assert providers is not None
+    assert header_cut_offs(providers) == []
+    compared = page.findChild(QTableView, "comparedTable")
+    assert compared is not None
+    assert header_cut_offs(compared) == []
+
+
+def test_a_first_click_on_a_count_sorts_the_largest_first(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page, model = stats_page, stats_page.model
+    header = page.table.horizontalHeader()
+    clicked = column(page, "Clicked")
+
+    def click(section: int) -> None:
+        middle = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+        qtbot.mouseClick(
+            header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(middle, header.height() // 2)
+        )
+
+    page.table.scrollTo(model.index(0, clicked))
+    click(clicked)
+    assert header.sortIndicatorSection() == clicked
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    values = [model.data(model.index(r, clicked), VALUE_ROLE) for r in range(len(model.rows))]
+    assert values == sorted(values, reverse=True)
+    page.table.scrollTo(model.index(0, 1))
+    click(1)  # (a subject: A to Z first)
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # (offscreen popup)
+def test_a_day_can_be_picked_typed_cleared_and_an_inverted_range_is_explained(
+    qtbot: QtBot, stats_page: StatisticsPage
+) -> None:
+    page, model = stats_page, stats_page.model
+    days = sorted(row.sent_at[:10] for row in model.campaigns)
+    assert page.since.text() == "any day"
+    assert not page.since.isEnabled()
+
+    # Ticked, the day starts at the first campaign's, and the calendar opens on its month.
+    qtbot.mouseClick(page.since_on, Qt.MouseButton.LeftButton)
+    assert page.since.date().toString("yyyy-MM-dd") == days[0]
+    arrow = QPoint(page.since.width() - 6, page.since.height() // 2)
+    qtbot.mouseClick(page.since, Qt.MouseButton.LeftButton, pos=arrow)  # (opens the calendar)
+    calendar = page.since.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible)
+    assert (calendar.yearShown(), calendar.monthShown()) == (
+        int(days[0][:4]),
+        int(days[0][5:7]),
+    )
+    qtbot.keyClick(calendar, Qt.Key.Key_Escape)
+
+    # A day typed over the shown one filters.
+    middle = days[len(days) // 2]
+    page.since.setFocus()
+    qtbot.keyClick(page.since, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.since, middle)
+    assert page.since.date().toString("yyyy-MM-dd") == middle
+    assert all(row.sent_at[:10] >= middle for row in model.campaigns)
+    assert len(model.campaigns) == sum(1 for d in days if d >= middle)
+
+    # "until" before "from": said, and the totals row stays with no campaign.
+    qtbot.mouseClick(page.until_on, Qt.MouseButton.LeftButton)
+    page.until.setDate(QDate.fromString(middle, "yyyy-MM-dd").addDays(-1))
+    assert model.campaigns == []
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 0)) == "Total"
+    assert model.data(model.index(0, 1)) == "0 campaigns"
+    assert page.empty.isVisible()
+    assert "is before" in page.empty.text()
+
+    # Unticked: any day again.
+    qtbot.mouseClick(page.since_on, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.until_on, Qt.MouseButton.LeftButton)
+    assert page.since.text() == "any day"
+    assert len(model.campaigns) == 12
+    assert not page.empty.isVisible()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1024, 640)])
+def test_a_small_window_keeps_the_detail_chart_and_tables_usable(
+    qtbot: QtBot, stats_page: StatisticsPage, size: tuple[int, int]
+) -> None:
+    page = stats_page
+    window = page.window()
+    window.resize(*size)
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open_selected()
+    qtbot.waitUntil(lambda: page.links_model.rowCount() > 0)
+    qtbot.wait(50)  # (laid out)
+    chart, tables = page.time_chart, page.detail_tables
+    assert chart.height() >= 250  # (its axis labels whole)
+    assert tables.geometry().top() >= chart.geometry().bottom()  # (not drawn over)
+    links = tables.currentWidget()
+    assert isinstance(links, QTableView)
+    rows = links.viewport().height() // links.verticalHeader().defaultSectionSize()
+    assert rows >= 5
+    if size == (1366, 768):  # (there, everything shows without scrolling)
+        assert not page.detail_scroll.verticalScrollBar().isVisible()
+
+
+def test_the_status_line_goes_with_its_tab_and_a_report_is_of_what_is_shown(
+    qtbot: QtBot, stats_page: StatisticsPage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = stats_page
+    asked: list[str] = []
+
+    def ask(*args: object, **kwargs: object) -> Path:
+        asked.append(str(args[2]))
+        return tmp_path / f"{len(asked)}.csv"
+
+    monkeypatch.setattr(dialogs, "ask_save_file", ask)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert "saved to" in page.status.text()
+    select_rows(page, [0])
+    with qtbot.waitSignal(page.opened, timeout=10_000):
+        page.open_selected()
+    assert page.status.text() == ""  # (the export's line is not left over the campaign)
+
+    # On the Lists tab, Ctrl+Shift+F does not report the campaign opened before.
+    page.tabs.setCurrentIndex(3)
+    asked.clear()
+    qtbot.keyClick(page.tabs, Qt.Key.Key_F, CTRL_SHIFT)
+    assert asked == []
+    assert "open one first" in page.status.text()
+    page.tabs.setCurrentIndex(1)
+    qtbot.keyClick(page.tabs, Qt.Key.Key_F, CTRL_SHIFT)
+    assert len(asked) == 1
+    assert asked[0].endswith(".pdf")
+
+    # A refresh does not turn the page to the campaign opened before.
+    page.tabs.setCurrentIndex(0)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        qtbot.mouseClick(page.refresh_button, Qt.MouseButton.LeftButton)
+    assert page.tabs.currentIndex() == 0
+    assert page.status.text().startswith("Refreshed statistics of ")
+    assert "request" not in page.status.text()
+    assert "cache" not in (page.status.text() + page.age.text()).casefold()

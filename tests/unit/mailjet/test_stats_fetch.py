@@ -4,6 +4,7 @@ add up, the cache answers offline with its age, a refresh reads only what can ha
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from mjdesk.core.stats import cache
 from mjdesk.core.stats.export import HEADER, table_rows, write_table
 from mjdesk.core.stats.figures import totals
+from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.mailjet.retry import RetryPolicy
@@ -218,11 +220,32 @@ def test_table_exports_have_the_issue_columns(fetched: Path, tmp_path: Path) -> 
     with out.open(encoding="utf-8-sig") as handle:
         read = list(csv.reader(handle))
     assert tuple(read[0]) == HEADER
-    assert len(read) == 13
+    assert len(read) == 1 + 12 + 1  # (the header, each campaign, the totals row)
+    assert read[-1][:2] == ["Total", "12 campaigns"]
+    assert int(read[-1][HEADER.index("Sent")]) == sum(row.processed for row in rows)
+    clicked, delivered = sum(r.clicked for r in rows), sum(r.delivered for r in rows)
+    assert float(read[-1][HEADER.index("Click rate % (of delivered)")]) == round(
+        100 * clicked / delivered, 2
+    )
     assert read[1][:2] == [str(rows[0].campaign_id), rows[0].subject]
     assert float(read[1][HEADER.index("Opened %")]) == round(100 * (rows[0].open_rate or 0), 2)
     hostile = [rows[0].__class__(1, "=HYPERLINK(1)", "2026-01-01T00:00:00Z", "-list")]
     assert table_rows(hostile)[0][1] == "=HYPERLINK(1)"  # neutralised as it is written:
     write_table(hostile, tmp_path / "h.csv")
     assert "'=HYPERLINK(1)" in (tmp_path / "h.csv").read_text(encoding="utf-8-sig")
-    assert write_table(rows, tmp_path / "t.xlsx").stat().st_size > 0
+    book = write_table(rows, tmp_path / "t.xlsx")
+    with zipfile.ZipFile(book) as parts:
+        strings = parts.read("xl/sharedStrings.xml").decode()
+        styles = parts.read("xl/styles.xml").decode()
+        sheet = parts.read("xl/worksheets/sheet1.xml").decode()
+    assert "Sent at (UTC)" in strings
+    assert ">Total<" in strings
+    assert 'formatCode="0.00%"' in styles  # (rates are numbers shown as percentages)
+    assert 'formatCode="yyyy-mm-dd hh:mm"' in styles  # (send dates are dates)
+    assert '<col min="2" max="2" width="48.7109375"' in sheet  # (the subject is readable)
+    sent = datetime.fromisoformat(rows[0].sent_at.replace("Z", "+00:00"))
+    serial = (sent.replace(tzinfo=None) - datetime(1899, 12, 30)).total_seconds() / 86400
+    assert '<c r="C2" s="' in sheet
+    assert f"<v>{serial:g}</v>" in sheet or f"<v>{serial}</v>" in sheet
+    with pytest.raises(UserError, match=r"\.csv or \.xlsx"):
+        write_table(rows, tmp_path / "t.xls")
