@@ -64,14 +64,10 @@ def table_rows(rows: Sequence[CampaignFigures]) -> list[list[Any]]:
     ]
 
 
-def totals_row(rows: Sequence[CampaignFigures]) -> list[Any]:
-    """The last row: "Total", how many campaigns, the counts summed, rates from the sums."""
-    (summed,) = table_rows([totals(list(rows))])
-    return [TOTAL, summed[1], "", "", *summed[4:]]
-
-
 def write_table(rows: Sequence[CampaignFigures], out: Path) -> Path:
-    """Write the campaigns table to ``out`` (``.csv`` or ``.xlsx``), replacing it."""
+    """Write the campaigns table to ``out`` (``.csv`` or ``.xlsx``), replacing it. The CSV
+    has one row per campaign and nothing else (scheduled jobs read it); the workbook, for
+    people, ends with the totals row."""
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UserError(f"{out.name}: the table is written as .csv or .xlsx.")
@@ -82,7 +78,7 @@ def write_table(rows: Sequence[CampaignFigures], out: Path) -> Path:
     temp = Path(name)
     try:
         if suffix == ".csv":
-            write_csv(temp, HEADER, [*table_rows(rows), totals_row(rows)])
+            write_csv(temp, HEADER, table_rows(rows))
         else:
             _write_xlsx(temp, rows)
         os.replace(temp, out)
