@@ -71,6 +71,7 @@ SEND_TEST_SHORTCUT = "Ctrl+Shift+T"
 TEST_ADDRESS_SETTING = "preview.test_address"
 """Settings.extra key: the address the user sends tests to (their own)."""
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+NOBODY = "Nobody (every field empty)"
 
 NO_ACCOUNT = (
     "This profile is not connected to Mailjet (Settings › Accounts): the preview works "
@@ -95,6 +96,8 @@ class PreviewPage(QWidget):
     previewShown = Signal(str)
     #: the checklist of the mail on screen is filled in
     checked = Signal()
+    #: the worst-case recipients are on offer (how many)
+    worstCasesFound = Signal(int)
     #: a test was sent (the address)
     testSent = Signal(str)
 
@@ -106,7 +109,8 @@ class PreviewPage(QWidget):
         self.client_for = client_for
         self.opened: reading.Opened | None = None
         self.recipient: RecipientData | None = None
-        self.recipient_label = "nobody (every field empty)"
+        self.recipient_label = NOBODY
+        self.worst: tuple[reading.Person, ...] = ()
         self.rendered: Rendered | None = None
         self.checklist: reading.Checklist | None = None
         self._coverage: tuple[Coverage | None, dict[int, str]] | None = None
@@ -521,7 +525,7 @@ class PreviewPage(QWidget):
             with reading_() as con:
                 mail = reading.load(con, picked.kind, picked.source_id)
                 opened = reading.open_mailing(con, mail)
-            return opened, reading.render_for(mail, opened.first)
+            return opened, reading.render_for(mail, opened.first_data)
 
         def done(found: tuple[reading.Opened, Rendered]) -> None:
             if ticket == self._opening:
@@ -536,17 +540,13 @@ class PreviewPage(QWidget):
 
     def _show_opened(self, opened: reading.Opened, rendered: Rendered) -> None:
         self.opened = opened
+        self.worst = ()
         self._coverage = None
         self.checklist = None
-        self.recipients.clear()
-        for person in opened.worst:
-            self.recipients.addItem(_worst_label(person), person.contact_id)
-        self.recipients.addItem("Nobody (every field empty)", 0)
-        self.recipient = opened.first
-        self.recipient_label = (
-            _worst_label(opened.worst[0]) if opened.worst else "Nobody (every field empty)"
-        )
-        self.recipients.setCurrentIndex(0)
+        first = [opened.first] if opened.first is not None else []
+        self._offer(first, first[0].contact_id if first else 0)
+        self.recipient = opened.first_data
+        self.recipient_label = self.recipients.currentText()
         where = (
             f"Goes to the list “{opened.list_name}”."
             if opened.list_id is not None
@@ -558,21 +558,52 @@ class PreviewPage(QWidget):
         self._say(where)
         self._show(rendered)
         self.run_checks()
+        self._find_worst(opened)
 
     # -- the recipient -------------------------------------------------------------------
 
+    def _offer(self, people: Sequence[reading.Person], current: int) -> None:
+        """Offer ``people`` (and nobody) in the recipient picker, ``current`` chosen."""
+        self.recipients.clear()
+        for person in people:
+            self.recipients.addItem(_person_label(person), person.contact_id)
+        self.recipients.addItem(NOBODY, 0)
+        self.recipients.setCurrentIndex(max(0, self.recipients.findData(current)))
+
+    def _worst_offer(self) -> list[reading.Person]:
+        """The worst cases, then the first recipient (when not one of them)."""
+        first = self.opened.first if self.opened is not None else None
+        offered = list(self.worst)
+        if first is not None and all(p.contact_id != first.contact_id for p in offered):
+            offered.append(first)
+        return offered
+
+    def _find_worst(self, opened: reading.Opened) -> None:
+        """Pick the worst-case recipients (a scan of the list: after the first preview)."""
+        reading_ = self.host.workspace.reading
+
+        def work(_cancel: CancelToken) -> tuple[reading.Person, ...]:
+            with reading_() as con:
+                return reading.worst_people(con, opened)
+
+        def done(worst: tuple[reading.Person, ...]) -> None:
+            if self.opened is not opened:
+                return
+            self.worst = worst
+            if not self.search.text().strip():  # (a search's results stay on offer)
+                self._offer(self._worst_offer(), int(self.recipients.currentData() or 0))
+            self.worstCasesFound.emit(len(worst))
+
+        self.host.runner.submit(work, done, self._failed)
+
     def show_worst_cases(self) -> None:
         """Offer the worst-case recipients again, and preview the first."""
-        opened = self.opened
-        if opened is None:
+        if self.opened is None:
             return
         self.search.clear()
-        self.recipients.clear()
-        for person in opened.worst:
-            self.recipients.addItem(_worst_label(person), person.contact_id)
-        self.recipients.addItem("Nobody (every field empty)", 0)
-        self.recipients.setCurrentIndex(0)
-        self._recipient_chosen(0)
+        offered = self._worst_offer()
+        self._offer(offered, offered[0].contact_id if offered else 0)
+        self._recipient_chosen(self.recipients.currentIndex())
 
     def _find(self) -> None:
         text = self.search.text().strip()
@@ -587,15 +618,11 @@ class PreviewPage(QWidget):
         self.host.runner.submit(work, self._found, self._failed)
 
     def _found(self, people: list[reading.Person]) -> None:
-        self.recipients.clear()
-        for person in people:
-            shown = f"{person.name} <{person.email}>" if person.name else person.email
-            self.recipients.addItem(shown, person.contact_id)
-        if not people:
-            self.recipients.addItem("No contact matches", 0)
-        self.recipients.setCurrentIndex(0)
+        self._offer(people, people[0].contact_id if people else 0)
         if people:
             self._recipient_chosen(0)
+        else:
+            self._say(f"No contact matches “{self.search.text().strip()}”.")
 
     def choose_recipient(self, contact_id: int) -> None:
         """Preview as the contact (one offered, or any other of the workspace)."""
@@ -874,8 +901,11 @@ class PreviewPage(QWidget):
         self._say(f"Checklist saved to {target}.")
 
 
-def _worst_label(person: reading.Person) -> str:
-    return f"Worst case: {person.email} — {person.reason}"
+def _person_label(person: reading.Person) -> str:
+    if person.reason.startswith("has "):
+        return f"Worst case: {person.email} — {person.reason}"
+    shown = f"{person.name} <{person.email}>" if person.name else person.email
+    return f"{shown} — {person.reason}" if person.reason else shown
 
 
 def _file_name(title: str) -> str:

@@ -14,7 +14,12 @@ from mjdesk.core.preview import cache
 from mjdesk.core.preview.checks import CheckResult, Status, overall, reply_to_of, run_checks
 from mjdesk.core.preview.coverage import Coverage, merge_coverage
 from mjdesk.core.preview.mail import Mail, MailKind
-from mjdesk.core.preview.recipients import RecipientData, local_list_of, recipient_data
+from mjdesk.core.preview.recipients import (
+    MEMBERS,
+    RecipientData,
+    local_list_of,
+    recipient_data,
+)
 from mjdesk.core.preview.renderer import FieldUse, Rendered, mail_templates, render_mail
 from mjdesk.core.preview.worst_case import worst_cases
 
@@ -37,14 +42,16 @@ class Person:
 @dataclass(frozen=True)
 class Opened:
     """A mailing ready to preview: its local list (None: not in this workspace), the sender's
-    state in Mailjet (None: not known), and who to preview it as."""
+    state in Mailjet (None: not known), and who it is shown as first: the list's first
+    recipient (the workspace's first contact without a list), found at once; the worst cases
+    take longer on a big list, so they follow (`worst_people`)."""
 
     mail: Mail
     list_id: int | None
     list_name: str
     sender_validated: bool | None
-    worst: tuple[Person, ...]
-    first: RecipientData | None
+    first: Person | None
+    first_data: RecipientData | None
 
 
 def _people(con: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -73,21 +80,36 @@ def template_fields(mail: Mail) -> tuple[FieldUse, ...]:
 
 
 def open_mailing(con: sqlite3.Connection, mail: Mail) -> Opened:
-    """Who ``mail`` goes to here, its worst cases (the first previewed first), its sender."""
+    """Who ``mail`` goes to here, who to show it as first, and its sender's state."""
     list_id = local_list_of(con, mail.list_id) if mail.list_id else None
     name = ""
     if list_id is not None:
         row = con.execute("SELECT name FROM lists WHERE id = ?", (list_id,)).fetchone()
         name = str(row[0]) if row else ""
-    cases = worst_cases(con, list_id, template_fields(mail))
+        first_row = con.execute(
+            f"SELECT c.id {MEMBERS} ORDER BY s.contact_id LIMIT 1", {"list": list_id}
+        ).fetchone()
+    else:
+        first_row = con.execute("SELECT id FROM contacts ORDER BY id LIMIT 1").fetchone()
+    first = data = None
+    if first_row is not None:
+        ident = int(first_row[0])
+        email, full_name = _people(con, [ident])[ident]
+        first = Person(ident, email, full_name, "first on the list" if list_id else "")
+        data = recipient_data(con, ident)
+    validated = sender_validated(con, mail.sender_email)
+    return Opened(mail, list_id, name, validated, first, data)
+
+
+def worst_people(con: sqlite3.Connection, opened: Opened) -> tuple[Person, ...]:
+    """The worst-case recipients of the mail, each with why they were picked."""
+    cases = worst_cases(con, opened.list_id, template_fields(opened.mail))
     people = _people(con, [c.contact_id for c in cases])
-    worst = tuple(
+    return tuple(
         Person(c.contact_id, *people[c.contact_id], c.reason)
         for c in cases
         if c.contact_id in people
     )
-    first = recipient_data(con, worst[0].contact_id) if worst else None
-    return Opened(mail, list_id, name, sender_validated(con, mail.sender_email), worst, first)
 
 
 def load(con: sqlite3.Connection, kind: MailKind, source_id: str) -> Mail:

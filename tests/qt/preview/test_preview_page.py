@@ -82,7 +82,8 @@ def _source(page: PreviewPage, title: str) -> str:
 
 def open_mailing(qtbot: QtBot, page: PreviewPage, title: str) -> None:
     row = next(n for n, r in enumerate(page.mailings.rows) if r.title == title)
-    with qtbot.waitSignals([page.previewShown, page.checked], timeout=30_000):
+    signals = [page.previewShown, page.checked, page.worstCasesFound]
+    with qtbot.waitSignals(signals, timeout=30_000):
         page.list.selectRow(row)
 
 
