@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None = None) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEvent, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mjdesk.core.profiles import PRACTICE_PROFILE
@@ -261,6 +261,9 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
                 if window is not None:
                     window.close()
                     window.deleteLater()
+                    # now, not at the next event loop (there may be none): a preview's web
+                    # page must go before QtWebEngine shuts down with the application
+                    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 window = None
                 workspace.close()
             if not switch_to:

@@ -188,8 +188,13 @@ def main(
             rows = [r.title for r in page.mailings.rows]
             if PREVIEW_DRAFT not in rows:
                 return
-            page.checked.connect(lambda: QTimer.singleShot(800, grab))
+            page.worstCasesFound.connect(lambda _count: as_worst_case())
             page.list.selectRow(rows.index(PREVIEW_DRAFT))
+
+        def as_worst_case() -> None:
+            page = window.preview_page
+            page.checked.connect(lambda: QTimer.singleShot(800, grab))
+            page.show_worst_cases()
 
         def open_first() -> None:
             row = window.contacts_model.row_at(0)

@@ -5,7 +5,7 @@ Preview page imports it when the first preview opens (see `mjdesk.ui.preview.pag
 window still starts fast. It keeps working in the frozen app (build.spec bundles the modules).
 
 What keeps a preview private:
-- one off-the-record profile (no disk cache, no cookies kept, no spell-check service);
+- an off-the-record profile for each page (no disk cache, no cookies kept, nothing shared);
 - on every page, a request interceptor that blocks every request that is not the mail itself
   (its ``data:`` document, and ``data:`` images, fonts and styles written inside it): remote
   images and tracking pixels, CSS ``url()`` and ``@import``, stylesheet links, iframes, media
@@ -132,27 +132,26 @@ class PrivacyInterceptor(QWebEngineUrlRequestInterceptor):
             self.blocked.append(url.toString())
 
 
-_profile: QWebEngineProfile | None = None
+_prepared: list[str] | None = None
 
 
 def private_profile() -> QWebEngineProfile:
-    """The one off-the-record profile every preview uses (made, and Chromium started, on the
-    first call: headless flags are set then when there is no screen)."""
-    global _profile
-    if _profile is None:
-        if os.environ.get("QT_QPA_PLATFORM") == "offscreen" or (
-            hasattr(os, "geteuid") and os.geteuid() == 0
-        ):
-            prepare_environment()
-        profile = QWebEngineProfile(QCoreApplication.instance())
-        assert profile.isOffTheRecord()
-        profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
-        profile.setPersistentCookiesPolicy(
-            QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
-        )
-        profile.setSpellCheckEnabled(False)
-        _profile = profile
-    return _profile
+    """A new off-the-record profile: no disk cache, no cookies kept, no spell-checking. The
+    first one starts Chromium, so the headless flags are set then when there is no screen
+    (or the process runs as root)."""
+    global _prepared
+    if _prepared is None:
+        offscreen = os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+        as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        _prepared = prepare_environment() if offscreen or as_root else []
+    profile = QWebEngineProfile()
+    assert profile.isOffTheRecord()
+    profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
+    profile.setPersistentCookiesPolicy(
+        QWebEngineProfile.PersistentCookiesPolicy.NoPersistentCookies
+    )
+    profile.setSpellCheckEnabled(False)
+    return profile
 
 
 def for_dark_mode(html: str) -> str:
@@ -168,7 +167,11 @@ class PreviewPage(QWebEnginePage):
     linkClicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(private_profile(), parent)
+        profile = private_profile()
+        super().__init__(profile, parent)
+        # Its own profile, deleted with it and after it (Chromium wants a profile to outlive
+        # its pages): nothing is shared between previews, and nothing is left at exit.
+        profile.setParent(self)
         self.interceptor = PrivacyInterceptor(self)
         self.setUrlRequestInterceptor(self.interceptor)
         settings = self.settings()

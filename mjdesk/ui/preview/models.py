@@ -52,7 +52,7 @@ class _Table(QAbstractTableModel):
 class MailingsModel(_Table):
     """Drafts and templates from the workspace's copy, and the local files opened."""
 
-    headers = ("Title", "Subject", "Kind", "Status", "List", "Modified")
+    headers = ("Title", "Kind", "Status", "List", "Modified", "Subject")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,11 +91,11 @@ class MailingsModel(_Table):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (
                 row.title,
-                row.subject,
                 str(row.kind).capitalize(),
                 row.status,
                 row.list_name,
                 row.modified,
+                row.subject,
             )[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.title}\n{row.subject}" if row.subject else row.title
