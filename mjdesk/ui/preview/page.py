@@ -279,6 +279,7 @@ class PreviewPage(QWidget):
         self.html_layout = QHBoxLayout(self.html_area)
         self.html_layout.setContentsMargins(0, 0, 0, 0)
         self.placeholder = QLabel("Pick a draft, a template or a file to preview it.", self)
+        self.placeholder.setAccessibleName("No mail shown yet")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.html_layout.addWidget(self.placeholder, 1)
@@ -443,10 +444,11 @@ class PreviewPage(QWidget):
             )
         if chosen is not None:
             row = self.mailings.find(chosen.kind, chosen.source_id)
-            if row is not None:
-                self.list.blockSignals(True)
+            if row is not None:  # (marked again, not opened again)
+                selection = self.list.selectionModel()
+                selection.blockSignals(True)
                 self.list.selectRow(row)
-                self.list.blockSignals(False)
+                selection.blockSignals(False)
 
     def _failed(self, exc: Exception) -> None:
         self._say(error_text(exc))

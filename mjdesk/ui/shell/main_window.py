@@ -83,6 +83,8 @@ class MainWindow(QMainWindow):
     ready = Signal()
     #: the user asked to work on another profile: app.py closes this window and opens that one
     switchProfileRequested = Signal(str)
+    #: the window has closed (its background work stopped): app.py ends its loop
+    closed = Signal()
 
     def __init__(
         self,
@@ -568,3 +570,4 @@ class MainWindow(QMainWindow):
             log.warning("Background work did not stop in time")
         self.contacts_model.close()
         super().closeEvent(event)
+        self.closed.emit()

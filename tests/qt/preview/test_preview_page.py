@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage
 from pytestqt.qtbot import QtBot
 
 from mjdesk.core.contacts import NewContact, add_contacts
@@ -227,3 +227,37 @@ def test_a_local_file_is_previewed_offline(
     assert page.subject_label.text() == "Hello there"
     assert page.preheader_label.text() == "Dear friend, news."
     assert not page.test_button.isEnabled()
+
+
+def test_an_html_file_dropped_on_the_page_is_previewed(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    mail = tmp_path / "dropped.html"
+    mail.write_text("<title>Dropped</title><p>Hi</p>", encoding="utf-8")
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("email\n", encoding="utf-8")
+    window = open_window()
+    page = window.preview_page
+    window.nav.setCurrentRow(window.pages.indexOf(page))
+
+    def dragged(path: Path) -> QMimeData:
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        return data
+
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    sheet_data = dragged(sheet)  # (kept: an event does not own its data)
+    refused = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, sheet_data, buttons, keys)
+    refused.ignore()
+    page.dragEnterEvent(refused)
+    assert not refused.isAccepted()  # (a spreadsheet is for the import, not the preview)
+    mail_data = dragged(mail)
+    entered = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mail_data, buttons, keys)
+    entered.ignore()
+    page.dragEnterEvent(entered)
+    assert entered.isAccepted()
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mail_data, buttons, keys)
+    with qtbot.waitSignal(page.previewShown, timeout=30_000):
+        page.dropEvent(drop)
+    assert page.subject_label.text() == "Dropped"
+    assert page.mailings.rows[0].kind == MailKind.FILE
