@@ -501,9 +501,14 @@ class PreviewPage(QWidget):
             self.open_file(path)
 
     def open_file(self, path: Path) -> None:
-        """Add a local file to the list and preview it."""
-        row = MailingRow(MailKind.FILE, str(path), path.name, "", "Local file", "", "")
-        self.list.selectRow(self.mailings.add_file(row))
+        """Add a local file to the list and preview it (read again when it is there)."""
+        row = self.mailings.add_file(
+            MailingRow(MailKind.FILE, str(path), path.name, "", "Local file", "", "")
+        )
+        if self.list.selectionModel().isRowSelected(row):
+            self.open_row(row)
+        else:
+            self.list.selectRow(row)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_html(event.mimeData().urls()) is not None:
