@@ -10,18 +10,16 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from mjdesk.core.preview import cache
+from mjdesk.core.preview import cache, preflight
 from mjdesk.core.preview.checks import CheckResult, Status, overall, reply_to_of, run_checks
 from mjdesk.core.preview.coverage import Coverage, merge_coverage
 from mjdesk.core.preview.mail import Mail, MailKind
 from mjdesk.core.preview.recipients import (
     MEMBERS,
     RecipientData,
-    local_list_of,
     recipient_data,
 )
 from mjdesk.core.preview.renderer import FieldUse, Rendered, mail_templates, render_mail
-from mjdesk.core.preview.worst_case import worst_cases
 
 SEARCH_LIMIT = 50
 """How many contacts a recipient search offers."""
@@ -66,14 +64,6 @@ def _people(con: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[str,
     return {int(i): (str(e), str(n)) for i, e, n in rows}
 
 
-def sender_validated(con: sqlite3.Connection, address: str) -> bool | None:
-    """Whether Mailjet has validated ``address`` (None: its senders were never fetched)."""
-    states = cache.sender_states(con)
-    if not states or not address:
-        return None
-    return cache.sender_status(states, address) == "Active"
-
-
 def template_fields(mail: Mail) -> tuple[FieldUse, ...]:
     """Every merge field the mail's subject, HTML and text use."""
     return tuple(f for template in mail_templates(mail) for f in template.fields)
@@ -81,7 +71,7 @@ def template_fields(mail: Mail) -> tuple[FieldUse, ...]:
 
 def open_mailing(con: sqlite3.Connection, mail: Mail) -> Opened:
     """Who ``mail`` goes to here, who to show it as first, and its sender's state."""
-    list_id = local_list_of(con, mail.list_id) if mail.list_id else None
+    list_id = preflight.list_of(con, mail)
     name = ""
     if list_id is not None:
         row = con.execute("SELECT name FROM lists WHERE id = ?", (list_id,)).fetchone()
@@ -97,18 +87,15 @@ def open_mailing(con: sqlite3.Connection, mail: Mail) -> Opened:
         email, full_name = _people(con, [ident])[ident]
         first = Person(ident, email, full_name, "first on the list" if list_id else "")
         data = recipient_data(con, ident)
-    validated = sender_validated(con, mail.sender_email)
+    validated = preflight.sender_validated(con, mail.sender_email)
     return Opened(mail, list_id, name, validated, first, data)
 
 
 def worst_people(con: sqlite3.Connection, opened: Opened) -> tuple[Person, ...]:
     """The worst-case recipients of the mail, each with why they were picked."""
-    cases = worst_cases(con, opened.list_id, template_fields(opened.mail))
-    people = _people(con, [c.contact_id for c in cases])
     return tuple(
-        Person(c.contact_id, *people[c.contact_id], c.reason)
-        for c in cases
-        if c.contact_id in people
+        Person(case.data.contact_id, case.data.email, "", case.reason)
+        for case in preflight.worst_case(con, opened.mail)
     )
 
 
@@ -182,6 +169,8 @@ def coverage_of(con: sqlite3.Connection, opened: Opened) -> tuple[Coverage | Non
 def checklist(
     opened: Opened, rendered: Rendered, coverage: Coverage | None, who: dict[int, str]
 ) -> Checklist:
+    """The checks of `mjdesk.core.preview.preflight.preflight` (the command line's), with the
+    coverage worked out once per mail: it scans the list, and only the recipient changes."""
     return Checklist(
         tuple(run_checks(opened.mail, rendered, coverage, opened.sender_validated)), coverage, who
     )

@@ -390,6 +390,7 @@ class MainWindow(QMainWindow):
         self.stats_page = StatisticsPage(self.host, self.host.client_for or (lambda: None), self)
         self.stats_page.refreshed.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self._add_page("Statistics", self.stats_page, "x-office-spreadsheet")
+
     def _add_preview(self) -> None:
         """The Preview page, after Sync (it reads nothing until shown, and loads QtWebEngine
         only when it first shows a mail)."""
