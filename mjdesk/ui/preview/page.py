@@ -775,6 +775,7 @@ class PreviewPage(QWidget):
         )
         if worst is not None:
             self.check_table.selectRow(worst)
+            self.check_table.scrollTo(self.checks.index(worst, 0))
         self._busy(self.strip.busy)
         self.checked.emit()
 
