@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None = None) -> int:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEvent, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from mjdesk.core.profiles import PRACTICE_PROFILE
@@ -171,6 +171,7 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
     app.setOrganizationName("mjdesk")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("mjdesk")
+    app.setQuitOnLastWindowClosed(False)  # (the window's own loop ends when it closes)
     apply_theme(app)
 
     settings = Settings.load(paths.settings_file)
@@ -256,11 +257,20 @@ def run_gui(args: argparse.Namespace, paths: AppPaths, log_problem: str | None =
 
                     window.ready.connect(report)
                 window.show()
-                code = app.exec()
+                # Each window runs its own loop, ended when it closes, and the application is
+                # not quit between windows (only the crash handler quits it): QtWebEngine
+                # shuts down for good at the application's aboutToQuit, and crashes at a
+                # second one, so a preview in the next profile's window needs it kept.
+                loop = QEventLoop()
+                window.closed.connect(loop.quit)
+                code = loop.exec()
             finally:
                 if window is not None:
                     window.close()
                     window.deleteLater()
+                    # now, not at the next event loop (there may be none): a preview's web
+                    # page must go before QtWebEngine shuts down with the application
+                    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 window = None
                 workspace.close()
             if not switch_to:

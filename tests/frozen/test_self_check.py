@@ -22,7 +22,7 @@ from mjdesk.core.self_check import (
     required_modules,
     run_check,
 )
-from mjdesk.ui.shell.self_test import prepare_environment
+from mjdesk.ui.preview.headless import prepare_environment
 
 
 def test_a_missing_module_is_named() -> None:

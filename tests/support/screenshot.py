@@ -4,7 +4,9 @@
 (or with QT_QPA_PLATFORM=offscreen, which renders the same widgets without a screen);
 ``... screenshot.py docs/activity.png --activity`` shows the Activity page after a few
 imports, one of them undone; ``--stats`` the Statistics page over figures fetched from a seeded
-sandbox (``--stats-detail``: the newest campaign opened, its chart of clicks and opens).
+sandbox (``--stats-detail``: the newest campaign opened, its chart of clicks and opens);
+``--preview`` the Preview page on the practice workspace, its lists pulled and its drafts
+fetched from a seeded sandbox, a draft shown as a worst case.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from support.generate import generate
 if TYPE_CHECKING:
     from mjdesk.mailjet.client import MailjetClient
 
+#: the draft the Preview screenshot shows (from the sandbox's seed)
+PREVIEW_DRAFT = "Seminar series: this term"
 #: (file, sheet, who, rows): the imports the Activity screenshot shows
 IMPORTS = (
     ("staff-2024.xlsx", "Staff", "amoreau", 40),
@@ -106,21 +110,23 @@ def main(
     sync: bool = False,
     stats: bool = False,
     stats_detail: bool = False,
+    preview: bool = False,
 ) -> int:
     """``picks``: filter choices to tick first, as FACET=VALUE (``consent=stale``,
     ``list=2``, ``flag=role``); ``activity``: show the Activity page instead; ``details``:
     open the details of the first contact shown; ``sync``: the practice workspace, its
     newsletter pulled from a seeded sandbox, on the Sync page; ``stats``: the Statistics page
-    (``stats_detail``: with the newest campaign opened)."""
+    (``stats_detail``: with the newest campaign opened); ``preview``: the practice
+    workspace, its lists pulled and its drafts fetched, a draft on the Preview page."""
     app = QApplication([])
     apply_theme(app)
     with tempfile.TemporaryDirectory() as temp:
         paths = AppPaths.under(Path(temp))
         paths.ensure()
-        if not sync:
+        if not (sync or preview):
             generate(paths.workspace_file("Department"), 5_000)
         workspace = Workspace.open(paths.workspace_file("Department"))
-        if sync:
+        if sync or preview:
             sandbox = practise_sync(workspace)
         if activity:
             add_activity(workspace)
@@ -163,7 +169,32 @@ def main(
                 window.sync_page.planned.connect(lambda *_: QTimer.singleShot(300, grab))
                 window.sync_page.pull()
                 return
+            if preview:
+                window.sync_page.client_for = sandbox
+                window.preview_page.client_for = sandbox
+                window.sync_page.pulled.connect(lambda *_: show_preview())
+                window.sync_page.pull_unlinked()
+                return
             QTimer.singleShot(2000 if details else 1500, grab)
+
+        def show_preview() -> None:
+            page = window.preview_page
+            window.nav.setCurrentRow(window.pages.indexOf(page))
+            page.mailings.modelReset.connect(lambda: QTimer.singleShot(100, open_draft))
+            page.fetch()
+
+        def open_draft() -> None:
+            page = window.preview_page
+            rows = [r.title for r in page.mailings.rows]
+            if PREVIEW_DRAFT not in rows:
+                return
+            page.worstCasesFound.connect(lambda _count: as_worst_case())
+            page.list.selectRow(rows.index(PREVIEW_DRAFT))
+
+        def as_worst_case() -> None:
+            page = window.preview_page
+            page.checked.connect(lambda: QTimer.singleShot(800, grab))
+            page.show_worst_cases()
 
         def open_first() -> None:
             row = window.contacts_model.row_at(0)
@@ -172,6 +203,8 @@ def main(
                 window.contacts_page.open_details(row.id)
 
         def grab() -> None:
+            if not window.isVisible():  # (taken already)
+                return
             window.grab().save(str(out))
             window.close()
             app.quit()
@@ -186,8 +219,8 @@ def main(
 
 if __name__ == "__main__":
     # screenshot.py OUT.png [SEARCH [FACET=VALUE ...]] [--activity] [--details] [--sync]
-    #     [--stats] [--stats-detail]
-    flags = ("--activity", "--details", "--sync", "--stats", "--stats-detail")
+    #     [--stats] [--stats-detail] [--preview]
+    flags = ("--activity", "--details", "--sync", "--stats", "--stats-detail", "--preview")
     arguments = [a for a in sys.argv[2:] if a not in flags]
     sys.exit(
         main(
@@ -199,5 +232,6 @@ if __name__ == "__main__":
             sync="--sync" in sys.argv[2:],
             stats="--stats" in sys.argv[2:],
             stats_detail="--stats-detail" in sys.argv[2:],
+            preview="--preview" in sys.argv[2:],
         )
     )

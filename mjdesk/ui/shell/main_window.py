@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mjdesk.ui.accounts.dialog import AccountsDialog
     from mjdesk.ui.activity.page import ActivityPage
     from mjdesk.ui.importing.controller import ImportController
+    from mjdesk.ui.preview.page import PreviewPage
     from mjdesk.ui.shell.undo import UndoHistory
     from mjdesk.ui.stats.page import StatisticsPage
 
@@ -75,11 +76,15 @@ class MainWindow(QMainWindow):
     activity_page: ActivityPage
     #: the Statistics page: made once the first page is on screen
     stats_page: StatisticsPage
+    #: the Preview page: made once the first page is on screen
+    preview_page: PreviewPage
 
     #: the first page of contacts is on screen
     ready = Signal()
     #: the user asked to work on another profile: app.py closes this window and opens that one
     switchProfileRequested = Signal(str)
+    #: the window has closed (its background work stopped): app.py ends its loop
+    closed = Signal()
 
     def __init__(
         self,
@@ -283,6 +288,7 @@ class MainWindow(QMainWindow):
             self._add_history()
             self._add_activity()
             self._add_sync()
+            self._add_preview()
             self._add_statistics()
             self._update_counts()
             self.connection.refresh()
@@ -384,6 +390,14 @@ class MainWindow(QMainWindow):
         self.stats_page = StatisticsPage(self.host, self.host.client_for or (lambda: None), self)
         self.stats_page.refreshed.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self._add_page("Statistics", self.stats_page, "x-office-spreadsheet")
+
+    def _add_preview(self) -> None:
+        """The Preview page, after Sync (it reads nothing until shown, and loads QtWebEngine
+        only when it first shows a mail)."""
+        from mjdesk.ui.preview.page import PreviewPage
+
+        self.preview_page = PreviewPage(self.host, self.host.client_for or (lambda: None), self)
+        self._add_page("Preview", self.preview_page, "mail-message-new")
 
     def show_activity(self) -> None:
         """View › Activity."""
@@ -557,3 +571,4 @@ class MainWindow(QMainWindow):
             log.warning("Background work did not stop in time")
         self.contacts_model.close()
         super().closeEvent(event)
+        self.closed.emit()

@@ -10,7 +10,6 @@ and writes to the keyring only a throwaway secret under its own service name.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from mjdesk.core.self_check import (
     read_sample,
     required_modules,
 )
+from mjdesk.ui.preview.headless import prepare_environment
 
 log = logging.getLogger(__name__)
 
@@ -56,33 +56,6 @@ RUNTIME_MODULES: tuple[str, ...] = (
 )
 WINDOW_TIMEOUT_S = 30.0
 PREVIEW_TIMEOUT_S = 60.0
-
-
-def prepare_environment(environ: dict[str, str] | os._Environ[str] = os.environ) -> list[str]:
-    """What QtWebEngine needs to run headless, set for this process only; returns what was set.
-
-    Without a display on Linux the offscreen platform is used; offscreen Chromium needs
-    ``--disable-gpu``, and as root its sandbox must be off. A normal run of mjdesk sets
-    none of these.
-    """
-    done: list[str] = []
-    display = environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")
-    if sys.platform.startswith("linux") and not environ.get("QT_QPA_PLATFORM") and not display:
-        environ["QT_QPA_PLATFORM"] = "offscreen"
-        done.append("QT_QPA_PLATFORM=offscreen")
-    if environ.get("QT_QPA_PLATFORM") == "offscreen":
-        flags = environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-        if "--disable-gpu" not in flags:
-            environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*flags, "--disable-gpu"])
-            done.append("--disable-gpu")
-        if not environ.get("QT_QUICK_BACKEND"):
-            # the view composites through Qt Quick; without a GPU it draws in software
-            environ["QT_QUICK_BACKEND"] = "software"
-            done.append("QT_QUICK_BACKEND=software")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-        done.append("QTWEBENGINE_DISABLE_SANDBOX=1 (running as root)")
-    return done
 
 
 def check_certificates() -> str:

@@ -1,0 +1,1 @@
+"""The Preview page: drafts, templates and local files rendered as real recipients."""
