@@ -1,10 +1,14 @@
 """``mjdesk preview (FILE.html | --draft ID | --template ID) [--contact ADDRESS |
---worst-case] [--html OUT.html] [--checks OUT.json]``: a mailing as one recipient gets it,
-and the pre-flight checklist, for scheduled checks before anyone presses Send.
+--worst-case] [--png OUT.png] [--width PX] [--html OUT.html] [--checks OUT.json]``: a mailing
+as one recipient gets it, and the pre-flight checklist, for scheduled checks before anyone
+presses Send.
 
 Drafts and templates come from the workspace's copy (fetched by the Preview page, or here
 first with ``--fetch`` or ``--api-url``, with the profile's keys); rendering reads nothing
-from the network.
+from the network: ``--png`` paints the mail with the window's privacy-locked QtWebEngine
+(mjdesk.ui.preview.engine, imported only for it, on an offscreen QApplication), where no
+request leaves the page.
+
 Exit codes: 0 every check passes; 1 a check warns or fails (the checklist says which);
 2 nothing could be rendered (the reason is printed); 3 an internal error."""
 
@@ -30,6 +34,7 @@ from mjdesk.cli_common import (
     workspace_of,
 )
 from mjdesk.core.atomic import write_text_atomically
+from mjdesk.core.preview.preflight import DESKTOP_WIDTH, PHONE_WIDTH
 from mjdesk.core.work import UserError
 from mjdesk.core.workspace import Workspace
 
@@ -43,6 +48,12 @@ log = logging.getLogger("mjdesk.preview")
 
 EXIT_CHECKS_FLAGGED = 1
 """Rendered, and a check warns or fails."""
+
+
+def _width(text: str) -> int:
+    if not text.isdigit() or not 200 <= int(text) <= 2000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a width from 200 to 2000 pixels")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument(
         "--worst-case", action="store_true", help="render for the first worst-case recipient"
     )
+    parser.add_argument(
+        "--png", type=Path, metavar="OUT", help="write the mail as painted, as a PNG image"
+    )
+    parser.add_argument(
+        "--width",
+        type=_width,
+        default=DESKTOP_WIDTH,
+        metavar="PX",
+        help=f"the width --png paints at (default {DESKTOP_WIDTH}; a phone is {PHONE_WIDTH})",
+    )
+    parser.add_argument("--dark", action="store_true", help="--png as a dark-mode reader sees it")
     parser.add_argument("--html", type=Path, metavar="OUT", help="write the rendered HTML")
     parser.add_argument("--checks", type=Path, metavar="OUT", help="write the checklist as JSON")
     parser.add_argument(
@@ -166,6 +188,8 @@ def _report(args: argparse.Namespace, result: Preflight) -> int:
 
     if args.html is not None:
         _write(args.html, result.rendered.html)
+    if args.png is not None:
+        _paint(result.rendered.html, args.png, args.width, dark=args.dark)
     if args.checks is not None:
         _write(args.checks, json.dumps(_as_json(result), ensure_ascii=False, indent=2) + "\n")
     who = result.recipient
@@ -202,6 +226,25 @@ def _as_json(result: Preflight) -> dict[str, object]:
             for c in result.checks
         ],
     }
+
+
+def _paint(html: str, path: Path, width: int, *, dark: bool) -> None:
+    """The mail as painted, saved as a PNG (waits until it has painted: never a blank page)."""
+    from mjdesk.ui.preview.headless import prepare_environment
+
+    prepare_environment()  # (no screen: offscreen Chromium's flags, before Qt starts)
+    from PySide6.QtWidgets import QApplication
+
+    from mjdesk.ui.preview.engine import SnapshotError, save_png, snapshot
+
+    _app = QApplication.instance() or QApplication([APP_NAME])
+    target = path.expanduser().absolute()
+    try:
+        save_png(snapshot(html, width, dark=dark), target)
+    except SnapshotError as exc:
+        raise UserError(f"The mail could not be painted: {exc}.") from exc
+    except OSError as exc:
+        raise UserError(f"{target} cannot be written ({exc.strerror}).") from exc
 
 
 def _write(path: Path, text: str) -> None:

@@ -3,14 +3,18 @@ rendered offline for a worst-case recipient, with the checklist's verdict as the
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from PySide6.QtGui import QImage
 
 from mjdesk.core.contacts import NewContact, add_contacts
 from mjdesk.core.paths import AppPaths
@@ -105,3 +109,46 @@ def test_a_local_file_needs_no_workspace(tmp_path: Path) -> None:
     assert done.returncode == 1  # (a file has no sender: the envelope check warns)
     assert "Subject: Hello friend" in done.stdout
     assert "PASS  Unsubscribe" in done.stdout
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """(quiet)"""
+
+
+def test_the_png_is_the_painted_mail_and_nothing_is_fetched(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = tmp_path / "mail.html"
+    page.write_text(
+        f'<html><head><link rel="stylesheet" href="{base}/style.css"></head>'
+        '<body style="background:#ffffff;margin:0">'
+        '<h1 style="background:#cc0000;color:#ffffff;height:80px;margin:0">Term news</h1>'
+        f'<img src="{base}/pixel.gif" width="1" height="1" alt="">'
+        f"<script>new Image().src = '{base}/script';</script>"
+        '<a href="[[UNSUB_LINK_EN]]">Unsubscribe</a></body></html>',
+        encoding="utf-8",
+    )
+    png = tmp_path / "phone.png"
+    try:
+        done = preview(tmp_path, str(page), "--png", str(png), "--width", "375")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 1, done.stderr  # (a file has no sender: a warning)
+    assert _Counting.hits == []  # no stylesheet, no pixel, no script ran
+    image = QImage(str(png))
+    assert image.width() == 375
+    assert image.pixelColor(350, 70).name() == "#cc0000"  # the mail itself, painted
+    assert image.pixelColor(10, image.height() - 5).name() == "#ffffff"
+    bad = preview(tmp_path, str(page), "--png", str(png), "--width", "5")
+    assert bad.returncode == 2
+    assert "not a width" in bad.stderr

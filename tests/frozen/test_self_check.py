@@ -103,10 +103,10 @@ def test_the_environment_is_prepared_for_headless_webengine(
     env: dict[str, str] = {"QTWEBENGINE_CHROMIUM_FLAGS": "--foo"}
     prepare_environment(env)
     assert env["QT_QPA_PLATFORM"] == "offscreen"
-    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--foo --disable-gpu"
+    assert env["QTWEBENGINE_CHROMIUM_FLAGS"] == "--foo --disable-gpu --log-level=3"
     again = dict(env)
     prepare_environment(again)
-    assert again["QTWEBENGINE_CHROMIUM_FLAGS"] == "--foo --disable-gpu"
+    assert again["QTWEBENGINE_CHROMIUM_FLAGS"] == "--foo --disable-gpu --log-level=3"
     on_a_desktop = {"DISPLAY": ":0"}
     prepare_environment(on_a_desktop)
     assert "QT_QPA_PLATFORM" not in on_a_desktop

@@ -20,6 +20,11 @@ from mjdesk.core.preview.renderer import Rendered, mail_templates, render_mail
 from mjdesk.core.preview.worst_case import worst_cases
 from mjdesk.core.work import UserError
 
+DESKTOP_WIDTH = 700
+"""About the width of a desktop mail client's reading pane (and of most mail layouts)."""
+PHONE_WIDTH = 375
+"""A common phone's width in CSS pixels."""
+
 
 @dataclass(frozen=True)
 class Recipient:

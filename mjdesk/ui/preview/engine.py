@@ -47,12 +47,9 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
+from mjdesk.core.preview.preflight import DESKTOP_WIDTH
 from mjdesk.ui.preview.headless import prepare_environment
 
-DESKTOP_WIDTH = 700
-"""About the width of a desktop mail client's reading pane (and of most mail layouts)."""
-PHONE_WIDTH = 375
-"""A common phone's width in CSS pixels."""
 MAX_HTML_BYTES = 2 * 1024 * 1024
 """QtWebEngine loads set HTML as a ``data:`` URL, which it caps at 2 MB."""
 MAX_SNAPSHOT_HEIGHT = 16_000

@@ -21,9 +21,10 @@ def prepare_environment(environ: dict[str, str] | os._Environ[str] = os.environ)
         done.append("QT_QPA_PLATFORM=offscreen")
     if environ.get("QT_QPA_PLATFORM") == "offscreen":
         flags = environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-        if "--disable-gpu" not in flags:
-            environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*flags, "--disable-gpu"])
-            done.append("--disable-gpu")
+        wanted = [flag for flag in ("--disable-gpu", "--log-level=3") if flag not in flags]
+        if wanted:  # (no GPU; and Chromium's own complaints about it kept off the console)
+            environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([*flags, *wanted])
+            done.extend(wanted)
         if not environ.get("QT_QUICK_BACKEND"):
             # the view composites through Qt Quick; without a GPU it draws in software
             environ["QT_QUICK_BACKEND"] = "software"

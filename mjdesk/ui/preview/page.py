@@ -288,6 +288,8 @@ class PreviewPage(QWidget):
         self.text_part.setAccessibleName("The text part")
         self.text_part.setReadOnly(True)
         self.text_part.setPlaceholderText("(no text part)")
+        # (readable beside a desktop-wide mail: the mailings list gives way first)
+        self.text_part.setMinimumWidth(self.fontMetrics().horizontalAdvance("m" * 22))
         mail_split = QSplitter(Qt.Orientation.Horizontal, self)
         mail_split.setObjectName("previewMailSplitter")
         mail_split.addWidget(self.html_area)
@@ -705,7 +707,7 @@ class PreviewPage(QWidget):
 
     def look(self) -> tuple[int, bool, bool]:
         """(width, dark, load images) as the toggles say."""
-        from mjdesk.ui.preview.engine import DESKTOP_WIDTH, PHONE_WIDTH
+        from mjdesk.core.preview.preflight import DESKTOP_WIDTH, PHONE_WIDTH
 
         width = PHONE_WIDTH if self.phone.isChecked() else DESKTOP_WIDTH
         return width, self.dark.isChecked(), self.images.isChecked()
@@ -863,9 +865,8 @@ class PreviewPage(QWidget):
         )
         if target is None:
             return
+        from mjdesk.core.preview.preflight import DESKTOP_WIDTH, PHONE_WIDTH
         from mjdesk.ui.preview.engine import (
-            DESKTOP_WIDTH,
-            PHONE_WIDTH,
             SnapshotError,
             save_png,
             snapshot,

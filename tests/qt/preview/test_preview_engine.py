@@ -12,9 +12,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from mjdesk.core.preview.preflight import DESKTOP_WIDTH, PHONE_WIDTH
 from mjdesk.ui.preview.engine import (
-    DESKTOP_WIDTH,
-    PHONE_WIDTH,
     allowed,
     for_dark_mode,
     save_png,

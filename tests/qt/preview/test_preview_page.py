@@ -15,12 +15,12 @@ from pytestqt.qtbot import QtBot
 from mjdesk.core.contacts import NewContact, add_contacts
 from mjdesk.core.preview.checks import Status
 from mjdesk.core.preview.mail import MailKind
+from mjdesk.core.preview.preflight import PHONE_WIDTH
 from mjdesk.mailjet.client import MailjetClient
 from mjdesk.sandbox.seed import seeded_store
 from mjdesk.sandbox.server import Sandbox
 from mjdesk.sandbox.store import practice_key
 from mjdesk.ui.common import dialogs
-from mjdesk.ui.preview.engine import PHONE_WIDTH
 from mjdesk.ui.preview.page import TEST_ADDRESS_SETTING, PreviewPage
 from mjdesk.ui.shell.main_window import MainWindow
 
