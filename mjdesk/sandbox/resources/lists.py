@@ -20,6 +20,7 @@ from mjdesk.sandbox.protocol import (
     not_modified,
     ok,
     page,
+    page_of,
     value_as_bool,
     value_as_int,
 )
@@ -262,8 +263,8 @@ def _recipients(call: Call) -> Reply:
             continue
         if ignore_deleted and (item.is_deleted or contact.anonymized):
             continue
-        rows.append(recipient_json(account, link))
-    return page(rows, params)
+        rows.append(link)
+    return page_of(rows, params, lambda link: recipient_json(account, link))
 
 
 def _find_recipient(call: Call) -> Membership:
