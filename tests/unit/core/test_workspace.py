@@ -499,3 +499,12 @@ def test_an_interrupted_statement_inside_an_action_leaves_nothing(ws_path: Path)
         with ws.transaction() as con:  # and the next action works
             add_contacts(con, [NewContact("next@x.org")], actor="t")
         assert ws.fetch("SELECT count(*) FROM contacts") == [(1,)]
+
+
+def test_the_contacts_with_consent_view_has_every_contact_column(ws_path: Path) -> None:
+    """The view names the contacts' columns one by one (so its ids come from the summaries'
+    index): a column added to the contacts must be added to it too."""
+    with Workspace.open(ws_path) as ws:
+        contacts = [row[1] for row in ws.fetch("PRAGMA table_info(contacts)")]
+        view = [row[1] for row in ws.fetch("PRAGMA table_info(contacts_with_consent)")]
+    assert view == [*contacts, "consent_status", "consent_at", "consent_source"]
