@@ -153,6 +153,11 @@ def test_list_typo_and_delete_actions_ask_then_do_one_step_each(
         timeout=5_000,
     )
     assert "bob@gmial.com  →  bob@gmail.com" in confirmations[0]
+    # (the fix takes Bob out of the "typo" filter once the table has read it again: the
+    # filter is cleared, and the row clicked once the whole table is shown)
+    assert page.filters is not None
+    qtbot.mouseClick(page.filters.clear_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.bulk.busy and page.model.rowCount() == 36, timeout=5_000)
     page.table.clearSelection()
     cell = page.table.visualRect(page.model.index(0, 0)).center()
     qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
