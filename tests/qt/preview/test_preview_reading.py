@@ -1,0 +1,33 @@
+"""What the Preview page reads and words (no widgets): the checklist's cases and report."""
+
+from __future__ import annotations
+
+from mjdesk.core.preview.checks import check_coverage
+from mjdesk.core.preview.coverage import WHO_CAP, Coverage, FieldCoverage
+from mjdesk.core.preview.mail import Mail, MailKind
+from mjdesk.core.preview.renderer import render_mail
+from mjdesk.ui.preview.reading import WHO_SHOWN, Checklist, report_markdown
+
+
+def _big_gap() -> Checklist:
+    """976 of 1,359 recipients lack a department; coverage names only the first 50."""
+    ids = tuple(range(1, WHO_CAP + 1))
+    field = FieldCoverage("data", "department", None, 1359, 976, 0, ids, ())
+    coverage = Coverage(1, 1359, (field,))
+    who = {i: f"p{i}@dept.example.ac.uk" for i in ids[:WHO_SHOWN]}
+    return Checklist((check_coverage(coverage),), coverage, who)
+
+
+def test_who_gets_nothing_counts_everyone_not_just_the_named() -> None:
+    checks = _big_gap()
+    lines = checks.cases(checks.results[0])
+    named = next(line for line in lines if "— nothing for:" in line)
+    assert named.endswith(f" and {976 - WHO_SHOWN:,} more"), named
+    report = report_markdown(
+        Mail(MailKind.FILE, "x.html", "x", subject="s", html="<p>hi</p>"),
+        render_mail(Mail(MailKind.FILE, "x.html", "x", html="<p>hi</p>"), {}),
+        checks,
+        "nobody",
+        "now",
+    )
+    assert f"and {976 - WHO_SHOWN:,} more" in report
