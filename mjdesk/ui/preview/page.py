@@ -445,12 +445,20 @@ class PreviewPage(QWidget):
                 "No drafts or templates fetched yet: Fetch from Mailjet, or open an .html file."
             )
         if chosen is not None:
-            row = self.mailings.find(chosen.kind, chosen.source_id)
-            if row is not None:  # (marked again, not opened again)
-                selection = self.list.selectionModel()
-                selection.blockSignals(True)
-                self.list.selectRow(row)
-                selection.blockSignals(False)
+            self._mark_shown()
+
+    def _mark_shown(self) -> None:
+        """Mark the mailing on screen in the list (marked, not opened again; nothing marked
+        when nothing is shown), so the list never points at another mail than the preview."""
+        shown = self.opened.mail if self.opened is not None else None
+        row = None if shown is None else self.mailings.find(shown.kind, shown.source_id)
+        selection = self.list.selectionModel()
+        selection.blockSignals(True)
+        if row is None:
+            self.list.clearSelection()
+        else:
+            self.list.selectRow(row)
+        selection.blockSignals(False)
 
     def _failed(self, exc: Exception) -> None:
         self._say(error_text(exc))
@@ -545,8 +553,13 @@ class PreviewPage(QWidget):
                 self._show_opened(*found)
 
         def failed(exc: Exception) -> None:
-            if ticket == self._opening:
-                dialogs.tell_problem(self, "Preview", error_text(exc))
+            if ticket != self._opening:
+                return
+            if picked.kind == MailKind.FILE:  # (not HTML, too big, gone: not offered again)
+                self.mailings.remove_file(picked.source_id)
+            self._mark_shown()
+            self._say("")
+            dialogs.tell_problem(self, "Preview", error_text(exc))
 
         self._say(f"Opening {picked.title}…")
         self.host.runner.submit(work, done, failed)

@@ -261,3 +261,30 @@ def test_an_html_file_dropped_on_the_page_is_previewed(
         page.dropEvent(drop)
     assert page.subject_label.text() == "Dropped"
     assert page.mailings.rows[0].kind == MailKind.FILE
+
+
+def test_a_file_that_cannot_be_opened_leaves_the_shown_mail_marked(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.html"
+    good.write_text("<title>Good</title><p>Hi</p>", encoding="utf-8")
+    binary = tmp_path / "fake.html"
+    binary.write_bytes(b"\x00\x01\x02\xff" * 64)
+    problems: list[str] = []
+    monkeypatch.setattr(dialogs, "tell_problem", lambda _p, _t, text: problems.append(text))
+    window = open_window()
+    page = window.preview_page
+    window.nav.setCurrentRow(window.pages.indexOf(page))
+    with qtbot.waitSignals([page.previewShown, page.checked], timeout=30_000):
+        page.open_file(good)
+
+    for told, bad in enumerate((binary, tmp_path / "missing.html"), start=1):
+        page.open_file(bad)
+        qtbot.waitUntil(lambda told=told: len(problems) == told, timeout=10_000)
+        assert [r.title for r in page.mailings.rows] == ["good.html"]
+        assert [i.row() for i in page.list.selectionModel().selectedRows()] == [0]
+        assert page.opened is not None
+        assert page.opened.mail.source_id == str(good)
+        assert page.status.text() == ""
+    assert "not a text file" in problems[0]
+    assert "There is no file" in problems[1]
