@@ -644,11 +644,14 @@ class PreviewPage(QWidget):
         self.host.runner.submit(work, self._found, self._failed)
 
     def _found(self, people: list[reading.Person]) -> None:
-        self._offer(people, people[0].contact_id if people else 0)
-        if people:
-            self._recipient_chosen(0)
-        else:
-            self._say(f"No contact matches “{self.search.text().strip()}”.")
+        if not people:  # (the offer and the mail stay as they are: they agree)
+            self._say(
+                f"No contact matches “{self.search.text().strip()}”: still showing "
+                f"{self.recipient_label}."
+            )
+            return
+        self._offer(people, people[0].contact_id)
+        self._recipient_chosen(0)
 
     def choose_recipient(self, contact_id: int) -> None:
         """Preview as the contact (one offered, or any other of the workspace)."""

@@ -288,3 +288,26 @@ def test_a_file_that_cannot_be_opened_leaves_the_shown_mail_marked(
         assert page.status.text() == ""
     assert "not a text file" in problems[0]
     assert "There is no file" in problems[1]
+
+
+def test_a_search_matching_nobody_keeps_the_shown_recipient_chosen(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
+) -> None:
+    mail = tmp_path / "letter.html"
+    mail.write_text("<p>Dear [[data:firstname]]</p>", encoding="utf-8")
+    window = open_window()
+    with window.workspace.transaction() as con:
+        add_contacts(con, [NewContact("ann@york.ac.uk", "Ann", "Lee")], actor="t")
+    page = window.preview_page
+    window.nav.setCurrentRow(window.pages.indexOf(page))
+    with qtbot.waitSignals([page.previewShown, page.checked], timeout=30_000):
+        page.open_file(mail)
+    assert "Dear Ann" in (page.rendered.html if page.rendered else "")
+    chosen = page.recipients.currentText()
+    assert "ann@york.ac.uk" in chosen
+
+    page.search.setText("zzz-nobody-by-this-name")
+    qtbot.waitUntil(lambda: "No contact matches" in page.status.text(), timeout=10_000)
+    assert page.recipients.currentText() == chosen
+    assert page.recipient is not None
+    assert page.recipient.email == "ann@york.ac.uk"
