@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from mjdesk.core.preview import cache
-from mjdesk.core.preview.checks import Status, reply_to_of
+from mjdesk.core.preview.checks import CheckResult, Status, reply_to_of
 from mjdesk.core.preview.mail import MailKind
 from mjdesk.core.preview.recipients import RecipientData, recipient_data
 from mjdesk.core.work import UserError
@@ -310,6 +310,12 @@ class PreviewPage(QWidget):
         checks_header = self.check_table.horizontalHeader()
         checks_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         checks_header.setStretchLastSection(True)
+        # (five checks in sight at once, so a failure is rarely scrolled away)
+        self.check_table.setMinimumHeight(
+            checks_header.sizeHint().height()
+            + 5 * self.check_table.verticalHeader().defaultSectionSize()
+            + 2 * self.check_table.frameWidth()
+        )
         self.check_table.selectionModel().selectionChanged.connect(self._show_cases)
         self.cases = QListWidget(self)
         self.cases.setObjectName("checkCases")
@@ -347,7 +353,7 @@ class PreviewPage(QWidget):
         body_split.addWidget(mail_split)
         body_split.addWidget(checks_box)
         body_split.setStretchFactor(0, 3)
-        body_split.setStretchFactor(1, 1)
+        body_split.setStretchFactor(1, 2)
         right_layout.addWidget(body_split, 1)
         right_layout.addWidget(self.status)
 
@@ -788,9 +794,7 @@ class PreviewPage(QWidget):
             f"{counts[Status.PASS]:,} passed."
         )
         self.cases.clear()
-        worst = next(
-            (n for n, r in enumerate(checklist.results) if r.status is not Status.PASS), None
-        )
+        worst = first_to_fix(checklist.results)
         if worst is not None:
             self.check_table.selectRow(worst)
             self.check_table.scrollTo(self.checks.index(worst, 0))
@@ -928,6 +932,15 @@ class PreviewPage(QWidget):
             )
             return
         self._say(f"Checklist saved to {target}.")
+
+
+def first_to_fix(results: Sequence[CheckResult]) -> int | None:
+    """The row to show first: the first failure, else the first warning (None: all pass)."""
+    for status in (Status.FAIL, Status.WARN):
+        for row, result in enumerate(results):
+            if result.status is status:
+                return row
+    return None
 
 
 def _person_label(person: reading.Person) -> str:

@@ -180,7 +180,16 @@ def test_a_refused_test_is_explained(
     page = preview_page(qtbot, window, sandbox)
     open_mailing(qtbot, page, PARTNER)
     assert page.checklist is not None
-    assert next(r for r in page.checklist.results if r.key == "sender").status is Status.FAIL
+    sender = next(n for n, r in enumerate(page.checklist.results) if r.key == "sender")
+    assert page.checklist.results[sender].status is Status.FAIL
+    # the failure, not an earlier warning, is the row selected and in sight
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    page._show_checks()
+    assert [i.row() for i in page.check_table.selectionModel().selectedRows()] == [sender]
+    seen = page.check_table.viewport().rect()
+    assert seen.contains(page.check_table.visualRect(page.checks.index(sender, 2)))
     problems: list[str] = []
     monkeypatch.setattr(dialogs, "ask_text", lambda *a: ME)
     monkeypatch.setattr(dialogs, "ask_confirm", lambda *a: True)
