@@ -15,7 +15,7 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from mjdesk.core.preview.coverage import Coverage
+from mjdesk.core.preview.coverage import Coverage, FieldCoverage
 from mjdesk.core.preview.mail import Mail
 from mjdesk.core.preview.renderer import Problem, Rendered, is_unsubscribe
 
@@ -226,7 +226,25 @@ def check_syntax(problems: Sequence[Problem]) -> CheckResult:
     return CheckResult("syntax", title, status, reason, _cases([str(p) for p in ordered]))
 
 
+def _coverage_case(f: FieldCoverage, total: int) -> list[str]:
+    """What one field's coverage means for the recipients, in plain words."""
+    never_filled = "a campaign never fills var: fields (they come with each API message)"
+    if f.empty == total:
+        why = never_filled if f.namespace == "var" else "none of them has this property"
+        return [f"{f.label}: empty for all {total:,} recipients: {why}"]
+    if f.defaulted == total and f.namespace == "var":
+        return [f"{f.label}: all {total:,} recipients get the default: {never_filled}"]
+    cases = []
+    if f.empty:
+        cases.append(f"{f.label}: {f.empty:,} of {total:,} recipients get nothing")
+    if f.defaulted:
+        cases.append(f"{f.label}: {f.defaulted:,} of {total:,} recipients get the default")
+    return cases
+
+
 def check_coverage(coverage: Coverage | None) -> CheckResult:
+    """A field empty for every recipient fails (a misspelt property, or a ``var:`` a
+    campaign never fills: a visible gap in every copy sent); empty for some, it warns."""
     title = "Merge-field coverage"
     if coverage is None:
         return CheckResult(
@@ -238,20 +256,21 @@ def check_coverage(coverage: Coverage | None) -> CheckResult:
     if not coverage.fields:
         return CheckResult("coverage", title, Status.PASS, "The mail uses no merge fields.")
     total = coverage.recipients
-    cases = []
-    gaps = 0
-    for f in coverage.fields:
-        if f.empty:
-            gaps += 1
-            cases.append(f"{f.label}: {f.empty:,} of {total:,} recipients get nothing")
-        if f.defaulted:
-            cases.append(f"{f.label}: {f.defaulted:,} of {total:,} recipients get the default")
-    if gaps:
+    cases = [line for f in coverage.fields for line in _coverage_case(f, total)]
+    everyone = [f for f in coverage.fields if f.empty and f.empty == total]
+    some = [f for f in coverage.fields if f.empty and f.empty < total]
+    if everyone:
+        reason = f"{_n(len(everyone), 'field')} empty for every recipient"
+        reason += f" ({', '.join(f.label for f in everyone[:3])})"
+        if some:
+            reason += f", and {_n(len(some), 'more')} for some"
+        return CheckResult("coverage", title, Status.FAIL, reason + ".", _cases(cases))
+    if some:
         return CheckResult(
             "coverage",
             title,
             Status.WARN,
-            f"{_n(gaps, 'field')} would be empty for some recipients.",
+            f"{_n(len(some), 'field')} would be empty for some recipients.",
             _cases(cases),
         )
     reason = (

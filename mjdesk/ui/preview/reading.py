@@ -146,7 +146,7 @@ class Checklist:
                 (f.empty_ids, f.empty, "nothing"),
                 (f.defaulted_ids, f.defaulted, "the default"),
             ):
-                if ids:
+                if ids and count < f.recipients:  # (everyone: naming them says nothing)
                     named = [self.who[i] for i in ids[:WHO_SHOWN] if i in self.who]
                     # the ids are capped (coverage.WHO_CAP); the count is complete
                     more = count - len(named)

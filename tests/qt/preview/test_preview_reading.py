@@ -31,3 +31,13 @@ def test_who_gets_nothing_counts_everyone_not_just_the_named() -> None:
         "now",
     )
     assert f"and {976 - WHO_SHOWN:,} more" in report
+
+
+def test_a_field_nobody_has_names_nobody() -> None:
+    talks = FieldCoverage("var", "talks", None, 1359, 1359, 0, tuple(range(1, 51)), ())
+    coverage = Coverage(1, 1359, (talks,))
+    checks = Checklist((check_coverage(coverage),), coverage, {1: "p1@dept.example.ac.uk"})
+    assert checks.cases(checks.results[0]) == [
+        "var:talks: empty for all 1,359 recipients: a campaign never fills var: fields "
+        "(they come with each API message)"
+    ]

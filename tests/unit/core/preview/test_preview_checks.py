@@ -100,6 +100,28 @@ def test_coverage_warns_on_gaps_and_lists_defaults() -> None:
     assert only_defaults.cases
 
 
+def test_coverage_fails_a_field_empty_for_every_recipient_and_says_why() -> None:
+    some = FieldCoverage("data", "dept", None, 10, 3, 0, (1, 2, 3), ())
+    misspelt = FieldCoverage("data", "deprtment", None, 10, 10, 0, (1,), ())
+    talks = FieldCoverage("var", "talks", None, 10, 10, 0, (1,), ())
+    result = check_coverage(Coverage(1, 10, (some, misspelt, talks)))
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "2 fields empty for every recipient (data:deprtment, var:talks), and 1 more for some."
+    )
+    assert result.cases[1:] == (
+        "data:deprtment: empty for all 10 recipients: none of them has this property",
+        "var:talks: empty for all 10 recipients: a campaign never fills var: fields "
+        "(they come with each API message)",
+    )
+    with_default = FieldCoverage("var", "talks", "soon", 10, 0, 10, (), (1,))
+    defaulted = check_coverage(Coverage(1, 10, (with_default,)))
+    assert defaulted.status is Status.PASS
+    assert "never fills var:" in defaulted.cases[0]
+    nobody = check_coverage(Coverage(1, 0, (FieldCoverage("var", "t", None, 0, 0, 0, (), ()),)))
+    assert nobody.status is Status.PASS
+
+
 def test_size_against_gmails_clip() -> None:
     assert check_size("x" * (GMAIL_CLIP_BYTES + 1)).status is Status.FAIL
     assert check_size("é" * (GMAIL_CLIP_BYTES // 2 - 100)).status is Status.WARN
