@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from mjdesk.core.preview.checks import check_coverage
+from pathlib import Path
+
+from mjdesk.core.preview.cache import store_senders
+from mjdesk.core.preview.checks import Status, check_coverage
 from mjdesk.core.preview.coverage import WHO_CAP, Coverage, FieldCoverage
 from mjdesk.core.preview.mail import Mail, MailKind
+from mjdesk.core.preview.preflight import preflight
 from mjdesk.core.preview.renderer import render_mail
-from mjdesk.ui.preview.reading import WHO_SHOWN, Checklist, report_markdown
+from mjdesk.core.workspace import Workspace
+from mjdesk.ui.preview.reading import (
+    WHO_SHOWN,
+    Checklist,
+    checklist,
+    open_mailing,
+    render_for,
+    report_markdown,
+)
 
 
 def _big_gap() -> Checklist:
@@ -41,3 +53,23 @@ def test_a_field_nobody_has_names_nobody() -> None:
         "var:talks: empty for all 1,359 recipients: a campaign never fills var: fields "
         "(they come with each API message)"
     ]
+
+
+def test_a_local_file_gets_the_same_sender_verdict_in_the_app_and_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    mail = Mail(MailKind.FILE, "x.html", "x.html", html="<p>Hi [[UNSUB_LINK_EN]]</p>")
+    with Workspace.open(tmp_path / "w.sqlite3") as workspace:
+        with workspace.transaction() as con:
+            store_senders(con, {"*@dept.example.ac.uk": "Active"}, "n")
+        with workspace.reading() as con:
+            opened = open_mailing(con, mail)
+            in_workspace = preflight(con, mail, None)
+    page = checklist(opened, render_for(mail, None), None, {})
+    without_workspace = preflight(None, mail, None)
+    verdicts = {
+        next((r.status, r.reason) for r in checks if r.key == "sender")
+        for checks in (page.results, in_workspace.checks, without_workspace.checks)
+    }
+    assert len(verdicts) == 1
+    assert verdicts.pop()[0] is Status.PASS

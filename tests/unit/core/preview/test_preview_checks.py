@@ -166,9 +166,17 @@ def test_links_empty_insecure_and_misleading() -> None:
 
 
 def test_sender_validation_as_given() -> None:
-    assert check_sender(True).status is Status.PASS
-    assert check_sender(False).status is Status.FAIL
-    assert check_sender(None).status is Status.WARN
+    sender = "news@dept.example.ac.uk"
+    assert check_sender(sender, True).status is Status.PASS
+    assert check_sender(sender, False).status is Status.FAIL
+    assert check_sender(sender, None).status is Status.WARN
+
+
+def test_a_mail_without_a_sender_has_nothing_to_validate() -> None:
+    for validated in (True, False, None):
+        result = check_sender("", validated)
+        assert result.status is Status.PASS
+        assert result.reason.startswith("Nothing to check: the mail has no sender address")
 
 
 def test_read_html_survives_broken_markup() -> None:
