@@ -157,14 +157,31 @@ def check_unsubscribe(mail: Mail, rendered: Rendered) -> CheckResult:
         return CheckResult("unsubscribe", title, Status.FAIL, "The mail has no content.")
     if missing:
         where = " and ".join(missing)
-        return CheckResult(
-            "unsubscribe",
-            title,
-            Status.FAIL,
-            f"No [[UNSUB_LINK_EN]] (or another locale's) in the {where}.",
-            tuple(missing),
+        reason = (
+            f"No Mailjet unsubscribe link ([[UNSUB_LINK_EN]] or another language's) in the {where}."
         )
+        swallowed = _swallowing_problem(mail, rendered, missing)
+        if swallowed is not None:
+            reason += (
+                f" The mail has one, but the broken tag at {swallowed} may have swallowed it:"
+                " fix the template syntax first."
+            )
+        return CheckResult("unsubscribe", title, Status.FAIL, reason, tuple(missing))
     return CheckResult("unsubscribe", title, Status.PASS, "Every part has an unsubscribe link.")
+
+
+def _swallowing_problem(mail: Mail, rendered: Rendered, missing: Sequence[str]) -> str | None:
+    """Where a template error sits in a part whose source has an unsubscribe placeholder the
+    rendering lost (an unclosed tag eats what follows it), or None."""
+    sources = {"HTML part": ("html", mail.html), "text part": ("text", mail.text)}
+    for label in missing:
+        part, source = sources[label]
+        if "unsub_link" not in source.lower():
+            continue
+        for problem in rendered.problems:
+            if problem.blocking and problem.part == part:
+                return f"{part} line {problem.line}, column {problem.column}"
+    return None
 
 
 def reply_to_of(mail: Mail) -> str:

@@ -64,6 +64,13 @@ def test_unsubscribe_link_missing_from_a_part() -> None:
     mail = _mail(text="Hello")
     result = check_unsubscribe(mail, render_mail(mail, {}))
     assert (result.status, result.cases) == (Status.FAIL, ("text part",))
+    assert result.reason == (
+        "No Mailjet unsubscribe link ([[UNSUB_LINK_EN]] or another language's) in the text part."
+    )
+    hidden = _mail(html="<p>Hi</p>{% if data:department %}<p>x</p>" + UNSUB)
+    swallowed = check_unsubscribe(hidden, render_mail(hidden, {}))
+    assert swallowed.status is Status.FAIL
+    assert "the broken tag at html line 1, column 10 may have swallowed it" in swallowed.reason
     hidden = _mail(html="{% if var:x %}" + UNSUB + "{% endif %}")
     assert check_unsubscribe(hidden, render_mail(hidden, {})).cases == ("HTML part",)
     assert (
