@@ -291,7 +291,7 @@ def test_a_file_that_cannot_be_opened_leaves_the_shown_mail_marked(
 
     for told, bad in enumerate((binary, tmp_path / "missing.html"), start=1):
         page.open_file(bad)
-        qtbot.waitUntil(lambda told=told: len(problems) == told, timeout=10_000)
+        qtbot.waitUntil(lambda: len(problems) == told, timeout=10_000)  # noqa: B023
         assert [r.title for r in page.mailings.rows] == ["good.html"]
         assert [i.row() for i in page.list.selectionModel().selectedRows()] == [0]
         assert page.opened is not None
