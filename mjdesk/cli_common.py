@@ -64,8 +64,23 @@ def existing_workspace(args: argparse.Namespace) -> JobWorkspace:
     `UserError` when the profile has none yet."""
     job = workspace_of(args)
     if not job.file.exists():
-        raise UserError(f"profile {job.profile!r} has no workspace yet.")
+        raise no_workspace(job)
     return job
+
+
+def no_workspace(job: JobWorkspace) -> UserError:
+    """Why ``job`` cannot run: its profile has no workspace; with the profiles that have one
+    (a user who never named one got the default profile, and may mean another)."""
+    from mjdesk.core.profiles import PRACTICE_PROFILE, ProfileBook
+
+    names = [*ProfileBook(job.paths.config / "profiles.json").names(), PRACTICE_PROFILE]
+    found = [n for n in dict.fromkeys(names) if job.paths.workspace_file(n).exists()]
+    hint = (
+        f" Name one with --profile: {', '.join(repr(n) for n in found)}."
+        if found
+        else " No profile has one here: open the app once, or name the folder with --data-dir."
+    )
+    return UserError(f"profile {job.profile!r} has no workspace yet.{hint}")
 
 
 def internal_error(log: logging.Logger, job: str, exc: Exception, *, say_what: bool = True) -> int:

@@ -30,6 +30,7 @@ from mjdesk.cli_common import (
     JobWorkspace,
     add_workspace_options,
     internal_error,
+    no_workspace,
     profile_client,
     workspace_of,
 )
@@ -118,12 +119,15 @@ def _preview(args: argparse.Namespace) -> int:
     from mjdesk.core.preview.cache import load_html_file
     from mjdesk.core.preview.preflight import preflight
 
+    for output in (args.png, args.html, args.checks):
+        if output is not None:
+            _check_folder(output)
     job = workspace_of(args)
     fetch = args.fetch or args.api_url is not None
     needs_workspace = args.file is None or args.contact or args.worst_case or fetch
     if not job.file.exists():
         if needs_workspace:
-            raise UserError(f"profile {job.profile!r} has no workspace yet.")
+            raise no_workspace(job)
         # A local file for nobody in particular needs no workspace.
         result = preflight(None, load_html_file(args.file), None)
         return _report(args, result)
@@ -244,7 +248,15 @@ def _paint(html: str, path: Path, width: int, *, dark: bool) -> None:
     except SnapshotError as exc:
         raise UserError(f"The mail could not be painted: {exc}.") from exc
     except OSError as exc:
-        raise UserError(f"{target} cannot be written ({exc.strerror}).") from exc
+        raise UserError(f"{target} cannot be written ({exc.strerror or exc}).") from exc
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse an output into a folder that is not there (as the app's Export does), before
+    any work: a mistyped folder is not created, and nothing is rendered for nothing."""
+    folder = path.expanduser().absolute().parent
+    if not folder.is_dir():
+        raise UserError(f"{path} cannot be written: there is no folder {folder}.")
 
 
 def _write(path: Path, text: str) -> None:
@@ -252,4 +264,4 @@ def _write(path: Path, text: str) -> None:
     try:
         write_text_atomically(target, text)
     except OSError as exc:
-        raise UserError(f"{target} cannot be written ({exc.strerror}).") from exc
+        raise UserError(f"{target} cannot be written ({exc.strerror or exc}).") from exc

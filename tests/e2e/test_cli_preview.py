@@ -152,3 +152,30 @@ def test_the_png_is_the_painted_mail_and_nothing_is_fetched(tmp_path: Path) -> N
     bad = preview(tmp_path, str(page), "--png", str(png), "--width", "5")
     assert bad.returncode == 2
     assert "not a width" in bad.stderr
+
+
+def test_outputs_into_a_missing_folder_are_refused_not_created(tmp_path: Path) -> None:
+    page = tmp_path / "mail.html"
+    page.write_text("<title>Hi</title><p>Hi</p>", encoding="utf-8")
+    gone = tmp_path / "no-such-folder"
+    for option in ("--png", "--html", "--checks"):
+        refused = preview(tmp_path, str(page), option, str(gone / "out.x"))
+        assert refused.returncode == 2, refused.stderr
+        assert f"there is no folder {gone}" in refused.stderr
+        assert "None" not in refused.stderr
+        assert not gone.exists()
+
+
+def test_a_profile_without_a_workspace_points_at_those_with_one(tmp_path: Path) -> None:
+    paths = AppPaths.under(tmp_path / "d")
+    paths.config.mkdir(parents=True)
+    (paths.config / "profiles.json").write_text(
+        json.dumps({"format": 1, "profiles": [{"name": "History"}, {"name": "Empty"}]}),
+        encoding="utf-8",
+    )
+    Workspace.open(paths.workspace_file("History")).close()
+    refused = preview(tmp_path, "--draft", "1")
+    assert refused.returncode == 2
+    assert "profile 'Dept' has no workspace yet. Name one with --profile: 'History'." in (
+        refused.stderr
+    )

@@ -15,7 +15,7 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-from mjdesk.core.preview.coverage import Coverage
+from mjdesk.core.preview.coverage import Coverage, FieldCoverage
 from mjdesk.core.preview.mail import Mail
 from mjdesk.core.preview.renderer import Problem, Rendered, is_unsubscribe
 
@@ -157,14 +157,31 @@ def check_unsubscribe(mail: Mail, rendered: Rendered) -> CheckResult:
         return CheckResult("unsubscribe", title, Status.FAIL, "The mail has no content.")
     if missing:
         where = " and ".join(missing)
-        return CheckResult(
-            "unsubscribe",
-            title,
-            Status.FAIL,
-            f"No [[UNSUB_LINK_EN]] (or another locale's) in the {where}.",
-            tuple(missing),
+        reason = (
+            f"No Mailjet unsubscribe link ([[UNSUB_LINK_EN]] or another language's) in the {where}."
         )
+        swallowed = _swallowing_problem(mail, rendered, missing)
+        if swallowed is not None:
+            reason += (
+                f" The mail has one, but the broken tag at {swallowed} may have swallowed it:"
+                " fix the template syntax first."
+            )
+        return CheckResult("unsubscribe", title, Status.FAIL, reason, tuple(missing))
     return CheckResult("unsubscribe", title, Status.PASS, "Every part has an unsubscribe link.")
+
+
+def _swallowing_problem(mail: Mail, rendered: Rendered, missing: Sequence[str]) -> str | None:
+    """Where a template error sits in a part whose source has an unsubscribe placeholder the
+    rendering lost (an unclosed tag eats what follows it), or None."""
+    sources = {"HTML part": ("html", mail.html), "text part": ("text", mail.text)}
+    for label in missing:
+        part, source = sources[label]
+        if "unsub_link" not in source.lower():
+            continue
+        for problem in rendered.problems:
+            if problem.blocking and problem.part == part:
+                return f"{part} line {problem.line}, column {problem.column}"
+    return None
 
 
 def reply_to_of(mail: Mail) -> str:
@@ -226,7 +243,25 @@ def check_syntax(problems: Sequence[Problem]) -> CheckResult:
     return CheckResult("syntax", title, status, reason, _cases([str(p) for p in ordered]))
 
 
+def _coverage_case(f: FieldCoverage, total: int) -> list[str]:
+    """What one field's coverage means for the recipients, in plain words."""
+    never_filled = "a campaign never fills var: fields (they come with each API message)"
+    if f.empty == total:
+        why = never_filled if f.namespace == "var" else "none of them has this property"
+        return [f"{f.label}: empty for all {total:,} recipients: {why}"]
+    if f.defaulted == total and f.namespace == "var":
+        return [f"{f.label}: all {total:,} recipients get the default: {never_filled}"]
+    cases = []
+    if f.empty:
+        cases.append(f"{f.label}: {f.empty:,} of {total:,} recipients get nothing")
+    if f.defaulted:
+        cases.append(f"{f.label}: {f.defaulted:,} of {total:,} recipients get the default")
+    return cases
+
+
 def check_coverage(coverage: Coverage | None) -> CheckResult:
+    """A field empty for every recipient fails (a misspelt property, or a ``var:`` a
+    campaign never fills: a visible gap in every copy sent); empty for some, it warns."""
     title = "Merge-field coverage"
     if coverage is None:
         return CheckResult(
@@ -238,20 +273,21 @@ def check_coverage(coverage: Coverage | None) -> CheckResult:
     if not coverage.fields:
         return CheckResult("coverage", title, Status.PASS, "The mail uses no merge fields.")
     total = coverage.recipients
-    cases = []
-    gaps = 0
-    for f in coverage.fields:
-        if f.empty:
-            gaps += 1
-            cases.append(f"{f.label}: {f.empty:,} of {total:,} recipients get nothing")
-        if f.defaulted:
-            cases.append(f"{f.label}: {f.defaulted:,} of {total:,} recipients get the default")
-    if gaps:
+    cases = [line for f in coverage.fields for line in _coverage_case(f, total)]
+    everyone = [f for f in coverage.fields if f.empty and f.empty == total]
+    some = [f for f in coverage.fields if f.empty and f.empty < total]
+    if everyone:
+        reason = f"{_n(len(everyone), 'field')} empty for every recipient"
+        reason += f" ({', '.join(f.label for f in everyone[:3])})"
+        if some:
+            reason += f", and {_n(len(some), 'more')} for some"
+        return CheckResult("coverage", title, Status.FAIL, reason + ".", _cases(cases))
+    if some:
         return CheckResult(
             "coverage",
             title,
             Status.WARN,
-            f"{_n(gaps, 'field')} would be empty for some recipients.",
+            f"{_n(len(some), 'field')} would be empty for some recipients.",
             _cases(cases),
         )
     reason = (
@@ -347,9 +383,18 @@ def check_remote_images(facts: HtmlFacts) -> CheckResult:
     return CheckResult("remote_images", title, Status.PASS, reason, _cases(hosts))
 
 
-def check_sender(validated: bool | None) -> CheckResult:
-    """``validated``: the sender's state in Mailjet's ``/sender`` (None: not known, offline)."""
+def check_sender(address: str, validated: bool | None) -> CheckResult:
+    """``validated``: the sender's state in Mailjet's ``/sender`` (None: not known, offline).
+    A mail with no sender address (a local file) has nothing to validate: it passes with a
+    note, whether or not the senders were read (the envelope check asks for the address)."""
     title = "Sender validated"
+    if not address.strip():
+        return CheckResult(
+            "sender",
+            title,
+            Status.PASS,
+            "Nothing to check: the mail has no sender address (the Mailjet draft sets it).",
+        )
     if validated is None:
         return CheckResult(
             "sender", title, Status.WARN, "Not known offline: Mailjet's senders were not read."
@@ -382,7 +427,7 @@ def run_checks(
         check_alt_text(facts),
         check_links(facts),
         check_remote_images(facts),
-        check_sender(sender_validated),
+        check_sender(mail.sender_email, sender_validated),
     ]
 
 

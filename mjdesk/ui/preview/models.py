@@ -78,6 +78,14 @@ class MailingsModel(_Table):
         self.endInsertRows()
         return 0
 
+    def remove_file(self, source_id: str) -> None:
+        """Take a local file off the list (one that could not be opened)."""
+        row = self.find(MailKind.FILE, source_id)
+        if row is not None:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.rows[row]
+            self.endRemoveRows()
+
     def find(self, kind: MailKind, source_id: str) -> int | None:
         for number, row in enumerate(self.rows):
             if row.kind == kind and row.source_id == source_id:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from mjdesk.core.preview import cache
-from mjdesk.core.preview.checks import Status, reply_to_of
+from mjdesk.core.preview.checks import CheckResult, Status, reply_to_of
 from mjdesk.core.preview.mail import MailKind
 from mjdesk.core.preview.recipients import RecipientData, recipient_data
 from mjdesk.core.work import UserError
@@ -310,6 +310,12 @@ class PreviewPage(QWidget):
         checks_header = self.check_table.horizontalHeader()
         checks_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         checks_header.setStretchLastSection(True)
+        # (five checks in sight at once, so a failure is rarely scrolled away)
+        self.check_table.setMinimumHeight(
+            checks_header.sizeHint().height()
+            + 5 * self.check_table.verticalHeader().defaultSectionSize()
+            + 2 * self.check_table.frameWidth()
+        )
         self.check_table.selectionModel().selectionChanged.connect(self._show_cases)
         self.cases = QListWidget(self)
         self.cases.setObjectName("checkCases")
@@ -347,7 +353,7 @@ class PreviewPage(QWidget):
         body_split.addWidget(mail_split)
         body_split.addWidget(checks_box)
         body_split.setStretchFactor(0, 3)
-        body_split.setStretchFactor(1, 1)
+        body_split.setStretchFactor(1, 2)
         right_layout.addWidget(body_split, 1)
         right_layout.addWidget(self.status)
 
@@ -445,12 +451,20 @@ class PreviewPage(QWidget):
                 "No drafts or templates fetched yet: Fetch from Mailjet, or open an .html file."
             )
         if chosen is not None:
-            row = self.mailings.find(chosen.kind, chosen.source_id)
-            if row is not None:  # (marked again, not opened again)
-                selection = self.list.selectionModel()
-                selection.blockSignals(True)
-                self.list.selectRow(row)
-                selection.blockSignals(False)
+            self._mark_shown()
+
+    def _mark_shown(self) -> None:
+        """Mark the mailing on screen in the list (marked, not opened again; nothing marked
+        when nothing is shown), so the list never points at another mail than the preview."""
+        shown = self.opened.mail if self.opened is not None else None
+        row = None if shown is None else self.mailings.find(shown.kind, shown.source_id)
+        selection = self.list.selectionModel()
+        selection.blockSignals(True)
+        if row is None:
+            self.list.clearSelection()
+        else:
+            self.list.selectRow(row)
+        selection.blockSignals(False)
 
     def _failed(self, exc: Exception) -> None:
         self._say(error_text(exc))
@@ -545,8 +559,13 @@ class PreviewPage(QWidget):
                 self._show_opened(*found)
 
         def failed(exc: Exception) -> None:
-            if ticket == self._opening:
-                dialogs.tell_problem(self, "Preview", error_text(exc))
+            if ticket != self._opening:
+                return
+            if picked.kind == MailKind.FILE:  # (not HTML, too big, gone: not offered again)
+                self.mailings.remove_file(picked.source_id)
+            self._mark_shown()
+            self._say("")
+            dialogs.tell_problem(self, "Preview", error_text(exc))
 
         self._say(f"Opening {picked.title}…")
         self.host.runner.submit(work, done, failed)
@@ -631,11 +650,14 @@ class PreviewPage(QWidget):
         self.host.runner.submit(work, self._found, self._failed)
 
     def _found(self, people: list[reading.Person]) -> None:
-        self._offer(people, people[0].contact_id if people else 0)
-        if people:
-            self._recipient_chosen(0)
-        else:
-            self._say(f"No contact matches “{self.search.text().strip()}”.")
+        if not people:  # (the offer and the mail stay as they are: they agree)
+            self._say(
+                f"No contact matches “{self.search.text().strip()}”: still showing "
+                f"{self.recipient_label}."
+            )
+            return
+        self._offer(people, people[0].contact_id)
+        self._recipient_chosen(0)
 
     def choose_recipient(self, contact_id: int) -> None:
         """Preview as the contact (one offered, or any other of the workspace)."""
@@ -772,9 +794,7 @@ class PreviewPage(QWidget):
             f"{counts[Status.PASS]:,} passed."
         )
         self.cases.clear()
-        worst = next(
-            (n for n, r in enumerate(checklist.results) if r.status is not Status.PASS), None
-        )
+        worst = first_to_fix(checklist.results)
         if worst is not None:
             self.check_table.selectRow(worst)
             self.check_table.scrollTo(self.checks.index(worst, 0))
@@ -912,6 +932,15 @@ class PreviewPage(QWidget):
             )
             return
         self._say(f"Checklist saved to {target}.")
+
+
+def first_to_fix(results: Sequence[CheckResult]) -> int | None:
+    """The row to show first: the first failure, else the first warning (None: all pass)."""
+    for status in (Status.FAIL, Status.WARN):
+        for row, result in enumerate(results):
+            if result.status is status:
+                return row
+    return None
 
 
 def _person_label(person: reading.Person) -> str:

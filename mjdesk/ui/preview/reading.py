@@ -142,10 +142,14 @@ class Checklist:
             return list(result.cases)
         lines = list(result.cases)
         for f in self.coverage.fields:
-            for ids, gets in ((f.empty_ids, "nothing"), (f.defaulted_ids, "the default")):
-                if ids:
+            for ids, count, gets in (
+                (f.empty_ids, f.empty, "nothing"),
+                (f.defaulted_ids, f.defaulted, "the default"),
+            ):
+                if ids and count < f.recipients:  # (everyone: naming them says nothing)
                     named = [self.who[i] for i in ids[:WHO_SHOWN] if i in self.who]
-                    more = len(ids) - len(named)
+                    # the ids are capped (coverage.WHO_CAP); the count is complete
+                    more = count - len(named)
                     tail = f" and {more:,} more" if more > 0 else ""
                     lines.append(f"{f.label} — {gets} for: {', '.join(named)}{tail}")
         return lines

@@ -64,6 +64,13 @@ def test_unsubscribe_link_missing_from_a_part() -> None:
     mail = _mail(text="Hello")
     result = check_unsubscribe(mail, render_mail(mail, {}))
     assert (result.status, result.cases) == (Status.FAIL, ("text part",))
+    assert result.reason == (
+        "No Mailjet unsubscribe link ([[UNSUB_LINK_EN]] or another language's) in the text part."
+    )
+    hidden = _mail(html="<p>Hi</p>{% if data:department %}<p>x</p>" + UNSUB)
+    swallowed = check_unsubscribe(hidden, render_mail(hidden, {}))
+    assert swallowed.status is Status.FAIL
+    assert "the broken tag at html line 1, column 10 may have swallowed it" in swallowed.reason
     hidden = _mail(html="{% if var:x %}" + UNSUB + "{% endif %}")
     assert check_unsubscribe(hidden, render_mail(hidden, {})).cases == ("HTML part",)
     assert (
@@ -98,6 +105,28 @@ def test_coverage_warns_on_gaps_and_lists_defaults() -> None:
     only_defaults = check_coverage(Coverage(1, 10, (default,)))
     assert only_defaults.status is Status.PASS
     assert only_defaults.cases
+
+
+def test_coverage_fails_a_field_empty_for_every_recipient_and_says_why() -> None:
+    some = FieldCoverage("data", "dept", None, 10, 3, 0, (1, 2, 3), ())
+    misspelt = FieldCoverage("data", "deprtment", None, 10, 10, 0, (1,), ())
+    talks = FieldCoverage("var", "talks", None, 10, 10, 0, (1,), ())
+    result = check_coverage(Coverage(1, 10, (some, misspelt, talks)))
+    assert result.status is Status.FAIL
+    assert result.reason == (
+        "2 fields empty for every recipient (data:deprtment, var:talks), and 1 more for some."
+    )
+    assert result.cases[1:] == (
+        "data:deprtment: empty for all 10 recipients: none of them has this property",
+        "var:talks: empty for all 10 recipients: a campaign never fills var: fields "
+        "(they come with each API message)",
+    )
+    with_default = FieldCoverage("var", "talks", "soon", 10, 0, 10, (), (1,))
+    defaulted = check_coverage(Coverage(1, 10, (with_default,)))
+    assert defaulted.status is Status.PASS
+    assert "never fills var:" in defaulted.cases[0]
+    nobody = check_coverage(Coverage(1, 0, (FieldCoverage("var", "t", None, 0, 0, 0, (), ()),)))
+    assert nobody.status is Status.PASS
 
 
 def test_size_against_gmails_clip() -> None:
@@ -144,9 +173,17 @@ def test_links_empty_insecure_and_misleading() -> None:
 
 
 def test_sender_validation_as_given() -> None:
-    assert check_sender(True).status is Status.PASS
-    assert check_sender(False).status is Status.FAIL
-    assert check_sender(None).status is Status.WARN
+    sender = "news@dept.example.ac.uk"
+    assert check_sender(sender, True).status is Status.PASS
+    assert check_sender(sender, False).status is Status.FAIL
+    assert check_sender(sender, None).status is Status.WARN
+
+
+def test_a_mail_without_a_sender_has_nothing_to_validate() -> None:
+    for validated in (True, False, None):
+        result = check_sender("", validated)
+        assert result.status is Status.PASS
+        assert result.reason.startswith("Nothing to check: the mail has no sender address")
 
 
 def test_read_html_survives_broken_markup() -> None:
