@@ -17,7 +17,13 @@ from typing import NamedTuple, TypeVar
 
 from mjdesk.core.addresses import clean_typed, email_key
 from mjdesk.core.clock import now_iso
-from mjdesk.core.filters import WITH_CONSENT, ContactFilter, filter_sql
+from mjdesk.core.filters import (
+    JOINED_CONSENT,
+    WITH_CONSENT,
+    ContactFilter,
+    consent_rows,
+    filter_sql,
+)
 from mjdesk.core.work import Cancelled, CancelToken
 
 _T = TypeVar("_T")
@@ -400,13 +406,14 @@ def fetch_rows(
         found = {
             row[0]: row
             for row in con.execute(
-                f"SELECT {_ROW_COLUMNS} FROM {WITH_CONSENT} WHERE id IN ({marks})",
+                f"SELECT {_ROW_COLUMNS} FROM {JOINED_CONSENT} WHERE contacts.id IN ({marks})",
                 tuple(wanted),
             )
         }
         return [_row(found[i]) for i in wanted if i in found]
     sort, descending = view.query.sort, view.query.descending
-    page = f"SELECT {_ROW_COLUMNS} FROM {WITH_CONSENT} ORDER BY {{}} LIMIT ? OFFSET ?"
+    source = consent_rows(sorted_by_consent=sort.by_consent)
+    page = f"SELECT {_ROW_COLUMNS} FROM {source} ORDER BY {{}} LIMIT ? OFFSET ?"
     if start + count / 2 <= view.total / 2:
         sql = page.format(sort.order_by(descending))
         return [_row(r) for r in con.execute(sql, (count, start))]

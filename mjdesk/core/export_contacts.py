@@ -21,7 +21,14 @@ from typing import Any, NamedTuple
 from mjdesk.core.clock import current_user
 from mjdesk.core.contacts import ContactQuery, plan_view
 from mjdesk.core.exporting import XLSX_OPTIONS, is_same_file, write_csv
-from mjdesk.core.filters import Consent, ContactFilter, retention_months, stale_before
+from mjdesk.core.filters import (
+    JOINED_CONSENT,
+    Consent,
+    ContactFilter,
+    consent_rows,
+    retention_months,
+    stale_before,
+)
 from mjdesk.core.flags import Flag
 from mjdesk.core.journal import record_activity
 from mjdesk.core.work import CancelToken, Progress, UserError
@@ -129,9 +136,9 @@ def _consent_state(status: str, at: str | None, cutoff: str) -> str:
     return CONSENT_WORDS.get(status, status)
 
 
-_ROW_SQL = (
-    "SELECT id, email, first_name, last_name, consent_status, consent_at, consent_source, "
-    "lists_label, subscription_label, properties FROM contacts_with_consent AS contacts"
+_ROW_COLUMNS = (
+    "SELECT contacts.id, email, first_name, last_name, consent_status, consent_at, "
+    "consent_source, lists_label, subscription_label, properties FROM "
 )
 
 
@@ -201,14 +208,16 @@ def export_rows(
     def chunks() -> Iterator[list[tuple[Any, ...]]]:
         if view.ids is None:  # everyone, in the sort order
             order = query.sort.order_by(query.descending)
-            cursor = con.execute(f"{_ROW_SQL} ORDER BY {order}")
+            rows = consent_rows(sorted_by_consent=query.sort.by_consent)
+            cursor = con.execute(f"{_ROW_COLUMNS}{rows} ORDER BY {order}")
             while chunk := cursor.fetchmany(CHUNK):
                 yield chunk
             return
         for start in range(0, total, CHUNK):
             wanted = view.ids[start : start + CHUNK]
             marks = ",".join("?" * len(wanted))
-            found = {r[0]: r for r in con.execute(f"{_ROW_SQL} WHERE id IN ({marks})", wanted)}
+            by_id = f"{_ROW_COLUMNS}{JOINED_CONSENT} WHERE contacts.id IN ({marks})"
+            found = {r[0]: r for r in con.execute(by_id, wanted)}
             yield [found[i] for i in wanted if i in found]
 
     def rows() -> Iterator[list[str]]:

@@ -70,9 +70,19 @@ class ContactFilter(NamedTuple):
 
 
 WITH_CONSENT = "contacts_with_consent AS contacts"
-"""The rows of a query that reads or sorts by the consent summaries: the contacts with them
-(schema.CONTACTS_WITH_CONSENT), under the contacts' name so the same SQL reads them. A query
-that does not reads ``contacts`` alone (a filter by consent looks the summaries up itself)."""
+"""The rows of a query that sorts by the consent summaries: the contacts with them
+(schema.CONTACTS_WITH_CONSENT, whose ids come from the summaries' indexes), under the
+contacts' name so the same SQL reads them. A query that does not sort by them reads
+``contacts`` alone (a filter by consent looks the summaries up itself), or `JOINED_CONSENT`
+when it shows them."""
+JOINED_CONSENT = "contacts JOIN consent_summaries ON consent_summaries.contact_id = contacts.id"
+"""The contacts with their consent summaries, ids from the contacts' side: rows shown in the
+order of a contacts' index (a list, a flag: big groups of equal values already in id order)."""
+
+
+def consent_rows(*, sorted_by_consent: bool) -> str:
+    """What a query that shows the consent summaries reads FROM, for its order."""
+    return WITH_CONSENT if sorted_by_consent else JOINED_CONSENT
 
 
 _FIELDS = {
